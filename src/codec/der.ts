@@ -1,0 +1,261 @@
+import { TlsDecodeError } from '../errors.js';
+
+/**
+ * A small, strict DER codec: what PEM keys, X.509 certificates and OpenSSL's SSL_SESSION
+ * need, nothing more. Lengths are definite and minimal; every length is bounds-checked.
+ */
+
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8String: 0x0c,
+  PrintableString: 0x13,
+  IA5String: 0x16,
+  UTCTime: 0x17,
+  GeneralizedTime: 0x18,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+/** Context-specific tag number n, constructed (EXPLICIT) or primitive (IMPLICIT). */
+export function contextTag(n: number, constructed: boolean): number {
+  if (n > 30) throw new RangeError('high tag numbers are not supported');
+  return 0x80 | (constructed ? 0x20 : 0) | n;
+}
+
+function fail(message: string): never {
+  throw new TlsDecodeError('ERR_DER_DECODE', message);
+}
+
+export interface Tlv {
+  tag: number;
+  /** The content octets (a view). */
+  value: Uint8Array;
+  /** The whole element, header included (a view). */
+  raw: Uint8Array;
+}
+
+export class DerReader {
+  private offset = 0;
+
+  constructor(private readonly buf: Uint8Array) {}
+
+  get remaining(): number {
+    return this.buf.length - this.offset;
+  }
+
+  atEnd(): boolean {
+    return this.offset >= this.buf.length;
+  }
+
+  peekTag(): number | undefined {
+    return this.offset < this.buf.length ? this.buf[this.offset] : undefined;
+  }
+
+  read(): Tlv {
+    const start = this.offset;
+    const b = this.buf;
+    if (start + 2 > b.length) fail('truncated DER element');
+    const tag = b[start]!;
+    if ((tag & 0x1f) === 0x1f) fail('high tag numbers are not supported');
+    let len = b[start + 1]!;
+    let at = start + 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0) fail('indefinite length is not DER');
+      if (n > 4) fail('DER length too large');
+      if (at + n > b.length) fail('truncated DER length');
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + b[at + i]!;
+      if (b[at] === 0 || len < 0x80) fail('non-minimal DER length');
+      at += n;
+    }
+    if (len > b.length - at) fail('DER element overruns its container');
+    this.offset = at + len;
+    return { tag, value: b.subarray(at, at + len), raw: b.subarray(start, at + len) };
+  }
+
+  expect(tag: number, what: string): Uint8Array {
+    const tlv = this.read();
+    if (tlv.tag !== tag) fail(`${what}: expected tag 0x${tag.toString(16)}, got 0x${tlv.tag.toString(16)}`);
+    return tlv.value;
+  }
+
+  /** Reads the element only if its tag matches (for OPTIONAL fields). */
+  optional(tag: number): Uint8Array | undefined {
+    return this.peekTag() === tag ? this.read().value : undefined;
+  }
+
+  sequence(what = 'SEQUENCE'): DerReader {
+    return new DerReader(this.expect(Tag.SEQUENCE, what));
+  }
+
+  /** INTEGER as a JS number; it must be non-negative and fit in 2^53. */
+  uint(what = 'INTEGER'): number {
+    return derUintValue(this.expect(Tag.INTEGER, what), what);
+  }
+
+  /** INTEGER as its unsigned big-endian magnitude (leading sign byte dropped). */
+  uintBytes(what = 'INTEGER'): Uint8Array {
+    const v = this.expect(Tag.INTEGER, what);
+    checkInteger(v, what);
+    if (v[0]! & 0x80) fail(`${what}: negative`);
+    return v.length > 1 && v[0] === 0 ? v.subarray(1) : v;
+  }
+
+  octetString(what = 'OCTET STRING'): Uint8Array {
+    return this.expect(Tag.OCTET_STRING, what);
+  }
+
+  /** BIT STRING with no unused bits (all we use: keys and signatures). */
+  bitString(what = 'BIT STRING'): Uint8Array {
+    const v = this.expect(Tag.BIT_STRING, what);
+    if (v.length < 1 || v[0] !== 0) fail(`${what}: unused bits are not supported`);
+    return v.subarray(1);
+  }
+
+  oid(what = 'OBJECT IDENTIFIER'): string {
+    return decodeOid(this.expect(Tag.OID, what));
+  }
+
+  /** The content of an EXPLICIT [n] wrapper, if present. */
+  explicit(n: number): DerReader | undefined {
+    const v = this.optional(contextTag(n, true));
+    return v === undefined ? undefined : new DerReader(v);
+  }
+
+  end(what: string): void {
+    if (!this.atEnd()) fail(`${this.remaining} trailing bytes in ${what}`);
+  }
+}
+
+function checkInteger(v: Uint8Array, what: string): void {
+  if (v.length === 0) fail(`${what}: empty INTEGER`);
+  if (v.length > 1 && ((v[0] === 0 && !(v[1]! & 0x80)) || (v[0] === 0xff && v[1]! & 0x80))) {
+    fail(`${what}: non-minimal INTEGER`);
+  }
+}
+
+export function derUintValue(v: Uint8Array, what: string): number {
+  checkInteger(v, what);
+  if (v[0]! & 0x80) fail(`${what}: negative`);
+  if (v.length > 7) fail(`${what}: too large`);
+  let n = 0;
+  for (const byte of v) n = n * 256 + byte;
+  if (!Number.isSafeInteger(n)) fail(`${what}: too large`);
+  return n;
+}
+
+export function decodeOid(v: Uint8Array): string {
+  if (v.length === 0) fail('empty OID');
+  const parts: number[] = [];
+  let acc = 0;
+  for (let i = 0; i < v.length; i++) {
+    const byte = v[i]!;
+    if (acc === 0 && byte === 0x80) fail('non-minimal OID arc');
+    acc = acc * 128 + (byte & 0x7f);
+    if (acc > Number.MAX_SAFE_INTEGER / 128) fail('OID arc too large');
+    if (!(byte & 0x80)) {
+      parts.push(acc);
+      acc = 0;
+    } else if (i === v.length - 1) {
+      fail('truncated OID');
+    }
+  }
+  const first = parts[0]!;
+  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
+  return [...head, ...parts.slice(1)].join('.');
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoding: functions that return complete elements, composed bottom-up.
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function lengthOctets(n: number): number[] {
+  if (n < 0x80) return [n];
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return [0x80 | bytes.length, ...bytes];
+}
+
+export function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
+  const body = content.length === 1 ? content[0]! : concat(content);
+  return concat([Uint8Array.from([tag, ...lengthOctets(body.length)]), body]);
+}
+
+export function sequence(...items: Uint8Array[]): Uint8Array {
+  return tlv(Tag.SEQUENCE, ...items);
+}
+
+export function set(...items: Uint8Array[]): Uint8Array {
+  return tlv(Tag.SET, ...items);
+}
+
+export function explicit(n: number, inner: Uint8Array): Uint8Array {
+  return tlv(contextTag(n, true), inner);
+}
+
+export function octetString(v: Uint8Array): Uint8Array {
+  return tlv(Tag.OCTET_STRING, v);
+}
+
+export function bitString(v: Uint8Array): Uint8Array {
+  return tlv(Tag.BIT_STRING, Uint8Array.of(0), v);
+}
+
+export function nullValue(): Uint8Array {
+  return Uint8Array.of(Tag.NULL, 0);
+}
+
+export function boolean(v: boolean): Uint8Array {
+  return Uint8Array.of(Tag.BOOLEAN, 1, v ? 0xff : 0);
+}
+
+/** A non-negative INTEGER from its unsigned big-endian magnitude. */
+export function uintBytes(magnitude: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+  const m = magnitude.subarray(i);
+  const body = m.length === 0 ? Uint8Array.of(0) : m[0]! & 0x80 ? concat([Uint8Array.of(0), m]) : m;
+  return tlv(Tag.INTEGER, body);
+}
+
+export function uint(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative safe integer: ${n}`);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return uintBytes(Uint8Array.from(bytes.length ? bytes : [0]));
+}
+
+export function oid(dotted: string): Uint8Array {
+  const arcs = dotted.split('.').map(Number);
+  if (arcs.length < 2 || arcs.some((a) => !Number.isSafeInteger(a) || a < 0)) throw new RangeError(`bad OID ${dotted}`);
+  const out: number[] = [];
+  const encodeArc = (arc: number): void => {
+    const chunk: number[] = [arc & 0x7f];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
+    out.push(...chunk);
+  };
+  encodeArc(arcs[0]! * 40 + arcs[1]!);
+  for (const a of arcs.slice(2)) encodeArc(a);
+  return tlv(Tag.OID, Uint8Array.from(out));
+}
+
+export function utf8String(s: string): Uint8Array {
+  return tlv(Tag.UTF8String, new TextEncoder().encode(s));
+}

@@ -1,0 +1,101 @@
+import { AlertDescription, TlsError } from '../errors.js';
+
+/**
+ * A bounds-checked cursor over wire bytes (after rustls `codec::Reader` and Go's cryptobyte).
+ * Every length read from the wire is checked before it is used; an overrun is decode_error.
+ * Slices are views into the input, never copies.
+ */
+export class Reader {
+  private offset = 0;
+
+  constructor(private readonly buf: Uint8Array) {}
+
+  get remaining(): number {
+    return this.buf.length - this.offset;
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  private need(n: number): void {
+    if (n > this.buf.length - this.offset) {
+      throw new TlsError(AlertDescription.decode_error, `truncated: need ${n} bytes, have ${this.remaining}`);
+    }
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.offset++]!;
+  }
+
+  u16(): number {
+    this.need(2);
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 2;
+    return (b[o]! << 8) | b[o + 1]!;
+  }
+
+  u24(): number {
+    this.need(3);
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 3;
+    return (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
+  }
+
+  u32(): number {
+    this.need(4);
+    const b = this.buf;
+    const o = this.offset;
+    this.offset = o + 4;
+    return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+  }
+
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  rest(): Uint8Array {
+    return this.bytes(this.remaining);
+  }
+
+  /** opaque v<0..2^8-1> */
+  vec8(): Uint8Array {
+    return this.bytes(this.u8());
+  }
+
+  /** opaque v<0..2^16-1> */
+  vec16(): Uint8Array {
+    return this.bytes(this.u16());
+  }
+
+  /** opaque v<0..2^24-1> */
+  vec24(): Uint8Array {
+    return this.bytes(this.u24());
+  }
+
+  /** A sub-reader over a length-prefixed block; the caller must consume it all. */
+  sub8(): Reader {
+    return new Reader(this.vec8());
+  }
+
+  sub16(): Reader {
+    return new Reader(this.vec16());
+  }
+
+  sub24(): Reader {
+    return new Reader(this.vec24());
+  }
+
+  /** A decoder must consume exactly its input. */
+  expectEmpty(what: string): void {
+    if (this.offset !== this.buf.length) {
+      throw new TlsError(AlertDescription.decode_error, `${this.remaining} trailing bytes after ${what}`);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { TlsConfigError } from '../errors.js';
+import { decodeSession, encodeSession, sessionFromPem, sessionToPem } from './session-der.js';
+
+/** OpenSSL's SSL_MAX_SID_CTX_LENGTH. */
+export const MAX_SID_CTX_LENGTH = 32;
+/** OpenSSL's SSL_MAX_SSL_SESSION_ID_LENGTH. */
+export const MAX_SESSION_ID_LENGTH = 32;
+export const MASTER_SECRET_LENGTH = 48;
+
+/** What a session remembers; the fields of OpenSSL's SSL_SESSION that a TLS 1.2 server uses. */
+export interface SessionFields {
+  /** Protocol version, 0x0303 for TLS 1.2. */
+  version: number;
+  /** The two-byte cipher suite id. */
+  cipherSuite: number;
+  /** 0..32 bytes; empty for a session that lives only in a ticket. */
+  sessionId: Uint8Array;
+  /** 48 bytes. */
+  masterSecret: Uint8Array;
+  /** The session id context it was made under, 0..32 bytes. */
+  sidCtx: Uint8Array;
+  /** Creation time, whole seconds since the Unix epoch. */
+  createdAt: number;
+  /** Lifetime in seconds. */
+  timeout: number;
+  /** RFC 7627: the master secret was derived from the session hash. */
+  extendedMasterSecret: boolean;
+  /** SNI host name the session was made under, if any. */
+  serverName?: string | undefined;
+  /** The ALPN protocol selected, as a byte-preserving (latin1) string. */
+  alpn?: string | undefined;
+  /** The client's leaf certificate (DER), when client authentication was used. */
+  peerCertificate?: Uint8Array | undefined;
+  /** X509_V_* verify result of the peer certificate (0 = X509_V_OK). */
+  verifyResult?: number | undefined;
+}
+
+/** Checks a session id context value and returns it as bytes (strings are UTF-8). */
+export function toSidCtxBytes(value: string | Uint8Array): Uint8Array {
+  const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : Uint8Array.from(value);
+  if (bytes.length > MAX_SID_CTX_LENGTH) {
+    throw new TlsConfigError(
+      'SSL_SESSION_ID_CONTEXT_TOO_LONG',
+      `session id context is ${bytes.length} bytes; at most ${MAX_SID_CTX_LENGTH} are allowed`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * A TLS 1.2 session: the value kept in the server cache, sealed into tickets, and exported
+ * in OpenSSL's i2d_SSL_SESSION layout.
+ */
+export class Session implements SessionFields {
+  version: number;
+  cipherSuite: number;
+  sessionId: Uint8Array;
+  masterSecret: Uint8Array;
+  sidCtx: Uint8Array;
+  createdAt: number;
+  timeout: number;
+  extendedMasterSecret: boolean;
+  serverName: string | undefined;
+  alpn: string | undefined;
+  peerCertificate: Uint8Array | undefined;
+  verifyResult: number | undefined;
+
+  constructor(fields: SessionFields) {
+    this.version = fields.version;
+    this.cipherSuite = fields.cipherSuite;
+    this.sessionId = fields.sessionId;
+    this.masterSecret = fields.masterSecret;
+    this.sidCtx = fields.sidCtx;
+    this.createdAt = fields.createdAt;
+    this.timeout = fields.timeout;
+    this.extendedMasterSecret = fields.extendedMasterSecret;
+    this.serverName = fields.serverName;
+    this.alpn = fields.alpn;
+    this.peerCertificate = fields.peerCertificate;
+    this.verifyResult = fields.verifyResult;
+  }
+
+  /** OpenSSL's rule: a session is expired once `now > created + timeout` (seconds). */
+  isExpiredAt(nowSeconds: number): boolean {
+    return nowSeconds > this.createdAt + this.timeout;
+  }
+
+  /** A copy with some fields replaced (sessions are treated as values). */
+  with(changes: Partial<SessionFields>): Session {
+    return new Session({ ...this, ...changes });
+  }
+
+  /** OpenSSL's i2d_SSL_SESSION layout (ASN.1 SSL_SESSION, DER). */
+  toDER(): Uint8Array {
+    return encodeSession(this);
+  }
+
+  /** PEM `SSL SESSION PARAMETERS`, as PEM_write_SSL_SESSION writes it. */
+  toPEM(): string {
+    return sessionToPem(this);
+  }
+
+  /** Parses OpenSSL's i2d_SSL_SESSION layout; throws TlsDecodeError on malformed input. */
+  static fromDER(der: Uint8Array): Session {
+    return new Session(decodeSession(der));
+  }
+
+  static fromPEM(pem: string): Session {
+    return new Session(sessionFromPem(pem));
+  }
+}
