@@ -122,6 +122,15 @@ export class DerReader {
     return decodeOid(this.expect(Tag.OID, what));
   }
 
+  /** UTCTime or GeneralizedTime, as X.509 validity uses them. */
+  time(what = 'Time'): Date {
+    const { tag, value } = this.read();
+    if (tag !== Tag.UTCTime && tag !== Tag.GeneralizedTime) {
+      fail(`${what}: expected UTCTime or GeneralizedTime, got tag 0x${tag.toString(16)}`);
+    }
+    return decodeTime(tag, value, what);
+  }
+
   /** The content of an EXPLICIT [n] wrapper, if present. */
   explicit(n: number): DerReader | undefined {
     const v = this.optional(contextTag(n, true));
@@ -148,6 +157,28 @@ export function derUintValue(v: Uint8Array, what: string): number {
   for (const byte of v) n = n * 256 + byte;
   if (!Number.isSafeInteger(n)) fail(`${what}: too large`);
   return n;
+}
+
+/**
+ * RFC 5280 §4.1.2.5 profile: UTC ('Z'), whole seconds, no fraction. Two-digit UTCTime
+ * years 50..99 mean 19xx and 00..49 mean 20xx.
+ */
+export function decodeTime(tag: number, v: Uint8Array, what: string): Date {
+  const pattern = tag === Tag.UTCTime ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+  const s = v.length <= 15 ? String.fromCharCode(...v) : '';
+  const m = pattern.exec(s);
+  if (!m) fail(`${what}: not a ${tag === Tag.UTCTime ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'} time`);
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const year = tag !== Tag.UTCTime ? y : y < 50 ? 2000 + y : 1900 + y;
+  // setUTCFullYear, unlike Date.UTC, does not turn years 0..99 into 19xx.
+  const date = new Date(0);
+  date.setUTCFullYear(year, mo - 1, d);
+  date.setUTCHours(h, mi, sec, 0);
+  const roundTrips =
+    date.getUTCFullYear() === year && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d &&
+    date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === sec;
+  if (!roundTrips) fail(`${what}: no such date/time ${s}`);
+  return date;
 }
 
 export function decodeOid(v: Uint8Array): string {
@@ -258,4 +289,15 @@ export function oid(dotted: string): Uint8Array {
 
 export function utf8String(s: string): Uint8Array {
   return tlv(Tag.UTF8String, new TextEncoder().encode(s));
+}
+
+/** X.509 Time (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime from 2050; whole seconds, UTC. */
+export function time(date: Date): Uint8Array {
+  const year = date.getUTCFullYear();
+  if (!(year >= 1950 && year <= 9999)) throw new RangeError(`time out of X.509 range (1950..9999): ${String(date)}`);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const rest = two(date.getUTCMonth() + 1) + two(date.getUTCDate()) + two(date.getUTCHours()) +
+    two(date.getUTCMinutes()) + two(date.getUTCSeconds()) + 'Z';
+  const [tag, text] = year < 2050 ? [Tag.UTCTime, two(year % 100) + rest] : [Tag.GeneralizedTime, String(year) + rest];
+  return tlv(tag, new TextEncoder().encode(text));
 }

@@ -1,0 +1,344 @@
+import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
+import { groupName } from './config-names.js';
+import type { TlsContext } from './context.js';
+import { AlertDescription, AlertLevel, TlsError, alertName, fatal } from './errors.js';
+import { ServerHandshake, type HandshakeHost, type NegotiatedParameters } from './handshake/server.js';
+import { HandshakeJoiner } from './record/handshake-joiner.js';
+import { RecordLayer } from './record/record-layer.js';
+import { isPromise } from './session/cache.js';
+import { toSidCtxBytes, type Session } from './session/session.js';
+
+/** OpenSSL's MAX_EMPTY_RECORDS: a peer may not keep us busy with empty records. */
+const MAX_EMPTY_RECORDS = 32;
+/** OpenSSL's MAX_WARN_ALERT_COUNT: consecutive warning alerts before we give up. */
+const MAX_WARNING_ALERTS = 5;
+
+export interface ConnectionOptions {
+  /** Overrides the sid_ctx inherited from the context, for this connection only. */
+  sessionIdContext?: string | Uint8Array;
+  /** Receives NSS key log lines (`CLIENT_RANDOM <random> <master secret>`, no newline). */
+  onKeylog?: (line: string) => void;
+}
+
+export interface CipherInfo {
+  /** OpenSSL name, e.g. 'ECDHE-ECDSA-AES128-GCM-SHA256'. */
+  name: string;
+  /** IANA name, e.g. 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'. */
+  standardName: string;
+  version: string;
+}
+
+/**
+ * A server-side TLS 1.2 connection with no I/O (OpenSSL's SSL, rustls' ServerConnection):
+ * feed it the bytes that arrive with `receive`, send what `takeOutput` returns, read
+ * decrypted data with `takePlaintext`, and write with `write`. It never throws for
+ * anything the peer does: a protocol error queues the right alert and closes.
+ */
+export class ServerConnection implements HandshakeHost {
+  readonly record = new RecordLayer();
+  private readonly joiner = new HandshakeJoiner();
+  private readonly handshake: ServerHandshake;
+  private currentContext: TlsContext;
+  private connectionSidCtx: Uint8Array;
+  private plaintext: Uint8Array[] = [];
+  private emptyRecords = 0;
+  private warningAlerts = 0;
+  private readonly onKeylog: ((line: string) => void) | undefined;
+  private failure: TlsError | undefined;
+  private peerClosed = false;
+  private localClosed = false;
+
+  /** Called after an asynchronous step (SNI callback, external cache) made progress: drain output. */
+  onWake: (() => void) | undefined;
+
+  constructor(context: TlsContext, options: ConnectionOptions = {}) {
+    this.currentContext = context;
+    // SSL_new: the connection starts with a copy of the context's sid_ctx.
+    this.connectionSidCtx = context.sessionIdContext;
+    if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
+    this.onKeylog = options.onKeylog;
+    this.handshake = new ServerHandshake(this);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Context and session id context (OpenSSL's SSL_set_session_id_context, SSL_set_SSL_CTX)
+
+  get context(): TlsContext {
+    return this.currentContext;
+  }
+
+  get sidCtx(): Uint8Array {
+    return this.connectionSidCtx;
+  }
+
+  get sessionIdContext(): Uint8Array {
+    return this.connectionSidCtx.slice();
+  }
+
+  /** 0..32 bytes; too long fails with SSL_SESSION_ID_CONTEXT_TOO_LONG and keeps the old value. */
+  setSessionIdContext(value: string | Uint8Array): void {
+    this.connectionSidCtx = toSidCtxBytes(value);
+  }
+
+  /**
+   * SSL_set_SSL_CTX: the sid_ctx follows the new context only if it was still the old
+   * context's value, so one set for this connection survives the switch.
+   */
+  switchContext(context: TlsContext): void {
+    if (context === this.currentContext) return;
+    if (bytesEqual(this.connectionSidCtx, this.currentContext.sessionIdContext)) {
+      this.connectionSidCtx = context.sessionIdContext;
+    }
+    this.currentContext = context;
+  }
+
+  keylog(line: string): void {
+    this.onKeylog?.(line);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // State
+
+  get handshakeComplete(): boolean {
+    return this.handshake.complete;
+  }
+
+  /** Waiting for an asynchronous step; input is buffered meanwhile. */
+  get busy(): boolean {
+    return this.handshake.busy;
+  }
+
+  /** The fatal error that closed the connection (ours or the peer's alert), if any. */
+  get error(): TlsError | undefined {
+    return this.failure;
+  }
+
+  /** The peer sent close_notify: no more data will come. */
+  get receivedCloseNotify(): boolean {
+    return this.peerClosed;
+  }
+
+  /** We sent close_notify: no more data may be written. */
+  get sentCloseNotify(): boolean {
+    return this.localClosed;
+  }
+
+  /** Nothing more can be read or written. */
+  get closed(): boolean {
+    return this.failure !== undefined || (this.peerClosed && this.localClosed);
+  }
+
+  get negotiated(): NegotiatedParameters | undefined {
+    return this.handshake.negotiated;
+  }
+
+  get isSessionReused(): boolean {
+    return this.handshake.negotiated?.resumed ?? false;
+  }
+
+  get session(): Session | undefined {
+    return this.handshake.negotiated?.session;
+  }
+
+  get protocol(): string | undefined {
+    return this.handshake.negotiated ? protocolName(ProtocolVersion.TLSv1_2) : undefined;
+  }
+
+  get cipher(): CipherInfo | undefined {
+    const n = this.handshake.negotiated;
+    return n && { name: n.suite.opensslName, standardName: n.suite.name, version: 'TLSv1.2' };
+  }
+
+  /** The ECDHE group name as OpenSSL spells it ('X25519', 'prime256v1', 'secp384r1'). */
+  get groupName(): string | undefined {
+    const g = this.handshake.negotiated?.group;
+    return g === undefined ? undefined : groupName(g);
+  }
+
+  get alpnProtocol(): string | undefined {
+    return this.handshake.negotiated?.alpnProtocol;
+  }
+
+  get serverName(): string | undefined {
+    return this.handshake.negotiated?.serverName;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Bytes in
+
+  /** Bytes from the network. Never throws; errors close the connection with an alert. */
+  receive(data: Uint8Array): void {
+    if (this.failure || this.peerClosed) return;
+    this.record.receive(data);
+    this.process();
+  }
+
+  private process(): void {
+    try {
+      while (!this.failure && !this.peerClosed && !this.handshake.busy) {
+        const message = this.joiner.next();
+        if (message) {
+          this.emptyRecords = 0;
+          const pending = this.handshake.handleMessage(message);
+          if (isPromise(pending)) {
+            this.awaitStep(pending);
+            return;
+          }
+          continue;
+        }
+        const record = this.record.nextRecord();
+        if (!record) return;
+        this.handleRecord(record.type, record.data);
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private awaitStep(step: Promise<void>): void {
+    step.then(
+      () => this.process(),
+      (e: unknown) => this.fail(e),
+    ).finally(() => this.onWake?.());
+  }
+
+  private handleRecord(type: number, data: Uint8Array): void {
+    if (type !== ContentType.alert) this.warningAlerts = 0;
+    if (data.length === 0) {
+      // RFC 5246 §6.2.1: only application data may be empty.
+      if (type === ContentType.handshake) throw fatal(AlertDescription.unexpected_message, 'zero-length handshake record');
+      if (type === ContentType.application_data && ++this.emptyRecords > MAX_EMPTY_RECORDS) {
+        throw fatal(AlertDescription.unexpected_message, 'too many empty records');
+      }
+    } else {
+      this.emptyRecords = 0;
+    }
+    switch (type) {
+      case ContentType.handshake:
+        this.joiner.push(data);
+        return;
+      case ContentType.change_cipher_spec:
+        if (data.length !== 1 || data[0] !== 1) throw fatal(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        // Keys change at a message boundary only.
+        if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'ChangeCipherSpec inside a handshake message');
+        void this.handshake.handleChangeCipherSpec();
+        return;
+      case ContentType.alert:
+        this.handleAlert(data);
+        return;
+      case ContentType.application_data:
+        if (!this.handshake.complete) throw fatal(AlertDescription.unexpected_message, 'application data before the handshake finished');
+        if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'application data inside a handshake message');
+        if (data.length > 0) this.plaintext.push(this.record.readEncrypted ? data : data.slice());
+        return;
+    }
+  }
+
+  /** After OpenSSL's ssl3_read_bytes: what each alert means for a TLS 1.2 server. */
+  private handleAlert(data: Uint8Array): void {
+    if (data.length !== 2) throw fatal(AlertDescription.decode_error, `alert record of ${data.length} bytes`);
+    if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'alert inside a handshake message');
+    const level = data[0]!;
+    const description = data[1]!;
+    if (level === AlertLevel.fatal) {
+      throw new TlsError(description, `peer sent fatal alert ${alertName(description)}`, { fromPeer: true });
+    }
+    if (level !== AlertLevel.warning) {
+      throw fatal(AlertDescription.illegal_parameter, `alert with unknown level ${level}`, 'ERR_UNKNOWN_ALERT_TYPE');
+    }
+    if (++this.warningAlerts >= MAX_WARNING_ALERTS) {
+      throw fatal(AlertDescription.unexpected_message, 'too many warning alerts', 'ERR_TOO_MANY_WARN_ALERTS');
+    }
+    if (description === AlertDescription.close_notify) {
+      this.peerClosed = true;
+      if (!this.handshake.complete) {
+        this.failure = new TlsError(AlertDescription.close_notify, 'peer closed the connection during the handshake', {
+          fromPeer: true,
+        });
+      }
+      return;
+    }
+    // We never ask to renegotiate, so a refusal can only be a confused peer.
+    if (description === AlertDescription.no_renegotiation) {
+      throw fatal(AlertDescription.handshake_failure, 'unexpected no_renegotiation alert');
+    }
+    // Any other warning is ignored in TLS 1.2, as OpenSSL does.
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Bytes out, plaintext in and out
+
+  /** Encrypted bytes to send, or undefined. One buffer per call: one socket write. */
+  takeOutput(): Uint8Array | undefined {
+    return this.record.takeOutput();
+  }
+
+  get hasOutput(): boolean {
+    return this.record.pendingOutput > 0;
+  }
+
+  /** Decrypted application data received so far. */
+  takePlaintext(): Uint8Array[] {
+    const out = this.plaintext;
+    this.plaintext = [];
+    return out;
+  }
+
+  /** Queues application data; it is cut into records of at most 2^14 bytes. */
+  write(data: Uint8Array): void {
+    if (this.failure) throw new Error(`write after a fatal error: ${this.failure.message}`);
+    if (this.localClosed) throw new Error('write after close_notify');
+    if (!this.handshake.complete) throw new Error('write before the handshake completed');
+    if (data.length > 0) this.record.send(ContentType.application_data, data);
+  }
+
+  /** Sends close_notify (once). Reading may go on until the peer's close_notify. */
+  close(): void {
+    if (this.localClosed || this.failure) return;
+    this.localClosed = true;
+    this.record.send(ContentType.alert, CLOSE_NOTIFY);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Errors are sticky: the first one queues its alert and ends the connection.
+
+  private fail(e: unknown): void {
+    if (this.failure) return;
+    const error =
+      e instanceof TlsError
+        ? e
+        : new TlsError(AlertDescription.internal_error, `internal error: ${e instanceof Error ? e.message : String(e)}`, {
+            code: 'ERR_INTERNAL',
+          });
+    this.failure = error;
+    if (!error.fromPeer && error.alert !== AlertDescription.close_notify) {
+      try {
+        this.record.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));
+      } catch {
+        // Nothing more can be said to this peer.
+      }
+    }
+    this.invalidateSession();
+  }
+
+  /** RFC 5246 §7.2.2: after a fatal alert the session must not be resumed again. */
+  private invalidateSession(): void {
+    const session = this.handshake.negotiated?.session ?? this.handshake.resumingSession;
+    const cache = this.currentContext.sessionCache;
+    if (!session || session.sessionId.length === 0 || !cache) return;
+    try {
+      const done = cache.delete(session.sessionId);
+      if (isPromise(done)) done.catch(() => undefined);
+    } catch {
+      // a failing store cannot make things worse here
+    }
+  }
+}
+
+const CLOSE_NOTIFY = Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify);
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,175 @@
+import { parseCipherList, parseGroupList, DEFAULT_GROUPS } from './config-names.js';
+import { defaultCryptoProvider } from './crypto/noble.js';
+import type { CryptoProvider, EcdsaSigningKey } from './crypto/provider.js';
+import { TlsConfigError } from './errors.js';
+import { SUITES, type CipherSuite } from './handshake/suites.js';
+import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCertificate } from './pki/index.js';
+import type { EcCurveName } from './pki/index.js';
+import type { MaybePromise, SessionCache } from './session/cache.js';
+import { MemorySessionCache } from './session/memory-cache.js';
+import { toSidCtxBytes } from './session/session.js';
+
+/** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
+export const DEFAULT_SESSION_TIMEOUT = 7200;
+
+/** A host name -> context map, or a callback deciding which context serves a host. */
+export type SniCallback = (servername: string) => MaybePromise<TlsContext | undefined>;
+
+export interface TlsContextOptions {
+  /** PEM private key: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY", P-256 or P-384. */
+  key?: string | Uint8Array;
+  /** PEM certificate chain, leaf first. */
+  cert?: string | Uint8Array;
+  /** OpenSSL-style cipher list (server preference order). Default: all three suites. */
+  ciphers?: string | readonly string[];
+  /** Groups in preference order, e.g. "X25519:P-256:P-384" or "auto". */
+  groups?: string | readonly string[];
+  /** ALPN protocols in server preference order. */
+  alpnProtocols?: readonly string[];
+  /** 0..32 bytes; a string is taken as UTF-8. Default: empty (as OpenSSL's SSL_CTX). */
+  sessionIdContext?: string | Uint8Array;
+  /** The session-ID cache; `false` turns it off. Default: a private in-memory cache. */
+  sessionCache?: SessionCache | false;
+  /** Session lifetime in seconds. Default 7200 (OpenSSL). */
+  sessionTimeout?: number;
+  /** Ask clients for a certificate (OpenSSL's SSL_VERIFY_PEER). */
+  requestCert?: boolean;
+  /** Virtual hosts: exact names or "*.example.com" wildcards, consulted before `sniCallback`. */
+  serverNames?: Record<string, TlsContext> | ReadonlyMap<string, TlsContext>;
+  /** Chooses the context for a server name (node:tls's SNICallback, promise-shaped). */
+  sniCallback?: SniCallback;
+  /** Cryptography back end; default: @noble. */
+  crypto?: CryptoProvider;
+  /** Clock in milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+export interface ServerCertificate {
+  chain: Uint8Array[];
+  curve: EcCurveName;
+  signer: EcdsaSigningKey;
+}
+
+/** OpenSSL's SSL_CTX_sess_* counters, plus puretls's contextMismatches. */
+export class SessionStats {
+  accept = 0;
+  acceptGood = 0;
+  hits = 0;
+  misses = 0;
+  timeouts = 0;
+  contextMismatches = 0;
+
+  constructor(private readonly context: TlsContext) {}
+
+  /** Sessions evicted from this context's cache because it was full. */
+  get cacheFull(): number {
+    return this.context.sessionCache ? this.context.sessionCache.cacheFull : 0;
+  }
+
+  /** Sessions in this context's cache now. */
+  get number(): number {
+    return this.context.sessionCache?.size ?? 0;
+  }
+
+  toJSON(): Record<string, number> {
+    const { accept, acceptGood, hits, misses, timeouts, contextMismatches, cacheFull, number } = this;
+    return { accept, acceptGood, hits, misses, timeouts, cacheFull, number, contextMismatches };
+  }
+}
+
+/**
+ * Configuration shared by connections (OpenSSL's SSL_CTX): certificate, suites, groups,
+ * ALPN, the session id context and the session cache. Connections copy the sid_ctx when
+ * they are created; changing it later affects only connections made afterwards.
+ */
+export class TlsContext {
+  readonly crypto: CryptoProvider;
+  readonly now: () => number;
+  certificate: ServerCertificate | undefined;
+  cipherSuites: readonly CipherSuite[];
+  groups: readonly number[];
+  alpnProtocols: readonly string[] | undefined;
+  sessionCache: SessionCache | undefined;
+  sessionTimeout: number;
+  requestCert: boolean;
+  sniCallback: SniCallback | undefined;
+  readonly serverNames = new Map<string, TlsContext>();
+  readonly stats = new SessionStats(this);
+  private sidCtx: Uint8Array = new Uint8Array(0);
+
+  constructor(options: TlsContextOptions = {}) {
+    this.crypto = options.crypto ?? defaultCryptoProvider;
+    this.now = options.now ?? Date.now;
+    this.certificate = undefined;
+    if (options.key !== undefined || options.cert !== undefined) this.setCertificate(options.key, options.cert);
+    this.cipherSuites = options.ciphers === undefined ? [...SUITES] : parseCipherList(options.ciphers);
+    this.groups = options.groups === undefined ? [...DEFAULT_GROUPS] : parseGroupList(options.groups);
+    this.alpnProtocols = options.alpnProtocols === undefined ? undefined : checkAlpnList(options.alpnProtocols);
+    if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
+    this.sessionCache = options.sessionCache === false ? undefined : (options.sessionCache ?? new MemorySessionCache({ now: this.now }));
+    this.sessionTimeout = checkTimeout(options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT);
+    this.requestCert = options.requestCert ?? false;
+    this.sniCallback = options.sniCallback;
+    if (options.serverNames) {
+      const entries = options.serverNames instanceof Map ? [...options.serverNames] : Object.entries(options.serverNames);
+      for (const [name, ctx] of entries) this.addServerName(name, ctx);
+    }
+  }
+
+  /** Loads the key and certificate chain and checks that they belong together. */
+  setCertificate(keyPem: string | Uint8Array | undefined, certPem: string | Uint8Array | undefined): void {
+    if (keyPem === undefined || certPem === undefined) {
+      throw new TlsConfigError('ERR_MISSING_CERTIFICATE', 'both key and cert are needed to serve TLS');
+    }
+    const key = loadPrivateKey(keyPem);
+    const chain = loadCertificateChain(certPem);
+    if (!keyMatchesCertificate(key, parseCertificate(chain[0]!))) {
+      throw new TlsConfigError('ERR_KEY_CERT_MISMATCH', 'the private key does not match the first certificate of the chain');
+    }
+    this.certificate = { chain, curve: key.curve, signer: this.crypto.ecdsaSigningKey(key.curve, key.secret) };
+  }
+
+  /** The sid_ctx connections made from now on start with (a copy). */
+  get sessionIdContext(): Uint8Array {
+    return this.sidCtx.slice();
+  }
+
+  /**
+   * SSL_CTX_set_session_id_context: 0..32 bytes. Too long fails with
+   * SSL_SESSION_ID_CONTEXT_TOO_LONG and leaves the old value in place.
+   */
+  setSessionIdContext(value: string | Uint8Array): void {
+    this.sidCtx = toSidCtxBytes(value);
+  }
+
+  /** A virtual host: "example.com" or "*.example.com" (one leftmost label). */
+  addServerName(hostname: string, context: TlsContext): void {
+    if (!(context instanceof TlsContext)) throw new TlsConfigError('ERR_INVALID_ARG', `serverNames[${hostname}] is not a TlsContext`);
+    this.serverNames.set(hostname.toLowerCase(), context);
+  }
+
+  /** The context registered for a server name, exact match first, then a wildcard. */
+  lookupServerName(servername: string): TlsContext | undefined {
+    const name = servername.toLowerCase();
+    const exact = this.serverNames.get(name);
+    if (exact) return exact;
+    const dot = name.indexOf('.');
+    return dot > 0 ? this.serverNames.get(`*${name.slice(dot)}`) : undefined;
+  }
+}
+
+function checkTimeout(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
+    throw new TlsConfigError('ERR_INVALID_ARG', `sessionTimeout must be a whole number of seconds, not ${seconds}`);
+  }
+  return seconds;
+}
+
+function checkAlpnList(list: readonly string[]): readonly string[] {
+  for (const p of list) {
+    if (typeof p !== 'string' || p.length === 0 || p.length > 255 || /[^\x00-\xff]/.test(p)) {
+      throw new TlsConfigError('ERR_INVALID_ARG', `invalid ALPN protocol name ${JSON.stringify(p)}`);
+    }
+  }
+  return [...list];
+}

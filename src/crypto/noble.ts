@@ -1,0 +1,173 @@
+import { gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import type {
+  Aead,
+  AeadAlgorithm,
+  CryptoProvider,
+  EcdheGroup,
+  EcdsaCurve,
+  EcdsaSigningKey,
+  EphemeralKey,
+  HashAlgorithm,
+  KeyedMac,
+  RunningHash,
+  SignatureHash,
+} from './provider.js';
+
+const HASHES = { sha256, sha384 } as const;
+const SIGNATURE_HASHES = { sha1, sha256, sha384, sha512 } as const;
+const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
+
+type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
+
+class NobleRunningHash implements RunningHash {
+  constructor(private readonly state: NobleHash) {}
+  update(data: Uint8Array): void {
+    this.state.update(data);
+  }
+  digest(): Uint8Array {
+    // digest() finalises noble's state, so fork first and keep this one running.
+    return this.state.clone().digest();
+  }
+  clone(): RunningHash {
+    return new NobleRunningHash(this.state.clone());
+  }
+}
+
+class NobleKeyedMac implements KeyedMac {
+  readonly outputLength: number;
+  private readonly keyed: ReturnType<typeof hmac.create>;
+  constructor(algorithm: HashAlgorithm, key: Uint8Array) {
+    this.keyed = hmac.create(HASHES[algorithm], key);
+    this.outputLength = HASHES[algorithm].outputLen;
+  }
+  mac(...parts: Uint8Array[]): Uint8Array {
+    const h = this.keyed.clone();
+    for (const p of parts) h.update(p);
+    return h.digest();
+  }
+}
+
+function aeadFactory(algorithm: AeadAlgorithm): (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => {
+  encrypt(p: Uint8Array): Uint8Array;
+  decrypt(c: Uint8Array): Uint8Array;
+} {
+  return algorithm === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
+}
+
+const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
+  'aes-128-gcm': 16,
+  'aes-256-gcm': 32,
+  'chacha20-poly1305': 32,
+};
+
+class NobleAead implements Aead {
+  private readonly make: ReturnType<typeof aeadFactory>;
+  constructor(
+    algorithm: AeadAlgorithm,
+    private readonly key: Uint8Array,
+  ) {
+    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
+    this.make = aeadFactory(algorithm);
+  }
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    return this.make(this.key, nonce, aad).encrypt(plaintext);
+  }
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (ciphertextAndTag.length < 16) return null;
+    try {
+      return this.make(this.key, nonce, aad).decrypt(ciphertextAndTag);
+    } catch {
+      return null; // tag mismatch: noble throws, callers want a value
+    }
+  }
+}
+
+function x25519Key(): EphemeralKey {
+  const secret = x25519.utils.randomSecretKey();
+  return {
+    publicKey: x25519.getPublicKey(secret),
+    agree(peer) {
+      if (peer.length !== 32) return null;
+      try {
+        return x25519.getSharedSecret(secret, peer); // throws on an all-zero (low-order) result
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number): EphemeralKey {
+  const secret = curve.utils.randomSecretKey();
+  return {
+    publicKey: curve.getPublicKey(secret, false),
+    agree(peer) {
+      // RFC 8422 §5.1.2: uncompressed points only.
+      if (peer.length !== 1 + 2 * coordinateLength || peer[0] !== 0x04) return null;
+      try {
+        // The premaster secret is the x coordinate of the shared point (RFC 8422 §5.10).
+        return curve.getSharedSecret(secret, peer, true).subarray(1);
+      } catch {
+        return null; // not on the curve
+      }
+    },
+  };
+}
+
+export class NobleCryptoProvider implements CryptoProvider {
+  randomBytes(length: number): Uint8Array {
+    return randomBytes(length);
+  }
+
+  hash(algorithm: HashAlgorithm): RunningHash {
+    return new NobleRunningHash(HASHES[algorithm].create());
+  }
+
+  hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
+    return new NobleKeyedMac(algorithm, key);
+  }
+
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
+    return new NobleAead(algorithm, key);
+  }
+
+  generateEphemeralKey(group: EcdheGroup): EphemeralKey {
+    switch (group) {
+      case 'x25519':
+        return x25519Key();
+      case 'secp256r1':
+        return nistKey(p256, 32);
+      case 'secp384r1':
+        return nistKey(p384, 48);
+    }
+  }
+
+  ecdsaSigningKey(curve: EcdsaCurve, secret: Uint8Array): EcdsaSigningKey {
+    const impl = CURVES[curve];
+    return {
+      curve,
+      sign(hash: SignatureHash, message: Uint8Array): Uint8Array {
+        const digest = SIGNATURE_HASHES[hash](message);
+        return impl.sign(digest, secret, { prehash: false, format: 'der', lowS: false });
+      },
+    };
+  }
+
+  ecdsaVerify(curve: EcdsaCurve, publicKey: Uint8Array, hash: SignatureHash, message: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      const digest = SIGNATURE_HASHES[hash](message);
+      return CURVES[curve].verify(signature, digest, publicKey, { prehash: false, format: 'der', lowS: false });
+    } catch {
+      return false;
+    }
+  }
+}
+
+export const defaultCryptoProvider: CryptoProvider = new NobleCryptoProvider();

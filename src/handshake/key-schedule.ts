@@ -1,0 +1,102 @@
+import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
+import type { CipherSuite } from './suites.js';
+
+const encoder = new TextEncoder();
+const LABEL_MASTER_SECRET = encoder.encode('master secret');
+const LABEL_EXTENDED_MASTER_SECRET = encoder.encode('extended master secret');
+const LABEL_KEY_EXPANSION = encoder.encode('key expansion');
+const LABEL_CLIENT_FINISHED = encoder.encode('client finished');
+const LABEL_SERVER_FINISHED = encoder.encode('server finished');
+
+export const VERIFY_DATA_LENGTH = 12;
+
+/**
+ * The TLS 1.2 PRF (RFC 5246 §5): P_hash(secret, label || seed), with the HMAC keyed once.
+ * A(0) = seed', A(i) = HMAC(A(i-1)), output = HMAC(A(1) || seed') || HMAC(A(2) || seed') ...
+ */
+export function prf(
+  crypto: CryptoProvider,
+  hash: HashAlgorithm,
+  secret: Uint8Array,
+  label: Uint8Array,
+  seed: Uint8Array,
+  length: number,
+): Uint8Array {
+  const mac = crypto.hmac(hash, secret);
+  const out = new Uint8Array(length);
+  let a = mac.mac(label, seed);
+  for (let at = 0; at < length; ) {
+    const block = mac.mac(a, label, seed);
+    const n = Math.min(block.length, length - at);
+    out.set(n === block.length ? block : block.subarray(0, n), at);
+    at += n;
+    if (at < length) a = mac.mac(a);
+  }
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** RFC 5246 §8.1. */
+export function masterSecret(
+  crypto: CryptoProvider,
+  hash: HashAlgorithm,
+  preMasterSecret: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): Uint8Array {
+  return prf(crypto, hash, preMasterSecret, LABEL_MASTER_SECRET, concat(clientRandom, serverRandom), 48);
+}
+
+/** RFC 7627 §4: the master secret bound to the hash of the handshake up to ClientKeyExchange. */
+export function extendedMasterSecret(
+  crypto: CryptoProvider,
+  hash: HashAlgorithm,
+  preMasterSecret: Uint8Array,
+  sessionHash: Uint8Array,
+): Uint8Array {
+  return prf(crypto, hash, preMasterSecret, LABEL_EXTENDED_MASTER_SECRET, sessionHash, 48);
+}
+
+/** The traffic keys of one connection (RFC 5246 §6.3; AEAD suites have no MAC keys). */
+export interface TrafficKeys {
+  clientKey: Uint8Array;
+  serverKey: Uint8Array;
+  clientIv: Uint8Array;
+  serverIv: Uint8Array;
+}
+
+export function deriveTrafficKeys(
+  crypto: CryptoProvider,
+  suite: CipherSuite,
+  master: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): TrafficKeys {
+  const k = suite.keyLength;
+  const iv = suite.fixedIvLength;
+  const block = prf(crypto, suite.hash, master, LABEL_KEY_EXPANSION, concat(serverRandom, clientRandom), 2 * (k + iv));
+  return {
+    clientKey: block.subarray(0, k),
+    serverKey: block.subarray(k, 2 * k),
+    clientIv: block.subarray(2 * k, 2 * k + iv),
+    serverIv: block.subarray(2 * k + iv, 2 * (k + iv)),
+  };
+}
+
+/** Finished.verify_data (RFC 5246 §7.4.9). */
+export function verifyData(
+  crypto: CryptoProvider,
+  hash: HashAlgorithm,
+  master: Uint8Array,
+  sender: 'client' | 'server',
+  handshakeHash: Uint8Array,
+): Uint8Array {
+  const label = sender === 'client' ? LABEL_CLIENT_FINISHED : LABEL_SERVER_FINISHED;
+  return prf(crypto, hash, master, label, handshakeHash, VERIFY_DATA_LENGTH);
+}

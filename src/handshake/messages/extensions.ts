@@ -1,0 +1,154 @@
+import { ExtensionType } from '../../codec/enums.js';
+import { Reader } from '../../codec/reader.js';
+import { AlertDescription, TlsError } from '../../errors.js';
+
+/**
+ * The ClientHello extensions puretls acts on, each parsed strictly (a body must be consumed
+ * exactly). Unknown extensions, GREASE included, are kept only as type numbers.
+ */
+export interface ClientExtensions {
+  /** Extension types in the order received. */
+  types: number[];
+  serverName: string | undefined;
+  supportedGroups: number[] | undefined;
+  ecPointFormats: Uint8Array | undefined;
+  signatureAlgorithms: number[] | undefined;
+  /** ALPN protocol names as byte-preserving (latin1) strings. */
+  alpnProtocols: string[] | undefined;
+  extendedMasterSecret: boolean;
+  /** RFC 5746 renegotiated_connection, when the extension is present. */
+  renegotiationInfo: Uint8Array | undefined;
+  /** RFC 5077: the ticket (possibly empty) when the extension is present. */
+  sessionTicket: Uint8Array | undefined;
+  supportedVersions: number[] | undefined;
+}
+
+function decodeError(message: string): TlsError {
+  return new TlsError(AlertDescription.decode_error, message);
+}
+
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+export function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new RangeError(`character ${c} does not fit in a byte`);
+    out[i] = c;
+  }
+  return out;
+}
+
+function u16List(r: Reader, what: string): number[] {
+  const list = r.sub16();
+  if (list.remaining === 0 || list.remaining % 2 !== 0) throw decodeError(`${what}: bad list length`);
+  const out: number[] = [];
+  while (list.remaining > 0) out.push(list.u16());
+  return out;
+}
+
+/** RFC 6066 §3: at most one host_name; other name types are skipped. */
+function parseServerName(r: Reader): string {
+  const list = r.sub16();
+  if (list.remaining === 0) throw decodeError('server_name: empty list');
+  let hostName: string | undefined;
+  while (list.remaining > 0) {
+    const nameType = list.u8();
+    const name = list.vec16();
+    if (nameType !== 0) continue;
+    if (hostName !== undefined) throw decodeError('server_name: more than one host_name');
+    if (name.length === 0) throw decodeError('server_name: empty host_name');
+    // A host name is ASCII letters, digits, hyphens and dots (RFC 6066 §3, RFC 5890).
+    for (const c of name) {
+      if (c <= 0x20 || c >= 0x7f) {
+        throw new TlsError(AlertDescription.unrecognized_name, 'server_name: host name has a byte outside printable ASCII');
+      }
+    }
+    hostName = latin1(name);
+  }
+  if (hostName === undefined) throw decodeError('server_name: no host_name entry');
+  return hostName;
+}
+
+/** RFC 7301 §3.1: a non-empty list of non-empty names. */
+function parseAlpn(r: Reader): string[] {
+  const list = r.sub16();
+  if (list.remaining === 0) throw decodeError('ALPN: empty protocol list');
+  const out: string[] = [];
+  while (list.remaining > 0) {
+    const name = list.vec8();
+    if (name.length === 0) throw decodeError('ALPN: empty protocol name');
+    out.push(latin1(name));
+  }
+  return out;
+}
+
+export function parseClientExtensions(r: Reader): ClientExtensions {
+  const ext: ClientExtensions = {
+    types: [],
+    serverName: undefined,
+    supportedGroups: undefined,
+    ecPointFormats: undefined,
+    signatureAlgorithms: undefined,
+    alpnProtocols: undefined,
+    extendedMasterSecret: false,
+    renegotiationInfo: undefined,
+    sessionTicket: undefined,
+    supportedVersions: undefined,
+  };
+  const seen = new Set<number>();
+  while (r.remaining > 0) {
+    const type = r.u16();
+    const body = r.sub16();
+    if (seen.has(type)) {
+      throw new TlsError(AlertDescription.illegal_parameter, `duplicate extension ${type}`, { code: 'ERR_DUPLICATE_EXTENSION' });
+    }
+    seen.add(type);
+    ext.types.push(type);
+    switch (type) {
+      case ExtensionType.server_name:
+        ext.serverName = parseServerName(body);
+        break;
+      case ExtensionType.supported_groups:
+        ext.supportedGroups = u16List(body, 'supported_groups');
+        break;
+      case ExtensionType.ec_point_formats: {
+        const formats = body.vec8();
+        if (formats.length === 0) throw decodeError('ec_point_formats: empty list');
+        ext.ecPointFormats = formats;
+        break;
+      }
+      case ExtensionType.signature_algorithms:
+        ext.signatureAlgorithms = u16List(body, 'signature_algorithms');
+        break;
+      case ExtensionType.application_layer_protocol_negotiation:
+        ext.alpnProtocols = parseAlpn(body);
+        break;
+      case ExtensionType.extended_master_secret:
+        ext.extendedMasterSecret = true;
+        break;
+      case ExtensionType.renegotiation_info:
+        ext.renegotiationInfo = body.vec8();
+        break;
+      case ExtensionType.session_ticket:
+        ext.sessionTicket = body.rest();
+        break;
+      case ExtensionType.supported_versions: {
+        const list = body.sub8();
+        if (list.remaining === 0 || list.remaining % 2 !== 0) throw decodeError('supported_versions: bad list length');
+        const versions: number[] = [];
+        while (list.remaining > 0) versions.push(list.u16());
+        ext.supportedVersions = versions;
+        break;
+      }
+      default:
+        body.rest(); // tolerated and ignored
+    }
+    body.expectEmpty(`extension ${type}`);
+  }
+  return ext;
+}

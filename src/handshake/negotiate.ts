@@ -1,0 +1,64 @@
+import { NamedGroup, SignatureScheme } from '../codec/enums.js';
+import type { EcdheGroup, EcdsaCurve, SignatureHash } from '../crypto/provider.js';
+import type { CipherSuite } from './suites.js';
+
+/** The groups we implement, by wire code point. */
+export const GROUPS: ReadonlyMap<number, EcdheGroup> = new Map([
+  [NamedGroup.x25519, 'x25519'],
+  [NamedGroup.secp256r1, 'secp256r1'],
+  [NamedGroup.secp384r1, 'secp384r1'],
+]);
+
+/** Server preference: the first enabled suite the client offered (as OpenSSL's SERVER_PREFERENCE). */
+export function selectCipherSuite(offered: readonly number[], enabled: readonly CipherSuite[]): CipherSuite | undefined {
+  return enabled.find((s) => offered.includes(s.id));
+}
+
+/**
+ * Server preference among the client's supported_groups. A client that sends no
+ * supported_groups predates RFC 8422's list; secp256r1 is the curve every such client has.
+ */
+export function selectGroup(offered: readonly number[] | undefined, enabled: readonly number[]): number | undefined {
+  if (offered === undefined) return enabled.includes(NamedGroup.secp256r1) ? NamedGroup.secp256r1 : undefined;
+  return enabled.find((g) => offered.includes(g));
+}
+
+export interface SignatureChoice {
+  scheme: number;
+  hash: SignatureHash;
+}
+
+const SCHEME_HASH: ReadonlyMap<number, SignatureHash> = new Map([
+  [SignatureScheme.ecdsa_secp256r1_sha256, 'sha256'],
+  [SignatureScheme.ecdsa_secp384r1_sha384, 'sha384'],
+  [SignatureScheme.ecdsa_secp521r1_sha512, 'sha512'],
+]);
+
+/** The hash that matches the key's strength first, then the others. */
+const PREFERENCE: Readonly<Record<EcdsaCurve, readonly number[]>> = {
+  'P-256': [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp521r1_sha512],
+  'P-384': [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp521r1_sha512],
+};
+
+/**
+ * The ServerKeyExchange signature. In TLS 1.2 an ECDSA scheme names the hash only, so any
+ * ECDSA scheme works with either curve. Without signature_algorithms, RFC 5246 §7.4.1.4.1
+ * says the client supports {sha1, ecdsa}.
+ */
+export function selectSignatureScheme(offered: readonly number[] | undefined, curve: EcdsaCurve): SignatureChoice | undefined {
+  if (offered === undefined) return { scheme: SignatureScheme.ecdsa_sha1, hash: 'sha1' };
+  const scheme = PREFERENCE[curve].find((s) => offered.includes(s));
+  return scheme === undefined ? undefined : { scheme, hash: SCHEME_HASH.get(scheme)! };
+}
+
+export type AlpnChoice = { kind: 'none' } | { kind: 'selected'; protocol: string } | { kind: 'no-overlap' };
+
+/**
+ * RFC 7301 §3.2 with server preference (what node:tls does through SSL_select_next_proto).
+ * No ALPN configured, or none offered, means no ALPN in the ServerHello.
+ */
+export function selectAlpn(offered: readonly string[] | undefined, configured: readonly string[] | undefined): AlpnChoice {
+  if (!offered || !configured || configured.length === 0) return { kind: 'none' };
+  const protocol = configured.find((p) => offered.includes(p));
+  return protocol === undefined ? { kind: 'no-overlap' } : { kind: 'selected', protocol };
+}

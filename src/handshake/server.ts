@@ -1,0 +1,521 @@
+import { CipherSuiteId, ContentType, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
+import type { TlsContext } from '../context.js';
+import { constantTimeEqual, type EphemeralKey } from '../crypto/provider.js';
+import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
+import type { HandshakeMessage } from '../record/handshake-joiner.js';
+import { AeadProtection } from '../record/aead.js';
+import type { RecordLayer } from '../record/record-layer.js';
+import { isPromise, type MaybePromise } from '../session/cache.js';
+import { decideResumption, type ResumptionDecision } from '../session/resumption.js';
+import { Session } from '../session/session.js';
+import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData } from './key-schedule.js';
+import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
+import { encodeCertificate } from './messages/certificate.js';
+import { decodeFinished, encodeFinished } from './messages/finished.js';
+import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
+import { GROUPS, selectAlpn, selectCipherSuite, selectGroup, selectSignatureScheme } from './negotiate.js';
+import { suiteById, type CipherSuite } from './suites.js';
+import { Transcript } from './transcript.js';
+
+/** What the handshake learns, for the application (getCipher, alpnProtocol, ...). */
+export interface NegotiatedParameters {
+  suite: CipherSuite;
+  /** The ECDHE group of a full handshake; undefined on resumption. */
+  group: number | undefined;
+  alpnProtocol: string | undefined;
+  serverName: string | undefined;
+  resumed: boolean;
+  extendedMasterSecret: boolean;
+  /** RFC 5746 support signalled by the client. */
+  secureRenegotiation: boolean;
+  session: Session;
+}
+
+/** The connection-side services the handshake needs. Kept narrow so the state machine stays testable. */
+export interface HandshakeHost {
+  readonly record: RecordLayer;
+  /** The context serving this handshake (it changes on an SNI switch). */
+  readonly context: TlsContext;
+  /** The connection's session id context, as it stands when resumption is decided. */
+  readonly sidCtx: Uint8Array;
+  /** OpenSSL's SSL_set_SSL_CTX, with its sid_ctx rule. */
+  switchContext(context: TlsContext): void;
+  /** NSS key log line, without newline. */
+  keylog(line: string): void;
+}
+
+/** Everything fixed once the ClientHello is answered. */
+interface Agreed {
+  hello: ClientHello;
+  suite: CipherSuite;
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  transcript: Transcript;
+  extensions: ServerHelloExtensions;
+  secureRenegotiation: boolean;
+}
+
+interface Keyed extends Agreed {
+  master: Uint8Array;
+  session: Session;
+  /** Where the session goes once the client's Finished is verified; undefined when not cached. */
+  cacheable: boolean;
+  group: number | undefined;
+}
+
+/**
+ * The server's states (rustls' tls12 module): each holds only what is valid at that point.
+ * A message that the current state does not expect is unexpected_message, by construction.
+ */
+type State =
+  | { kind: 'ExpectClientHello' }
+  | { kind: 'Busy' }
+  | { kind: 'ExpectClientKeyExchange'; hs: Agreed; ephemeral: EphemeralKey; group: number; sessionId: Uint8Array }
+  | { kind: 'ExpectChangeCipherSpec'; hs: Keyed; resumed: boolean }
+  | { kind: 'ExpectFinished'; hs: Keyed; resumed: boolean }
+  | { kind: 'Complete' };
+
+const SERVER_RANDOM_LENGTH = 32;
+const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 } as const;
+const SESSION_ID_LENGTH = 32;
+
+function bytesToHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return s;
+}
+
+/**
+ * The server side of the TLS 1.2 handshake, written to read top to bottom like Go's
+ * handshake_server.go: processClientHello, checkForResumption, doFullHandshake /
+ * doResumeHandshake, establishKeys, readFinished, sendFinished.
+ */
+export class ServerHandshake {
+  private state: State = { kind: 'ExpectClientHello' };
+  private flight: Uint8Array[] = [];
+  /** Set once the handshake is done. */
+  negotiated: NegotiatedParameters | undefined;
+  /** The cached session being resumed, before the handshake is done. */
+  resumingSession: Session | undefined;
+
+  constructor(private readonly host: HandshakeHost) {}
+
+  get complete(): boolean {
+    return this.state.kind === 'Complete';
+  }
+
+  /** True while an asynchronous step (SNI callback, external cache) is under way. */
+  get busy(): boolean {
+    return this.state.kind === 'Busy';
+  }
+
+  /** True when a ChangeCipherSpec is the next thing the state machine accepts. */
+  get expectsChangeCipherSpec(): boolean {
+    return this.state.kind === 'ExpectChangeCipherSpec';
+  }
+
+  handleMessage(msg: HandshakeMessage): MaybePromise<void> {
+    const state = this.state;
+    switch (state.kind) {
+      case 'ExpectClientHello':
+        this.expect(msg, HandshakeType.client_hello);
+        return this.processClientHello(msg);
+      case 'ExpectClientKeyExchange':
+        this.expect(msg, HandshakeType.client_key_exchange);
+        return this.processClientKeyExchange(state, msg);
+      case 'ExpectFinished':
+        this.expect(msg, HandshakeType.finished);
+        return this.processFinished(state, msg);
+      case 'ExpectChangeCipherSpec':
+        throw fatal(AlertDescription.unexpected_message, `handshake message ${msg.type} where ChangeCipherSpec was expected`);
+      case 'Busy':
+        throw new Error('handshake message delivered while busy'); // the connection never does this
+      case 'Complete':
+        // Renegotiation is refused with a warning, and the connection goes on (RFC 5746 §4.4).
+        if (msg.type === HandshakeType.client_hello) {
+          this.host.record.send(ContentType.alert, NO_RENEGOTIATION);
+          return;
+        }
+        throw fatal(AlertDescription.unexpected_message, `handshake message ${msg.type} after the handshake`);
+    }
+  }
+
+  handleChangeCipherSpec(): MaybePromise<void> {
+    const state = this.state;
+    if (state.kind !== 'ExpectChangeCipherSpec') {
+      throw fatal(AlertDescription.unexpected_message, 'unexpected ChangeCipherSpec');
+    }
+    this.host.record.changeReadProtection();
+    this.state = { kind: 'ExpectFinished', hs: state.hs, resumed: state.resumed };
+  }
+
+  private expect(msg: HandshakeMessage, type: HandshakeType): void {
+    if (msg.type !== type) {
+      throw fatal(
+        AlertDescription.unexpected_message,
+        `expected ${HandshakeType[type]}, got handshake message type ${HandshakeType[msg.type] ?? msg.type}`,
+      );
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // ClientHello
+
+  private processClientHello(msg: HandshakeMessage): MaybePromise<void> {
+    const hello = decodeClientHello(msg.body);
+    checkClientVersion(hello);
+    const secureRenegotiation = checkRenegotiationInfo(hello);
+    if (!hello.compressionMethods.includes(0)) {
+      throw fatal(AlertDescription.decode_error, 'the client does not offer null compression');
+    }
+    const formats = hello.extensions.ecPointFormats;
+    if (formats && !formats.includes(0)) {
+      throw fatal(AlertDescription.illegal_parameter, 'the client does not support uncompressed points');
+    }
+    const transcript = new Transcript();
+    transcript.add(msg.raw);
+
+    this.state = { kind: 'Busy' };
+    // The SNI switch comes first, so the sid_ctx and cache that decide are the virtual host's.
+    return then(this.selectContext(hello.extensions.serverName), () => {
+      this.host.context.stats.accept++;
+      return then(this.checkForResumption(hello), (resumable) => {
+        if (resumable) this.doResumeHandshake(hello, transcript, secureRenegotiation, resumable);
+        else this.doFullHandshake(hello, transcript, secureRenegotiation);
+      });
+    });
+  }
+
+  private selectContext(serverName: string | undefined): MaybePromise<void> {
+    if (serverName === undefined) return;
+    const initial = this.host.context;
+    const mapped = initial.lookupServerName(serverName);
+    if (mapped) {
+      this.host.switchContext(mapped);
+      return;
+    }
+    if (!initial.sniCallback) return;
+    let chosen: MaybePromise<TlsContext | undefined>;
+    try {
+      chosen = initial.sniCallback(serverName);
+    } catch (e) {
+      throw sniFailure(e);
+    }
+    const apply = (ctx: TlsContext | undefined): void => {
+      if (ctx) this.host.switchContext(ctx);
+    };
+    return isPromise(chosen) ? chosen.then(apply, (e: unknown) => Promise.reject(sniFailure(e))) : apply(chosen);
+  }
+
+  /**
+   * OpenSSL's ssl_get_prev_session: the session to resume, or undefined for a full handshake.
+   * Session-ID lookups go to the serving context's cache; the decision itself is pure.
+   */
+  private checkForResumption(hello: ClientHello): MaybePromise<Session | undefined> {
+    const context = this.host.context;
+    if (hello.sessionId.length === 0 || !context.sessionCache) {
+      context.stats.misses += hello.sessionId.length > 0 ? 1 : 0;
+      return undefined;
+    }
+    const cache = context.sessionCache;
+    let found: MaybePromise<Session | undefined>;
+    try {
+      found = cache.get(hello.sessionId);
+    } catch {
+      found = undefined; // a failing store is a miss, not the client's problem
+    }
+    const decide = (session: Session | undefined): Session | undefined => {
+      if (!session) {
+        context.stats.misses++;
+        return undefined;
+      }
+      const decision = this.decide(session, hello);
+      if (decision.kind === 'resume') return session;
+      if (decision.kind === 'fatal') throw new TlsError(decision.alert, decision.message, { code: decision.code });
+      context.stats.misses++;
+      if (decision.reason === 'expired') {
+        context.stats.timeouts++;
+        ignoreRejection(cache.delete(session.sessionId));
+      } else if (decision.reason === 'context-mismatch') {
+        context.stats.contextMismatches++;
+      }
+      return undefined;
+    };
+    return isPromise(found) ? found.then(decide, () => decide(undefined)) : decide(found);
+  }
+
+  private decide(session: Session, hello: ClientHello): ResumptionDecision {
+    const context = this.host.context;
+    return decideResumption(session, {
+      version: ProtocolVersion.TLSv1_2,
+      sidCtx: this.host.sidCtx,
+      clientCertRequested: context.requestCert,
+      nowSeconds: Math.floor(context.now() / 1000),
+      clientOffersEms: hello.extensions.extendedMasterSecret,
+      offeredSuites: hello.cipherSuites,
+      enabledSuites: context.cipherSuites.map((s) => s.id),
+      serverName: hello.extensions.serverName,
+    });
+  }
+
+  private negotiateAlpn(hello: ClientHello): string | undefined {
+    const alpn = selectAlpn(hello.extensions.alpnProtocols, this.host.context.alpnProtocols);
+    if (alpn.kind === 'no-overlap') {
+      throw fatal(AlertDescription.no_application_protocol, 'no ALPN protocol in common with the client');
+    }
+    return alpn.kind === 'selected' ? alpn.protocol : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Full handshake
+
+  private doFullHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean): void {
+    const context = this.host.context;
+    const certificate = context.certificate;
+    if (!certificate) throw fatal(AlertDescription.handshake_failure, 'no certificate is configured for this server');
+    // RFC 8422 §5.1: supported_groups also bounds the curve of our ECDSA certificate.
+    const offeredGroups = hello.extensions.supportedGroups;
+    if (offeredGroups && !offeredGroups.includes(CERTIFICATE_GROUP[certificate.curve])) {
+      throw fatal(AlertDescription.handshake_failure, `the client does not accept our ${certificate.curve} certificate`, 'ERR_NO_SHARED_GROUP');
+    }
+    const suite = selectCipherSuite(hello.cipherSuites, context.cipherSuites);
+    if (!suite) throw fatal(AlertDescription.handshake_failure, 'no cipher suite in common', 'ERR_NO_SHARED_CIPHER');
+    const group = selectGroup(hello.extensions.supportedGroups, context.groups);
+    if (group === undefined) throw fatal(AlertDescription.handshake_failure, 'no ECDHE group in common', 'ERR_NO_SHARED_GROUP');
+    const signature = selectSignatureScheme(hello.extensions.signatureAlgorithms, certificate.curve);
+    if (!signature) {
+      throw fatal(AlertDescription.handshake_failure, 'the client accepts no ECDSA signature algorithm', 'ERR_NO_SHARED_SIGALG');
+    }
+    const alpnProtocol = this.negotiateAlpn(hello);
+    const ems = hello.extensions.extendedMasterSecret;
+    const sessionId = context.sessionCache ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
+
+    const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, sessionId, {
+      renegotiationInfo: secureRenegotiation,
+      extendedMasterSecret: ems,
+      ecPointFormats: hello.extensions.ecPointFormats !== undefined,
+      serverNameAck: hello.extensions.serverName !== undefined,
+      sessionTicket: false,
+      alpnProtocol,
+    });
+    this.sendMessage(hs.transcript, encodeCertificate(certificate.chain));
+    const ephemeral = context.crypto.generateEphemeralKey(GROUPS.get(group)!);
+    const params = encodeEcdheParams(group, ephemeral.publicKey);
+    const signed = new Uint8Array(64 + params.length);
+    signed.set(hs.clientRandom, 0);
+    signed.set(hs.serverRandom, 32);
+    signed.set(params, 64);
+    const sig = certificate.signer.sign(signature.hash, signed);
+    this.sendMessage(hs.transcript, encodeServerKeyExchange(params, signature.scheme, sig));
+    this.sendMessage(hs.transcript, encodeServerHelloDone());
+    this.flushFlight();
+    this.state = { kind: 'ExpectClientKeyExchange', hs, ephemeral, group, sessionId };
+  }
+
+  private sendServerHello(
+    hello: ClientHello,
+    transcript: Transcript,
+    secureRenegotiation: boolean,
+    suite: CipherSuite,
+    sessionId: Uint8Array,
+    extensions: ServerHelloExtensions,
+  ): Agreed {
+    const crypto = this.host.context.crypto;
+    transcript.begin(crypto, suite.hash);
+    const serverRandom = crypto.randomBytes(SERVER_RANDOM_LENGTH);
+    this.host.record.agreeVersion(ProtocolVersion.TLSv1_2);
+    this.sendMessage(
+      transcript,
+      encodeServerHello({ version: ProtocolVersion.TLSv1_2, random: serverRandom, sessionId, cipherSuite: suite.id, extensions }),
+    );
+    return { hello, suite, clientRandom: hello.random, serverRandom, transcript, extensions, secureRenegotiation };
+  }
+
+  private processClientKeyExchange(
+    state: Extract<State, { kind: 'ExpectClientKeyExchange' }>,
+    msg: HandshakeMessage,
+  ): void {
+    const { hs, ephemeral, group, sessionId } = state;
+    const peerPublic = decodeClientKeyExchange(msg.body);
+    const preMaster = ephemeral.agree(peerPublic);
+    if (!preMaster) throw fatal(AlertDescription.illegal_parameter, 'invalid ECDHE public key from the client');
+    hs.transcript.add(msg.raw);
+    const context = this.host.context;
+    const crypto = context.crypto;
+    const ems = hs.extensions.extendedMasterSecret;
+    const master = ems
+      ? extendedMasterSecret(crypto, hs.suite.hash, preMaster, hs.transcript.current())
+      : masterSecret(crypto, hs.suite.hash, preMaster, hs.clientRandom, hs.serverRandom);
+    preMaster.fill(0);
+    const session = new Session({
+      version: ProtocolVersion.TLSv1_2,
+      cipherSuite: hs.suite.id,
+      sessionId,
+      masterSecret: master,
+      sidCtx: this.host.sidCtx.slice(),
+      createdAt: Math.floor(context.now() / 1000),
+      timeout: context.sessionTimeout,
+      extendedMasterSecret: ems,
+      serverName: hs.hello.extensions.serverName,
+      alpn: hs.extensions.alpnProtocol,
+    });
+    // OpenSSL (since 1.1.1) does not cache a session made with client certificates requested
+    // and no sid_ctx: it could never be resumed safely.
+    const cacheable = sessionId.length > 0 && !(context.requestCert && this.host.sidCtx.length === 0);
+    const keyed: Keyed = { ...hs, master, session, cacheable, group };
+    this.establishKeys(keyed);
+    this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: false };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Abbreviated handshake
+
+  private doResumeHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean, session: Session): void {
+    const context = this.host.context;
+    const suite = suiteById(session.cipherSuite)!;
+    const alpnProtocol = this.negotiateAlpn(hello);
+    context.stats.hits++;
+    this.resumingSession = session;
+    const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, hello.sessionId, {
+      renegotiationInfo: secureRenegotiation,
+      extendedMasterSecret: true, // the decision resumes EMS sessions only
+      ecPointFormats: false,
+      serverNameAck: false,
+      sessionTicket: false,
+      alpnProtocol,
+    });
+    const keyed: Keyed = { ...hs, master: session.masterSecret, session, cacheable: false, group: undefined };
+    this.establishKeys(keyed);
+    this.sendFinished(keyed);
+    this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: true };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Keys and Finished
+
+  private establishKeys(hs: Keyed): void {
+    const crypto = this.host.context.crypto;
+    const keys = deriveTrafficKeys(crypto, hs.suite, hs.master, hs.clientRandom, hs.serverRandom);
+    this.host.record.prepareReadProtection(new AeadProtection(crypto, hs.suite, keys.clientKey, keys.clientIv));
+    this.host.record.prepareWriteProtection(new AeadProtection(crypto, hs.suite, keys.serverKey, keys.serverIv));
+    this.host.keylog(`CLIENT_RANDOM ${bytesToHex(hs.clientRandom)} ${bytesToHex(hs.master)}`);
+  }
+
+  private processFinished(state: Extract<State, { kind: 'ExpectFinished' }>, msg: HandshakeMessage): MaybePromise<void> {
+    const { hs, resumed } = state;
+    const crypto = this.host.context.crypto;
+    const expected = verifyData(crypto, hs.suite.hash, hs.master, 'client', hs.transcript.current());
+    if (!constantTimeEqual(decodeFinished(msg.body), expected)) {
+      throw fatal(AlertDescription.decrypt_error, 'the client Finished does not verify', 'ERR_BAD_FINISHED');
+    }
+    hs.transcript.add(msg.raw);
+    if (resumed) {
+      this.finish(hs, true);
+      return;
+    }
+    // Cache only now that the client has proved it holds the master secret.
+    const cache = this.host.context.sessionCache;
+    let stored: MaybePromise<void> = undefined;
+    if (hs.cacheable && cache) {
+      try {
+        stored = cache.set(hs.session);
+      } catch {
+        stored = undefined; // a failing store loses a session, not the connection
+      }
+    }
+    const sendFinal = (): void => {
+      this.sendFinished(hs);
+      this.finish(hs, false);
+    };
+    if (isPromise(stored)) {
+      // As node:tls, the last flight waits for an external store to take the session.
+      this.state = { kind: 'Busy' };
+      return stored.then(sendFinal, sendFinal);
+    }
+    sendFinal();
+  }
+
+  private sendFinished(hs: Keyed): void {
+    const crypto = this.host.context.crypto;
+    this.flushFlight();
+    this.host.record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
+    this.host.record.changeWriteProtection();
+    const data = verifyData(crypto, hs.suite.hash, hs.master, 'server', hs.transcript.current());
+    this.sendMessage(hs.transcript, encodeFinished(data));
+    this.flushFlight();
+  }
+
+  private finish(hs: Keyed, resumed: boolean): void {
+    this.host.context.stats.acceptGood++;
+    this.negotiated = {
+      suite: hs.suite,
+      group: hs.group,
+      alpnProtocol: hs.extensions.alpnProtocol,
+      serverName: hs.hello.extensions.serverName,
+      resumed,
+      extendedMasterSecret: hs.extensions.extendedMasterSecret,
+      secureRenegotiation: hs.secureRenegotiation,
+      session: hs.session,
+    };
+    this.state = { kind: 'Complete' };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Output: a flight's messages are batched into as few records as possible.
+
+  private sendMessage(transcript: Transcript, message: Uint8Array): void {
+    transcript.add(message);
+    this.flight.push(message);
+  }
+
+  private flushFlight(): void {
+    if (this.flight.length === 0) return;
+    const messages = this.flight;
+    this.flight = [];
+    let total = 0;
+    for (const m of messages) total += m.length;
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const m of messages) {
+      all.set(m, at);
+      at += m.length;
+    }
+    this.host.record.send(ContentType.handshake, all);
+  }
+}
+
+const CHANGE_CIPHER_SPEC = Uint8Array.of(1);
+const NO_RENEGOTIATION = Uint8Array.of(AlertLevel.warning, AlertDescription.no_renegotiation);
+
+/** Runs `next` on a value now, or once a promise settles, without forcing async. */
+function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
+  return isPromise(value) ? value.then(next) : next(value);
+}
+
+function ignoreRejection(v: MaybePromise<void>): void {
+  if (isPromise(v)) v.catch(() => undefined);
+}
+
+function sniFailure(e: unknown): TlsError {
+  if (e instanceof TlsError) return e;
+  return new TlsError(AlertDescription.internal_error, `SNI callback failed: ${e instanceof Error ? e.message : String(e)}`, {
+    code: 'ERR_SNI_CALLBACK',
+  });
+}
+
+/** TLS 1.2 only: supported_versions decides when present, else client_version (RFC 8446 §4.2.1). */
+function checkClientVersion(hello: ClientHello): void {
+  const versions = hello.extensions.supportedVersions;
+  const ok = versions ? versions.includes(ProtocolVersion.TLSv1_2) : hello.clientVersion >= ProtocolVersion.TLSv1_2;
+  if (!ok) throw fatal(AlertDescription.protocol_version, 'the client does not support TLS 1.2', 'ERR_UNSUPPORTED_PROTOCOL');
+}
+
+/** RFC 5746 §3.6: SCSV or an empty renegotiation_info means secure renegotiation support. */
+function checkRenegotiationInfo(hello: ClientHello): boolean {
+  const info = hello.extensions.renegotiationInfo;
+  if (info !== undefined && info.length !== 0) {
+    throw fatal(AlertDescription.handshake_failure, 'non-empty renegotiation_info in an initial handshake');
+  }
+  return info !== undefined || hello.cipherSuites.includes(CipherSuiteId.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+}
+

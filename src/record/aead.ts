@@ -1,0 +1,128 @@
+import { AlertDescription, TlsError } from '../errors.js';
+import type { Aead, CryptoProvider } from '../crypto/provider.js';
+import type { CipherSuite } from '../handshake/suites.js';
+import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH } from './deframer.js';
+
+const TAG_LENGTH = 16;
+
+/**
+ * A 64-bit record sequence number kept as two 32-bit halves, so the hot path has no bigint.
+ */
+class SequenceNumber {
+  private hi = 0;
+  private lo = 0;
+
+  writeTo(out: Uint8Array, at: number): void {
+    const { hi, lo } = this;
+    out[at] = hi >>> 24;
+    out[at + 1] = hi >>> 16;
+    out[at + 2] = hi >>> 8;
+    out[at + 3] = hi;
+    out[at + 4] = lo >>> 24;
+    out[at + 5] = lo >>> 16;
+    out[at + 6] = lo >>> 8;
+    out[at + 7] = lo;
+  }
+
+  increment(): void {
+    if (this.lo === 0xffffffff) {
+      if (this.hi === 0xffffffff) {
+        // RFC 5246 §6.1: sequence numbers must not wrap; the connection has to end.
+        throw new TlsError(AlertDescription.internal_error, 'record sequence number exhausted');
+      }
+      this.hi++;
+      this.lo = 0;
+    } else {
+      this.lo++;
+    }
+  }
+}
+
+/**
+ * Protection of one direction with an AEAD suite: RFC 5288 (AES-GCM: 4-byte implicit salt
+ * from the key block + 8-byte explicit nonce, which we set to the sequence number) and
+ * RFC 7905 (ChaCha20-Poly1305: 12-byte IV XOR the padded sequence number, no explicit nonce).
+ * AAD = seq_num || type || version || plaintext length (RFC 5246 §6.2.3.3).
+ */
+export class AeadProtection {
+  private readonly seq = new SequenceNumber();
+  private readonly aead: Aead;
+  private readonly explicitNonceLength: number;
+  private readonly nonce = new Uint8Array(12);
+  private readonly aad = new Uint8Array(13);
+
+  constructor(crypto: CryptoProvider, suite: CipherSuite, key: Uint8Array, private readonly iv: Uint8Array) {
+    this.aead = crypto.aead(suite.aead, key);
+    this.explicitNonceLength = suite.explicitNonceLength;
+    if (iv.length + this.explicitNonceLength !== 12) throw new RangeError('AEAD IV length does not fit the suite');
+  }
+
+  /** Worst-case growth of a record's fragment. */
+  get overhead(): number {
+    return this.explicitNonceLength + TAG_LENGTH;
+  }
+
+  /** Fills `nonce` for the current sequence number. */
+  private prepareNonce(): void {
+    const n = this.nonce;
+    if (this.explicitNonceLength === 8) {
+      n.set(this.iv, 0);
+      this.seq.writeTo(n, 4);
+    } else {
+      n.fill(0, 0, 4);
+      this.seq.writeTo(n, 4);
+      for (let i = 0; i < 12; i++) n[i]! ^= this.iv[i]!;
+    }
+  }
+
+  private prepareAad(type: number, version: number, length: number): void {
+    const a = this.aad;
+    this.seq.writeTo(a, 0);
+    a[8] = type;
+    a[9] = version >>> 8;
+    a[10] = version;
+    a[11] = length >>> 8;
+    a[12] = length;
+  }
+
+  /** A whole record, header included. */
+  seal(type: number, version: number, plaintext: Uint8Array): Uint8Array {
+    this.prepareNonce();
+    this.prepareAad(type, version, plaintext.length);
+    const sealed = this.aead.seal(this.nonce, this.aad, plaintext);
+    const fragmentLength = this.explicitNonceLength + sealed.length;
+    const record = new Uint8Array(RECORD_HEADER_LENGTH + fragmentLength);
+    record[0] = type;
+    record[1] = version >>> 8;
+    record[2] = version;
+    record[3] = fragmentLength >>> 8;
+    record[4] = fragmentLength;
+    if (this.explicitNonceLength) record.set(this.nonce.subarray(4), RECORD_HEADER_LENGTH);
+    record.set(sealed, RECORD_HEADER_LENGTH + this.explicitNonceLength);
+    this.seq.increment();
+    return record;
+  }
+
+  /** The plaintext of a received fragment; bad_record_mac if it does not authenticate. */
+  open(type: number, version: number, fragment: Uint8Array): Uint8Array {
+    const e = this.explicitNonceLength;
+    if (fragment.length < e + TAG_LENGTH) {
+      throw new TlsError(AlertDescription.bad_record_mac, 'record too short to hold a nonce and tag');
+    }
+    const plaintextLength = fragment.length - e - TAG_LENGTH;
+    if (e) {
+      this.nonce.set(this.iv, 0);
+      this.nonce.set(fragment.subarray(0, e), 4);
+    } else {
+      this.prepareNonce();
+    }
+    this.prepareAad(type, version, plaintextLength);
+    const plaintext = this.aead.open(this.nonce, this.aad, fragment.subarray(e));
+    if (plaintext === null) throw new TlsError(AlertDescription.bad_record_mac, 'record failed authentication');
+    if (plaintext.length > MAX_PLAINTEXT_LENGTH) {
+      throw new TlsError(AlertDescription.record_overflow, `decrypted record of ${plaintext.length} bytes`);
+    }
+    this.seq.increment();
+    return plaintext;
+  }
+}

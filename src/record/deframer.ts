@@ -1,0 +1,105 @@
+import { ContentType } from '../codec/enums.js';
+import { AlertDescription, TlsError } from '../errors.js';
+
+/** RFC 5246 §6.2.1: a TLSPlaintext fragment is at most 2^14 bytes. */
+export const MAX_PLAINTEXT_LENGTH = 16384;
+/** An AEAD record adds an explicit nonce and a tag; 256 bytes of slack is what AEAD needs. */
+export const MAX_CIPHERTEXT_LENGTH = MAX_PLAINTEXT_LENGTH + 256;
+export const RECORD_HEADER_LENGTH = 5;
+
+export interface RawRecord {
+  type: number;
+  version: number;
+  /** The fragment as received (still encrypted once keys are active). A view; copy to keep. */
+  fragment: Uint8Array;
+}
+
+/** What the deframer accepts in the next record header. */
+export interface RecordLimits {
+  /** Largest fragment length allowed: plaintext or ciphertext limit. */
+  maxFragmentLength: number;
+  /** Exact record version required, or undefined before the version is negotiated. */
+  version: number | undefined;
+}
+
+/**
+ * Cuts TLS records out of a byte stream that arrives in arbitrary chunks (one byte at a
+ * time works). The header is checked as soon as it is complete, so an oversized length is
+ * refused before its body is buffered.
+ */
+export class RecordDeframer {
+  private buf = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
+  private seenFirstRecord = false;
+
+  /** Bytes buffered but not yet returned as records. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.end + data.length > this.buf.length) {
+      const live = this.end - this.start;
+      const need = live + data.length;
+      if (need <= this.buf.length && this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        const next = new Uint8Array(Math.max(need, Math.min(2 * this.buf.length, MAX_CIPHERTEXT_LENGTH + RECORD_HEADER_LENGTH), 1024));
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(data, this.end);
+    this.end += data.length;
+  }
+
+  /** The next complete record, or undefined if more bytes are needed. Throws TlsError. */
+  next(limits: RecordLimits): RawRecord | undefined {
+    const available = this.end - this.start;
+    if (available === 0) return undefined;
+    const b = this.buf;
+    const s = this.start;
+    if (!this.seenFirstRecord) this.checkFirstBytes(available);
+    if (available < RECORD_HEADER_LENGTH) return undefined;
+
+    const type = b[s]!;
+    const version = (b[s + 1]! << 8) | b[s + 2]!;
+    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
+      throw new TlsError(AlertDescription.unexpected_message, `unknown record content type ${type}`);
+    }
+    // RFC 5246 Appendix E.1: any {03,XX} is accepted until the version is agreed.
+    if (limits.version === undefined ? b[s + 1] !== 3 : version !== limits.version) {
+      throw new TlsError(AlertDescription.protocol_version, `unexpected record version 0x${version.toString(16).padStart(4, '0')}`);
+    }
+    if (length > limits.maxFragmentLength) {
+      throw new TlsError(AlertDescription.record_overflow, `record of ${length} bytes exceeds ${limits.maxFragmentLength}`);
+    }
+    if (available < RECORD_HEADER_LENGTH + length) return undefined;
+
+    this.seenFirstRecord = true;
+    const fragmentStart = s + RECORD_HEADER_LENGTH;
+    this.start = fragmentStart + length;
+    if (this.start === this.end) this.start = this.end = 0;
+    return { type, version, fragment: b.subarray(fragmentStart, fragmentStart + length) };
+  }
+
+  /**
+   * An SSLv2-format ClientHello (RFC 5246 Appendix E.2) starts with a 2-byte length whose top
+   * bit is set, then msg_type 1. We do not accept it, but we name it rather than report
+   * an unknown content type.
+   */
+  private checkFirstBytes(available: number): void {
+    const b = this.buf;
+    const s = this.start;
+    if (b[s]! & 0x80 && available >= 3 && b[s + 2] === 1) {
+      throw new TlsError(AlertDescription.protocol_version, 'SSLv2-format ClientHello is not supported', {
+        code: 'ERR_SSLV2_CLIENT_HELLO',
+      });
+    }
+  }
+}

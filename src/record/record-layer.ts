@@ -1,0 +1,144 @@
+import { AlertDescription, TlsError } from '../errors.js';
+import { ProtocolVersion } from '../codec/enums.js';
+import type { AeadProtection } from './aead.js';
+import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, RecordDeframer } from './deframer.js';
+
+export interface PlainRecord {
+  type: number;
+  /** Decrypted fragment (a view; valid until the next call into the record layer). */
+  data: Uint8Array;
+}
+
+/**
+ * One half of the record layer per direction (after Go's halfConn): the protection in use
+ * and the one prepared by the handshake, switched by ChangeCipherSpec, which also restarts
+ * the sequence number (a fresh AeadProtection starts at zero).
+ */
+class HalfConnection {
+  current: AeadProtection | undefined;
+  pending: AeadProtection | undefined;
+
+  change(direction: string): void {
+    if (!this.pending) {
+      throw new TlsError(AlertDescription.unexpected_message, `ChangeCipherSpec (${direction}) before keys were agreed`);
+    }
+    this.current = this.pending;
+    this.pending = undefined;
+  }
+}
+
+/** The record layer: bytes in, records out; records in, bytes out. No I/O. */
+export class RecordLayer {
+  private readonly deframer = new RecordDeframer();
+  private readonly read = new HalfConnection();
+  private readonly write = new HalfConnection();
+  private output: Uint8Array[] = [];
+  private outputLength = 0;
+  /** The record version once agreed; the first records may carry any 3.x. */
+  private agreedVersion: number | undefined;
+
+  agreeVersion(version: number): void {
+    this.agreedVersion = version;
+  }
+
+  get readEncrypted(): boolean {
+    return this.read.current !== undefined;
+  }
+
+  get writeEncrypted(): boolean {
+    return this.write.current !== undefined;
+  }
+
+  /** Bytes received but not yet framed into a whole record. */
+  get bufferedInput(): number {
+    return this.deframer.buffered;
+  }
+
+  receive(data: Uint8Array): void {
+    this.deframer.push(data);
+  }
+
+  /** The next record, decrypted; undefined when more bytes are needed. Throws TlsError. */
+  nextRecord(): PlainRecord | undefined {
+    const reader = this.read.current;
+    const raw = this.deframer.next({
+      maxFragmentLength: reader ? MAX_CIPHERTEXT_LENGTH : MAX_PLAINTEXT_LENGTH,
+      version: this.agreedVersion,
+    });
+    if (!raw) return undefined;
+    const data = reader ? reader.open(raw.type, raw.version, raw.fragment) : raw.fragment;
+    return { type: raw.type, data };
+  }
+
+  prepareReadProtection(p: AeadProtection): void {
+    this.read.pending = p;
+  }
+
+  prepareWriteProtection(p: AeadProtection): void {
+    this.write.pending = p;
+  }
+
+  /** The peer's ChangeCipherSpec arrived. */
+  changeReadProtection(): void {
+    this.read.change('read');
+  }
+
+  /** We sent ChangeCipherSpec; what we write next is protected. */
+  changeWriteProtection(): void {
+    this.write.change('write');
+  }
+
+  /** Queues `data` as records of `type`, at most 2^14 bytes of plaintext each. */
+  send(type: number, data: Uint8Array): void {
+    if (data.length === 0) {
+      this.sendFragment(type, data);
+      return;
+    }
+    for (let at = 0; at < data.length; at += MAX_PLAINTEXT_LENGTH) {
+      this.sendFragment(type, data.subarray(at, Math.min(at + MAX_PLAINTEXT_LENGTH, data.length)));
+    }
+  }
+
+  private sendFragment(type: number, fragment: Uint8Array): void {
+    const version = this.agreedVersion ?? ProtocolVersion.TLSv1_2;
+    const writer = this.write.current;
+    let record: Uint8Array;
+    if (writer) {
+      record = writer.seal(type, version, fragment);
+    } else {
+      record = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
+      record[0] = type;
+      record[1] = version >>> 8;
+      record[2] = version;
+      record[3] = fragment.length >>> 8;
+      record[4] = fragment.length;
+      record.set(fragment, RECORD_HEADER_LENGTH);
+    }
+    this.output.push(record);
+    this.outputLength += record.length;
+  }
+
+  get pendingOutput(): number {
+    return this.outputLength;
+  }
+
+  /** Everything queued for the wire, as one buffer (one socket write), or undefined. */
+  takeOutput(): Uint8Array | undefined {
+    if (this.outputLength === 0) return undefined;
+    const chunks = this.output;
+    let out: Uint8Array;
+    if (chunks.length === 1) {
+      out = chunks[0]!;
+    } else {
+      out = new Uint8Array(this.outputLength);
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
+    }
+    this.output = [];
+    this.outputLength = 0;
+    return out;
+  }
+}
