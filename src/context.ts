@@ -22,6 +22,8 @@ export interface TlsContextOptions {
   cert?: string | Uint8Array;
   /** OpenSSL-style cipher list (server preference order). Default: all three suites. */
   ciphers?: string | readonly string[];
+  /** Pick the suite by the client's order instead of ours (node:tls's honorCipherOrder: false). */
+  clientCipherPreference?: boolean;
   /** Groups in preference order, e.g. "X25519:P-256:P-384" or "auto". */
   groups?: string | readonly string[];
   /** ALPN protocols in server preference order. */
@@ -87,6 +89,7 @@ export class TlsContext {
   readonly now: () => number;
   certificate: ServerCertificate | undefined;
   cipherSuites: readonly CipherSuite[];
+  clientCipherPreference: boolean;
   groups: readonly number[];
   alpnProtocols: readonly string[] | undefined;
   sessionCache: SessionCache | undefined;
@@ -103,6 +106,7 @@ export class TlsContext {
     this.certificate = undefined;
     if (options.key !== undefined || options.cert !== undefined) this.setCertificate(options.key, options.cert);
     this.cipherSuites = options.ciphers === undefined ? [...SUITES] : parseCipherList(options.ciphers);
+    this.clientCipherPreference = options.clientCipherPreference ?? false;
     this.groups = options.groups === undefined ? [...DEFAULT_GROUPS] : parseGroupList(options.groups);
     this.alpnProtocols = options.alpnProtocols === undefined ? undefined : checkAlpnList(options.alpnProtocols);
     if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);

@@ -9,9 +9,21 @@ export const GROUPS: ReadonlyMap<number, EcdheGroup> = new Map([
   [NamedGroup.secp384r1, 'secp384r1'],
 ]);
 
-/** Server preference: the first enabled suite the client offered (as OpenSSL's SERVER_PREFERENCE). */
-export function selectCipherSuite(offered: readonly number[], enabled: readonly CipherSuite[]): CipherSuite | undefined {
-  return enabled.find((s) => offered.includes(s.id));
+/**
+ * Server preference (OpenSSL's SSL_OP_CIPHER_SERVER_PREFERENCE): the first enabled suite the
+ * client offered; or, when asked, the client's first suite that is enabled.
+ */
+export function selectCipherSuite(
+  offered: readonly number[],
+  enabled: readonly CipherSuite[],
+  clientPreference = false,
+): CipherSuite | undefined {
+  if (!clientPreference) return enabled.find((s) => offered.includes(s.id));
+  for (const id of offered) {
+    const suite = enabled.find((s) => s.id === id);
+    if (suite) return suite;
+  }
+  return undefined;
 }
 
 /**

@@ -278,7 +278,7 @@ export class ServerHandshake {
     if (offeredGroups && !offeredGroups.includes(CERTIFICATE_GROUP[certificate.curve])) {
       throw fatal(AlertDescription.handshake_failure, `the client does not accept our ${certificate.curve} certificate`, 'ERR_NO_SHARED_GROUP');
     }
-    const suite = selectCipherSuite(hello.cipherSuites, context.cipherSuites);
+    const suite = selectCipherSuite(hello.cipherSuites, context.cipherSuites, context.clientCipherPreference);
     if (!suite) throw fatal(AlertDescription.handshake_failure, 'no cipher suite in common', 'ERR_NO_SHARED_CIPHER');
     const group = selectGroup(hello.extensions.supportedGroups, context.groups);
     if (group === undefined) throw fatal(AlertDescription.handshake_failure, 'no ECDHE group in common', 'ERR_NO_SHARED_GROUP');

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { TlsContext, type TlsContextOptions } from '../context.js';
+import { TlsConfigError } from '../errors.js';
+import type { SessionCache } from '../session/cache.js';
+
+/** The options of `createServer`, shaped like node:tls's. */
+export interface ServerOptions {
+  key?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  cert?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** OpenSSL cipher list; names we do not implement are skipped, as OpenSSL does. */
+  ciphers?: string;
+  /** "auto" or a colon-separated list: X25519, P-256 (prime256v1), P-384 (secp384r1). */
+  ecdhCurve?: string;
+  /** Server preference order (true, the puretls default) or the client's (false). */
+  honorCipherOrder?: boolean;
+  ALPNProtocols?: ReadonlyArray<string | Uint8Array> | Uint8Array;
+  minVersion?: string;
+  maxVersion?: string;
+  /** Milliseconds a client has to finish the handshake. Default 120000, as node:tls. */
+  handshakeTimeout?: number;
+  /** Default: node:tls's, a SHA-1 of the command line (see README). */
+  sessionIdContext?: string;
+  /** Seconds. Default 300, as node:tls documents. */
+  sessionTimeout?: number;
+  /** node:tls's SNICallback: `cb(null, context)` with a TlsContext (or undefined for the default). */
+  SNICallback?: (servername: string, cb: (err: Error | null, context?: TlsContext) => void) => void;
+  /** puretls: the server-side session-ID cache, or false for none. Default: in memory. */
+  sessionCache?: SessionCache | false;
+  /** puretls: a ready-made context instead of key/cert/ciphers/... */
+  context?: TlsContext;
+  // net.Server options, passed through.
+  allowHalfOpen?: boolean;
+  pauseOnConnect?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  highWaterMark?: number;
+}
+
+const NET_OPTIONS = ['allowHalfOpen', 'pauseOnConnect', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark'] as const;
+const TLS_OPTIONS = [
+  'key',
+  'cert',
+  'ciphers',
+  'ecdhCurve',
+  'honorCipherOrder',
+  'ALPNProtocols',
+  'minVersion',
+  'maxVersion',
+  'handshakeTimeout',
+  'sessionIdContext',
+  'sessionTimeout',
+  'SNICallback',
+  'sessionCache',
+  'context',
+] as const;
+const KNOWN = new Set<string>([...NET_OPTIONS, ...TLS_OPTIONS]);
+
+/** node:tls's default handshakeTimeout. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 120_000;
+/** node:tls's documented default sessionTimeout. */
+export const DEFAULT_NODE_SESSION_TIMEOUT = 300;
+
+let defaultSessionIdContext: string | undefined;
+
+/**
+ * node:tls's default sessionIdContext: the first 32 hex digits of SHA-1 over the command
+ * line. Two processes started the same way share it, so they can share sessions.
+ */
+export function nodeDefaultSessionIdContext(): string {
+  defaultSessionIdContext ??= createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32);
+  return defaultSessionIdContext;
+}
+
+function invalid(message: string): TlsConfigError {
+  return new TlsConfigError('ERR_INVALID_ARG_VALUE', message);
+}
+
+function toText(v: string | Uint8Array): string {
+  return typeof v === 'string' ? v : new TextDecoder().decode(v);
+}
+
+/** PEM from a string, Buffer, or an array of them (joined, as node:tls accepts chains). */
+function pemOption(name: string, v: ServerOptions['key']): string | undefined {
+  if (v === undefined) return undefined;
+  const parts = Array.isArray(v) ? v : [v];
+  for (const p of parts) {
+    if (typeof p !== 'string' && !(p instanceof Uint8Array)) throw invalid(`${name} must be a PEM string or Buffer`);
+  }
+  return parts.map((p) => toText(p as string | Uint8Array)).join('\n');
+}
+
+/** ALPN as node:tls takes it: an array of names, or the wire format (length-prefixed names). */
+export function alpnOption(v: ServerOptions['ALPNProtocols']): string[] | undefined {
+  if (v === undefined) return undefined;
+  const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+  if (v instanceof Uint8Array) {
+    const out: string[] = [];
+    for (let i = 0; i < v.length; ) {
+      const n = v[i]!;
+      if (n === 0 || i + 1 + n > v.length) throw invalid('ALPNProtocols: malformed wire-format buffer');
+      out.push(latin1(v.subarray(i + 1, i + 1 + n)));
+      i += 1 + n;
+    }
+    return out;
+  }
+  if (!Array.isArray(v)) throw invalid('ALPNProtocols must be an array or a Buffer');
+  return v.map((p) => (typeof p === 'string' ? p : latin1(p)));
+}
+
+function checkVersion(name: string, v: string | undefined): void {
+  if (v !== undefined && v !== 'TLSv1.2') {
+    throw new TlsConfigError('ERR_TLS_INVALID_PROTOCOL_VERSION', `${name} '${v}' is not supported: puretls speaks TLSv1.2 only`);
+  }
+}
+
+export interface ResolvedServerOptions {
+  context: TlsContext;
+  handshakeTimeout: number;
+  netOptions: Record<string, unknown>;
+}
+
+/** Validates node:tls-shaped options and builds the TlsContext they describe. */
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  for (const k of Object.keys(options)) {
+    if (!KNOWN.has(k) && (options as Record<string, unknown>)[k] !== undefined) {
+      throw new TlsConfigError('ERR_UNSUPPORTED_OPTION', `option '${k}' is not supported by puretls (supported: ${[...KNOWN].join(', ')})`);
+    }
+  }
+  checkVersion('minVersion', options.minVersion);
+  checkVersion('maxVersion', options.maxVersion);
+  const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (!Number.isFinite(handshakeTimeout) || handshakeTimeout < 0) throw invalid('handshakeTimeout must be a number of milliseconds');
+  if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw invalid('SNICallback must be a function');
+
+  const netOptions: Record<string, unknown> = {};
+  for (const k of NET_OPTIONS) if (options[k] !== undefined) netOptions[k] = options[k];
+
+  let context = options.context;
+  if (context !== undefined) {
+    if (!(context instanceof TlsContext)) throw invalid('context must be a TlsContext');
+  } else {
+    const ctxOptions: TlsContextOptions = {
+      sessionIdContext: options.sessionIdContext ?? nodeDefaultSessionIdContext(),
+      sessionTimeout: options.sessionTimeout ?? DEFAULT_NODE_SESSION_TIMEOUT,
+    };
+    const key = pemOption('key', options.key);
+    const cert = pemOption('cert', options.cert);
+    if (key !== undefined) ctxOptions.key = key;
+    if (cert !== undefined) ctxOptions.cert = cert;
+    if (options.ciphers !== undefined) ctxOptions.ciphers = options.ciphers;
+    if (options.ecdhCurve !== undefined) ctxOptions.groups = options.ecdhCurve;
+    if (options.honorCipherOrder !== undefined) ctxOptions.clientCipherPreference = !options.honorCipherOrder;
+    const alpn = alpnOption(options.ALPNProtocols);
+    if (alpn !== undefined) ctxOptions.alpnProtocols = alpn;
+    if (options.sessionCache !== undefined) ctxOptions.sessionCache = options.sessionCache;
+    context = new TlsContext(ctxOptions);
+  }
+  if (options.SNICallback) {
+    const callback = options.SNICallback;
+    context.sniCallback = (servername) =>
+      new Promise<TlsContext | undefined>((resolve, reject) => {
+        let called = false;
+        callback(servername, (err, ctx) => {
+          if (called) return;
+          called = true;
+          if (err) reject(err);
+          else if (ctx !== undefined && ctx !== null && !(ctx instanceof TlsContext)) reject(invalid('SNICallback must return a TlsContext'));
+          else resolve(ctx ?? undefined);
+        });
+      });
+  }
+  return { context, handshakeTimeout, netOptions };
+}

@@ -1,0 +1,61 @@
+import net from 'node:net';
+import { ServerConnection } from '../connection.js';
+import { TlsContext, type TlsContextOptions } from '../context.js';
+import { resolveServerOptions, type ServerOptions } from './options.js';
+import { TlsSocket } from './socket.js';
+
+export type SecureConnectionListener = (socket: TlsSocket) => void;
+
+/**
+ * A net.Server that speaks TLS 1.2 through puretls, shaped like node:tls's tls.Server:
+ * events `secureConnection` (socket), `tlsClientError` (error, socket) and `keylog`
+ * (line, socket).
+ */
+export class Server extends net.Server {
+  /** The default context (virtual hosts come from `addContext` or `SNICallback`). */
+  readonly context: TlsContext;
+  private readonly handshakeTimeout: number;
+  private readonly allowHalfOpenTls: boolean;
+
+  constructor(options: ServerOptions = {}, secureConnectionListener?: SecureConnectionListener) {
+    const resolved = resolveServerOptions(options);
+    // The raw sockets always stay half-open: the TLS layer decides when to end them.
+    super({ ...resolved.netOptions, allowHalfOpen: true });
+    this.context = resolved.context;
+    this.handshakeTimeout = resolved.handshakeTimeout;
+    this.allowHalfOpenTls = options.allowHalfOpen ?? false;
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    this.on('connection', (raw: net.Socket) => this.accept(raw));
+  }
+
+  private accept(raw: net.Socket): void {
+    const onKeylog =
+      this.listenerCount('keylog') > 0 ? (line: string) => this.emit('keylog', Buffer.from(`${line}\n`), socket) : undefined;
+    const connection = new ServerConnection(this.context, onKeylog ? { onKeylog } : {});
+    const socket: TlsSocket = new TlsSocket(raw, connection, {
+      handshakeTimeout: this.handshakeTimeout,
+      allowHalfOpen: this.allowHalfOpenTls,
+    });
+    socket.once('secure', () => this.emit('secureConnection', socket));
+    socket.once('handshakeError', (err: Error) => {
+      if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, socket);
+    });
+    // An error on an established socket belongs to whoever holds it; unheard, it must not crash us.
+    socket.on('error', () => undefined);
+  }
+
+  /** A virtual host: a TlsContext or the options to build one (node:tls's addContext). */
+  addContext(hostname: string, context: TlsContext | TlsContextOptions): void {
+    this.context.addServerName(hostname, context instanceof TlsContext ? context : new TlsContext(context));
+  }
+}
+
+/** node:tls's createServer, serving TLS 1.2 with puretls. */
+export function createServer(options?: ServerOptions, secureConnectionListener?: SecureConnectionListener): Server;
+export function createServer(secureConnectionListener?: SecureConnectionListener): Server;
+export function createServer(
+  a?: ServerOptions | SecureConnectionListener,
+  b?: SecureConnectionListener,
+): Server {
+  return typeof a === 'function' ? new Server({}, a) : new Server(a ?? {}, b);
+}
