@@ -89,8 +89,11 @@ class NobleAead implements Aead {
   }
 }
 
-function x25519Key(): EphemeralKey {
-  const secret = x25519.utils.randomSecretKey();
+type RandomBytes = (length: number) => Uint8Array;
+
+function x25519Key(random: RandomBytes): EphemeralKey {
+  // RFC 7748 §5: any 32 bytes are a scalar; clamping happens inside the ladder.
+  const secret = random(32);
   return {
     publicKey: x25519.getPublicKey(secret),
     agree(peer) {
@@ -104,8 +107,9 @@ function x25519Key(): EphemeralKey {
   };
 }
 
-function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number): EphemeralKey {
-  const secret = curve.utils.randomSecretKey();
+function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number, random: RandomBytes): EphemeralKey {
+  // noble reduces a seed 8 bytes longer than the order into a uniform scalar (FIPS 186-5 A.2.1).
+  const secret = curve.utils.randomSecretKey(random(curve.lengths.seed!));
   return {
     publicKey: curve.getPublicKey(secret, false),
     agree(peer) {
@@ -121,9 +125,20 @@ function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number): Ep
   };
 }
 
+export interface NobleCryptoProviderOptions {
+  /** Source of randomness (server randoms, session IDs, ephemeral keys). Default: the OS CSPRNG. */
+  randomBytes?: RandomBytes;
+}
+
 export class NobleCryptoProvider implements CryptoProvider {
+  private readonly random: RandomBytes;
+
+  constructor(options: NobleCryptoProviderOptions = {}) {
+    this.random = options.randomBytes ?? randomBytes;
+  }
+
   randomBytes(length: number): Uint8Array {
-    return randomBytes(length);
+    return this.random(length);
   }
 
   hash(algorithm: HashAlgorithm): RunningHash {
@@ -141,11 +156,11 @@ export class NobleCryptoProvider implements CryptoProvider {
   generateEphemeralKey(group: EcdheGroup): EphemeralKey {
     switch (group) {
       case 'x25519':
-        return x25519Key();
+        return x25519Key(this.random);
       case 'secp256r1':
-        return nistKey(p256, 32);
+        return nistKey(p256, 32, this.random);
       case 'secp384r1':
-        return nistKey(p384, 48);
+        return nistKey(p384, 48, this.random);
     }
   }
 

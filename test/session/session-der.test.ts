@@ -9,7 +9,7 @@ import { Tag, bitString, explicit, octetString, sequence, tlv, uint } from '../.
 import { TlsDecodeError } from '../../src/errors.js';
 import type { SessionFields } from '../../src/session/session.js';
 import { decodeSession, encodeSession, sessionFromPem, sessionToPem } from '../../src/session/session-der.js';
-import { Scratch, freePort, openssl, seededRandom, sessIdText, startSServer, stop } from './openssl-helpers.js';
+import { Scratch, freePort, openssl, seededRandom, sessIdText, startSServer, stop } from '../helpers/openssl.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
