@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * The puretls demo: an HTTPS server like `openssl s_server -www`. Every GET is answered
+ * with a page describing the TLS connection it came over.
+ *
+ *   npm start                      # port 8443, a fresh self-signed ECDSA P-256 certificate
+ *   npm start -- --port 9443 --key key.pem --cert cert.pem --sid-ctx myapp
+ */
+import { appendFileSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createSelfSignedCertificate } from './pki/index.js';
+import { createServer, type Server } from './node/server.js';
+import type { TlsSocket } from './node/socket.js';
+
+function hex(b: Uint8Array | undefined): string {
+  return b && b.length > 0 ? Buffer.from(b).toString('hex') : '(empty)';
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The facts the page shows, as name/value rows. */
+export function describeConnection(socket: TlsSocket): Array<[string, string]> {
+  const c = socket.connection;
+  const stats = c.context.stats;
+  return [
+    ['Protocol', socket.getProtocol() ?? '-'],
+    ['Cipher', `${c.cipher?.name ?? '-'} (${c.cipher?.standardName ?? '-'})`],
+    ['Group', c.groupName ?? '(none: resumed session)'],
+    ['ALPN', socket.alpnProtocol || '(none)'],
+    ['SNI', socket.servername || '(none)'],
+    ['Session reused', socket.isSessionReused() ? 'yes' : 'no'],
+    ['Session ID', hex(c.session?.sessionId)],
+    ['Session ID context', hex(c.sessionIdContext)],
+    ['Extended master secret', c.negotiated?.extendedMasterSecret ? 'yes' : 'no'],
+    ['Secure renegotiation', c.negotiated?.secureRenegotiation ? 'supported' : 'not signalled'],
+    ['Client', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`],
+    ['Sessions in cache', String(stats.number)],
+    ['Handshakes (accept/good/hits/misses/mismatches)', `${stats.accept}/${stats.acceptGood}/${stats.hits}/${stats.misses}/${stats.contextMismatches}`],
+  ];
+}
+
+function page(socket: TlsSocket): string {
+  const rows = describeConnection(socket)
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
+    .join('\n');
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>puretls</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em}th{text-align:left;padding-right:1em}td{font-family:monospace}</style>
+</head><body>
+<h1>puretls: TLS 1.2 in TypeScript</h1>
+<table>
+${rows}
+</table>
+</body></html>
+`;
+}
+
+export interface DemoOptions {
+  port: number;
+  host?: string;
+  keyPem?: string;
+  certPem?: string;
+  sessionIdContext?: string;
+  keylogFile?: string;
+}
+
+/** Starts the demo server; resolves once it listens. */
+export async function startDemo(options: DemoOptions): Promise<{ tls: Server; http: http.Server }> {
+  let keyPem = options.keyPem;
+  let certPem = options.certPem;
+  if (!keyPem || !certPem) {
+    const made = createSelfSignedCertificate();
+    keyPem = made.keyPem;
+    certPem = made.certPem;
+  }
+  const app = http.createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const body = page(req.socket as unknown as TlsSocket);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  const tls = createServer(
+    {
+      key: keyPem,
+      cert: certPem,
+      ALPNProtocols: ['http/1.1'],
+      ...(options.sessionIdContext !== undefined ? { sessionIdContext: options.sessionIdContext } : {}),
+    },
+    (socket) => app.emit('connection', socket),
+  );
+  const keylogFile = options.keylogFile;
+  if (keylogFile) {
+    writeFileSync(keylogFile, '', { flag: 'a' });
+    tls.on('keylog', (line: Buffer) => appendFileSync(keylogFile, line));
+  }
+  await new Promise<void>((resolve, reject) => {
+    tls.once('error', reject);
+    tls.listen(options.port, options.host, () => {
+      tls.off('error', reject);
+      resolve();
+    });
+  });
+  return { tls, http: app };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.PORT ?? '8443' },
+      host: { type: 'string' },
+      key: { type: 'string' },
+      cert: { type: 'string' },
+      'sid-ctx': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log('usage: npm start -- [--port 8443] [--host 0.0.0.0] [--key key.pem --cert cert.pem] [--sid-ctx text]');
+    console.log('SSLKEYLOGFILE=path writes NSS key log lines for Wireshark.');
+    return;
+  }
+  if ((values.key === undefined) !== (values.cert === undefined)) throw new Error('--key and --cert go together');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
+  const demo: DemoOptions = { port };
+  if (values.host !== undefined) demo.host = values.host;
+  if (values.key !== undefined) demo.keyPem = readFileSync(values.key, 'utf8');
+  if (values.cert !== undefined) demo.certPem = readFileSync(values.cert, 'utf8');
+  if (values['sid-ctx'] !== undefined) demo.sessionIdContext = values['sid-ctx'];
+  if (process.env.SSLKEYLOGFILE) demo.keylogFile = process.env.SSLKEYLOGFILE;
+  const { tls } = await startDemo(demo);
+  const address = tls.address();
+  const where = typeof address === 'object' && address ? address.port : port;
+  console.log(`puretls demo listening on https://localhost:${where}/ (try: curl -k https://localhost:${where}/)`);
+  if (!values.key) console.log('using a fresh self-signed ECDSA P-256 certificate for localhost');
+}
+
+// Run when executed directly, not when imported by tests.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(`puretls: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}
