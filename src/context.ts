@@ -7,7 +7,7 @@ import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCerti
 import type { EcCurveName } from './pki/index.js';
 import type { MaybePromise, SessionCache } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
-import { toSidCtxBytes } from './session/session.js';
+import { Session, toSidCtxBytes } from './session/session.js';
 
 /** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
 export const DEFAULT_SESSION_TIMEOUT = 7200;
@@ -144,6 +144,19 @@ export class TlsContext {
    */
   setSessionIdContext(value: string | Uint8Array): void {
     this.sidCtx = toSidCtxBytes(value);
+  }
+
+  /**
+   * Puts a session exported elsewhere (Session, DER or PEM, as OpenSSL's d2i_SSL_SESSION
+   * reads) into this context's cache. A session made under another sid_ctx imports fine
+   * but will never resume here. Malformed input throws TlsDecodeError.
+   */
+  async importSession(data: Session | Uint8Array | string): Promise<Session> {
+    const session = data instanceof Session ? data : typeof data === 'string' ? Session.fromPEM(data) : Session.fromDER(data);
+    if (!this.sessionCache) throw new TlsConfigError('ERR_NO_SESSION_CACHE', 'this context has no session cache to import into');
+    if (session.sessionId.length === 0) throw new TlsConfigError('ERR_INVALID_ARG', 'a session without a session ID cannot be looked up');
+    await this.sessionCache.set(session);
+    return session;
   }
 
   /** A virtual host: "example.com" or "*.example.com" (one leftmost label). */

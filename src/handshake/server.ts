@@ -358,6 +358,7 @@ export class ServerHandshake {
       extendedMasterSecret: ems,
       serverName: hs.hello.extensions.serverName,
       alpn: hs.extensions.alpnProtocol,
+      kexGroup: group,
     });
     // OpenSSL (since 1.1.1) does not cache a session made with client certificates requested
     // and no sid_ctx: it could never be resumed safely.

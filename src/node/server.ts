@@ -2,6 +2,7 @@ import net from 'node:net';
 import { ServerConnection } from '../connection.js';
 import { TlsContext, type TlsContextOptions } from '../context.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
+import { NodeEventSessionCache } from './session-events.js';
 import { TlsSocket } from './socket.js';
 
 export type SecureConnectionListener = (socket: TlsSocket) => void;
@@ -22,6 +23,10 @@ export class Server extends net.Server {
     // The raw sockets always stay half-open: the TLS layer decides when to end them.
     super({ ...resolved.netOptions, allowHalfOpen: true });
     this.context = resolved.context;
+    // Only a cache the server made itself turns into node:tls's events; one handed in stays.
+    if (!options.context && options.sessionCache === undefined) {
+      this.context.sessionCache = new NodeEventSessionCache(this, this.context.sessionCache);
+    }
     this.handshakeTimeout = resolved.handshakeTimeout;
     this.allowHalfOpenTls = options.allowHalfOpen ?? false;
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
@@ -44,9 +49,20 @@ export class Server extends net.Server {
     socket.on('error', () => undefined);
   }
 
-  /** A virtual host: a TlsContext or the options to build one (node:tls's addContext). */
+  /**
+   * A virtual host (node:tls's addContext): a TlsContext, or the options to build one, which
+   * then shares this server's session cache and session timeout.
+   */
   addContext(hostname: string, context: TlsContext | TlsContextOptions): void {
-    this.context.addServerName(hostname, context instanceof TlsContext ? context : new TlsContext(context));
+    const ctx =
+      context instanceof TlsContext
+        ? context
+        : new TlsContext({
+            sessionCache: this.context.sessionCache ?? false,
+            sessionTimeout: this.context.sessionTimeout,
+            ...context,
+          });
+    this.context.addServerName(hostname, ctx);
   }
 }
 

@@ -63,8 +63,8 @@ export function encodeSession(s: SessionFields): Uint8Array {
   }
   if (s.extendedMasterSecret) fields.push(explicit(13, uint(FLAG_EXTMS)));
   if (s.alpn !== undefined) fields.push(explicit(16, octetString(latin1Bytes(s.alpn, 'alpn'))));
-  // kex_group is not part of SessionFields; 0 is what OpenSSL writes when it has none.
-  fields.push(explicit(19, uint(0)));
+  // OpenSSL 3.0 always writes kex_group, 0 when it has none.
+  fields.push(explicit(19, uint(s.kexGroup ?? 0)));
   return sequence(...fields);
 }
 
@@ -179,6 +179,9 @@ function parseSession(der: Uint8Array): SessionFields {
           const magnitude = inner.uintBytes(what);
           if (magnitude.length > 8) fail(`${what}: INTEGER too large`);
           if (n === 13) s.extendedMasterSecret = (magnitude[magnitude.length - 1]! & FLAG_EXTMS) !== 0;
+          if (n === 19 && magnitude.length <= 2 && (magnitude.length > 1 || magnitude[0] !== 0)) {
+            s.kexGroup = magnitude.length === 2 ? (magnitude[0]! << 8) | magnitude[1]! : magnitude[0]!;
+          }
         }
         break;
       case 'cert':

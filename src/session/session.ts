@@ -33,6 +33,8 @@ export interface SessionFields {
   peerCertificate?: Uint8Array | undefined;
   /** X509_V_* verify result of the peer certificate (0 = X509_V_OK). */
   verifyResult?: number | undefined;
+  /** The key exchange group of the full handshake that made the session (TLS code point). */
+  kexGroup?: number | undefined;
 }
 
 /** Checks a session id context value and returns it as bytes (strings are UTF-8). */
@@ -64,6 +66,7 @@ export class Session implements SessionFields {
   alpn: string | undefined;
   peerCertificate: Uint8Array | undefined;
   verifyResult: number | undefined;
+  kexGroup: number | undefined;
 
   constructor(fields: SessionFields) {
     this.version = fields.version;
@@ -78,6 +81,7 @@ export class Session implements SessionFields {
     this.alpn = fields.alpn;
     this.peerCertificate = fields.peerCertificate;
     this.verifyResult = fields.verifyResult;
+    this.kexGroup = fields.kexGroup;
   }
 
   /** OpenSSL's rule: a session is expired once `now > created + timeout` (seconds). */

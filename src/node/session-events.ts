@@ -1,0 +1,67 @@
+import type { EventEmitter } from 'node:events';
+import type { MaybePromise, SessionCache } from '../session/cache.js';
+import { Session } from '../session/session.js';
+
+/**
+ * node:tls's external session cache, as a SessionCache: while the server has `newSession`
+ * or `resumeSession` listeners, sessions go through them (serialised in OpenSSL's
+ * i2d_SSL_SESSION form, so node:tls servers can share the same store); without listeners,
+ * the context's own cache is used. As in node:tls, listeners replace the internal cache.
+ */
+export class NodeEventSessionCache implements SessionCache {
+  constructor(
+    private readonly server: EventEmitter,
+    private readonly internal: SessionCache | undefined,
+  ) {}
+
+  private get external(): boolean {
+    return this.server.listenerCount('resumeSession') > 0 || this.server.listenerCount('newSession') > 0;
+  }
+
+  get(sessionId: Uint8Array): MaybePromise<Session | undefined> {
+    if (!this.external) return this.internal?.get(sessionId);
+    if (this.server.listenerCount('resumeSession') === 0) return undefined;
+    return new Promise((resolve) => {
+      let answered = false;
+      this.server.emit('resumeSession', Buffer.from(sessionId), (err: Error | null, data?: Uint8Array | null) => {
+        if (answered) return;
+        answered = true;
+        if (err || !data || data.length === 0) {
+          resolve(undefined);
+          return;
+        }
+        try {
+          resolve(Session.fromDER(data));
+        } catch {
+          resolve(undefined); // a damaged entry in somebody's store is a miss, never a crash
+        }
+      });
+    });
+  }
+
+  set(session: Session): MaybePromise<void> {
+    if (!this.external) return this.internal?.set(session);
+    if (this.server.listenerCount('newSession') === 0) return;
+    // node:tls holds the handshake's last flight until the listener calls back.
+    return new Promise((resolve) => {
+      let answered = false;
+      this.server.emit('newSession', Buffer.from(session.sessionId), Buffer.from(session.toDER()), () => {
+        if (answered) return;
+        answered = true;
+        resolve();
+      });
+    });
+  }
+
+  delete(sessionId: Uint8Array): MaybePromise<void> {
+    if (!this.external) return this.internal?.delete(sessionId);
+  }
+
+  get size(): number | undefined {
+    return this.external ? undefined : this.internal?.size;
+  }
+
+  get cacheFull(): number {
+    return this.internal?.cacheFull ?? 0;
+  }
+}
