@@ -8,6 +8,7 @@ import type { EcCurveName } from './pki/index.js';
 import type { MaybePromise, SessionCache } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
 import { Session, toSidCtxBytes } from './session/session.js';
+import { TicketKeyring } from './session/tickets.js';
 
 /** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
 export const DEFAULT_SESSION_TIMEOUT = 7200;
@@ -34,6 +35,10 @@ export interface TlsContextOptions {
   sessionCache?: SessionCache | false;
   /** Session lifetime in seconds. Default 7200 (OpenSSL). */
   sessionTimeout?: number;
+  /** RFC 5077 session tickets. Default true (as node:tls and OpenSSL). */
+  tickets?: boolean;
+  /** 48 bytes in node:tls's ticketKeys format; default: random keys that rotate every sessionTimeout. */
+  ticketKeys?: Uint8Array;
   /** Ask clients for a certificate (OpenSSL's SSL_VERIFY_PEER). */
   requestCert?: boolean;
   /** Virtual hosts: exact names or "*.example.com" wildcards, consulted before `sniCallback`. */
@@ -94,6 +99,8 @@ export class TlsContext {
   alpnProtocols: readonly string[] | undefined;
   sessionCache: SessionCache | undefined;
   sessionTimeout: number;
+  /** Seals and opens tickets; undefined when tickets are off. */
+  ticketKeyring: TicketKeyring | undefined;
   requestCert: boolean;
   sniCallback: SniCallback | undefined;
   readonly serverNames = new Map<string, TlsContext>();
@@ -112,6 +119,18 @@ export class TlsContext {
     if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
     this.sessionCache = options.sessionCache === false ? undefined : (options.sessionCache ?? new MemorySessionCache({ now: this.now }));
     this.sessionTimeout = checkTimeout(options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT);
+    if (options.tickets === false && options.ticketKeys !== undefined) {
+      throw new TlsConfigError('ERR_INVALID_ARG', 'ticketKeys were given but tickets are turned off');
+    }
+    this.ticketKeyring =
+      options.tickets === false
+        ? undefined
+        : new TicketKeyring({
+            crypto: this.crypto,
+            now: this.now,
+            lifetimeSeconds: this.sessionTimeout,
+            ...(options.ticketKeys !== undefined ? { keys: options.ticketKeys } : {}),
+          });
     this.requestCert = options.requestCert ?? false;
     this.sniCallback = options.sniCallback;
     if (options.serverNames) {
@@ -131,6 +150,18 @@ export class TlsContext {
       throw new TlsConfigError('ERR_KEY_CERT_MISMATCH', 'the private key does not match the first certificate of the chain');
     }
     this.certificate = { chain, curve: key.curve, signer: this.crypto.ecdsaSigningKey(key.curve, key.secret) };
+  }
+
+  /** The current ticket key, 48 bytes in node:tls's format (node's getTicketKeys). */
+  getTicketKeys(): Uint8Array {
+    if (!this.ticketKeyring) throw new TlsConfigError('ERR_TICKETS_DISABLED', 'session tickets are turned off');
+    return this.ticketKeyring.getTicketKeys();
+  }
+
+  /** Makes `keys` current; the previous key still opens tickets for one session lifetime. */
+  setTicketKeys(keys: Uint8Array): void {
+    if (!this.ticketKeyring) throw new TlsConfigError('ERR_TICKETS_DISABLED', 'session tickets are turned off');
+    this.ticketKeyring.setTicketKeys(keys);
   }
 
   /** The sid_ctx connections made from now on start with (a copy). */

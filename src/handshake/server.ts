@@ -5,13 +5,14 @@ import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
 import type { HandshakeMessage } from '../record/handshake-joiner.js';
 import { AeadProtection } from '../record/aead.js';
 import type { RecordLayer } from '../record/record-layer.js';
-import { isPromise, type MaybePromise } from '../session/cache.js';
+import { isPromise, type MaybePromise, type SessionCache } from '../session/cache.js';
 import { decideResumption, type ResumptionDecision } from '../session/resumption.js';
 import { Session } from '../session/session.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
 import { encodeCertificate } from './messages/certificate.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
+import { encodeNewSessionTicket } from './messages/ticket.js';
 import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
 import { GROUPS, selectAlpn, selectCipherSuite, selectGroup, selectSignatureScheme } from './negotiate.js';
 import { suiteById, type CipherSuite } from './suites.js';
@@ -25,6 +26,10 @@ export interface NegotiatedParameters {
   alpnProtocol: string | undefined;
   serverName: string | undefined;
   resumed: boolean;
+  /** How the session was found, when resumed. */
+  resumedBy: 'ticket' | 'session-id' | undefined;
+  /** A NewSessionTicket was sent. */
+  ticketIssued: boolean;
   extendedMasterSecret: boolean;
   /** RFC 5746 support signalled by the client. */
   secureRenegotiation: boolean;
@@ -44,6 +49,12 @@ export interface HandshakeHost {
   keylog(line: string): void;
 }
 
+/** A session the decision accepted, and where it came from. */
+interface Resumable {
+  session: Session;
+  viaTicket: boolean;
+}
+
 /** Everything fixed once the ClientHello is answered. */
 interface Agreed {
   hello: ClientHello;
@@ -61,6 +72,8 @@ interface Keyed extends Agreed {
   /** Where the session goes once the client's Finished is verified; undefined when not cached. */
   cacheable: boolean;
   group: number | undefined;
+  /** Resumed from a ticket (rather than by session ID). */
+  viaTicket: boolean;
 }
 
 /**
@@ -209,39 +222,55 @@ export class ServerHandshake {
 
   /**
    * OpenSSL's ssl_get_prev_session: the session to resume, or undefined for a full handshake.
-   * Session-ID lookups go to the serving context's cache; the decision itself is pure.
+   * A non-empty ticket is tried first, and if it does not open, the session ID is not looked
+   * up. Session-ID lookups go to the serving context's cache. The decision itself is pure.
    */
-  private checkForResumption(hello: ClientHello): MaybePromise<Session | undefined> {
+  private checkForResumption(hello: ClientHello): MaybePromise<Resumable | undefined> {
     const context = this.host.context;
-    if (hello.sessionId.length === 0 || !context.sessionCache) {
-      context.stats.misses += hello.sessionId.length > 0 ? 1 : 0;
+    const ticket = hello.extensions.sessionTicket;
+    if (context.ticketKeyring && ticket !== undefined && ticket.length > 0) {
+      const opened = context.ticketKeyring.open(ticket);
+      if (!opened) {
+        context.stats.misses++;
+        return undefined;
+      }
+      return this.judge(opened.session, hello, undefined) ? { session: opened.session, viaTicket: true } : undefined;
+    }
+    if (hello.sessionId.length === 0) return undefined;
+    const cache = context.sessionCache;
+    if (!cache) {
+      context.stats.misses++;
       return undefined;
     }
-    const cache = context.sessionCache;
     let found: MaybePromise<Session | undefined>;
     try {
       found = cache.get(hello.sessionId);
     } catch {
       found = undefined; // a failing store is a miss, not the client's problem
     }
-    const decide = (session: Session | undefined): Session | undefined => {
-      if (!session) {
-        context.stats.misses++;
-        return undefined;
-      }
-      const decision = this.decide(session, hello);
-      if (decision.kind === 'resume') return session;
-      if (decision.kind === 'fatal') throw new TlsError(decision.alert, decision.message, { code: decision.code });
-      context.stats.misses++;
-      if (decision.reason === 'expired') {
-        context.stats.timeouts++;
-        ignoreRejection(cache.delete(session.sessionId));
-      } else if (decision.reason === 'context-mismatch') {
-        context.stats.contextMismatches++;
-      }
-      return undefined;
-    };
+    const decide = (session: Session | undefined): Resumable | undefined =>
+      this.judge(session, hello, cache) ? { session: session!, viaTicket: false } : undefined;
     return isPromise(found) ? found.then(decide, () => decide(undefined)) : decide(found);
+  }
+
+  /** Applies the decision to a candidate and keeps the counters; true means resume. */
+  private judge(session: Session | undefined, hello: ClientHello, cache: SessionCache | undefined): boolean {
+    const stats = this.host.context.stats;
+    if (!session) {
+      stats.misses++;
+      return false;
+    }
+    const decision = this.decide(session, hello);
+    if (decision.kind === 'resume') return true;
+    if (decision.kind === 'fatal') throw new TlsError(decision.alert, decision.message, { code: decision.code });
+    stats.misses++;
+    if (decision.reason === 'expired') {
+      stats.timeouts++;
+      if (cache) ignoreRejection(cache.delete(session.sessionId));
+    } else if (decision.reason === 'context-mismatch') {
+      stats.contextMismatches++;
+    }
+    return false;
   }
 
   private decide(session: Session, hello: ClientHello): ResumptionDecision {
@@ -256,6 +285,11 @@ export class ServerHandshake {
       enabledSuites: context.cipherSuites.map((s) => s.id),
       serverName: hello.extensions.serverName,
     });
+  }
+
+  /** RFC 5077 §3.2: a ticket goes to clients that sent the extension, when tickets are on. */
+  private willIssueTicket(hello: ClientHello): boolean {
+    return this.host.context.ticketKeyring !== undefined && hello.extensions.sessionTicket !== undefined;
   }
 
   private negotiateAlpn(hello: ClientHello): string | undefined {
@@ -288,6 +322,8 @@ export class ServerHandshake {
     }
     const alpnProtocol = this.negotiateAlpn(hello);
     const ems = hello.extensions.extendedMasterSecret;
+    const issueTicket = this.willIssueTicket(hello);
+    // A session ID only when the session can be found by it; a ticket-only session has none.
     const sessionId = context.sessionCache ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
 
     const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, sessionId, {
@@ -295,7 +331,7 @@ export class ServerHandshake {
       extendedMasterSecret: ems,
       ecPointFormats: hello.extensions.ecPointFormats !== undefined,
       serverNameAck: hello.extensions.serverName !== undefined,
-      sessionTicket: false,
+      sessionTicket: issueTicket,
       alpnProtocol,
     });
     this.sendMessage(hs.transcript, encodeCertificate(certificate.chain));
@@ -363,7 +399,7 @@ export class ServerHandshake {
     // OpenSSL (since 1.1.1) does not cache a session made with client certificates requested
     // and no sid_ctx: it could never be resumed safely.
     const cacheable = sessionId.length > 0 && !(context.requestCert && this.host.sidCtx.length === 0);
-    const keyed: Keyed = { ...hs, master, session, cacheable, group };
+    const keyed: Keyed = { ...hs, master, session, cacheable, group, viaTicket: false };
     this.establishKeys(keyed);
     this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: false };
   }
@@ -371,21 +407,23 @@ export class ServerHandshake {
   // -------------------------------------------------------------------------------------
   // Abbreviated handshake
 
-  private doResumeHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean, session: Session): void {
+  private doResumeHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean, resumable: Resumable): void {
+    const { session, viaTicket } = resumable;
     const context = this.host.context;
     const suite = suiteById(session.cipherSuite)!;
     const alpnProtocol = this.negotiateAlpn(hello);
     context.stats.hits++;
     this.resumingSession = session;
+    // RFC 5077 §3.4: the client's session ID is echoed whether it resumes by ID or by ticket.
     const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, hello.sessionId, {
       renegotiationInfo: secureRenegotiation,
       extendedMasterSecret: true, // the decision resumes EMS sessions only
       ecPointFormats: false,
       serverNameAck: false,
-      sessionTicket: false,
+      sessionTicket: this.willIssueTicket(hello),
       alpnProtocol,
     });
-    const keyed: Keyed = { ...hs, master: session.masterSecret, session, cacheable: false, group: undefined };
+    const keyed: Keyed = { ...hs, master: session.masterSecret, session, cacheable: false, group: undefined, viaTicket };
     this.establishKeys(keyed);
     this.sendFinished(keyed);
     this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: true };
@@ -436,8 +474,20 @@ export class ServerHandshake {
     sendFinal();
   }
 
+  /** NewSessionTicket, then ChangeCipherSpec and Finished: the server's last flight. */
   private sendFinished(hs: Keyed): void {
-    const crypto = this.host.context.crypto;
+    const context = this.host.context;
+    const crypto = context.crypto;
+    if (hs.extensions.sessionTicket && context.ticketKeyring) {
+      let ticket: Uint8Array;
+      try {
+        ticket = context.ticketKeyring.seal(hs.session);
+      } catch {
+        // RFC 5077 §3.3: having promised a ticket, send an empty one rather than none.
+        ticket = new Uint8Array(0);
+      }
+      this.sendMessage(hs.transcript, encodeNewSessionTicket(context.ticketKeyring.lifetimeSeconds, ticket));
+    }
     this.flushFlight();
     this.host.record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
     this.host.record.changeWriteProtection();
@@ -454,6 +504,8 @@ export class ServerHandshake {
       alpnProtocol: hs.extensions.alpnProtocol,
       serverName: hs.hello.extensions.serverName,
       resumed,
+      resumedBy: resumed ? (hs.viaTicket ? 'ticket' : 'session-id') : undefined,
+      ticketIssued: hs.extensions.sessionTicket,
       extendedMasterSecret: hs.extensions.extendedMasterSecret,
       secureRenegotiation: hs.secureRenegotiation,
       session: hs.session,

@@ -24,6 +24,12 @@ export interface ServerOptions {
   sessionTimeout?: number;
   /** node:tls's SNICallback: `cb(null, context)` with a TlsContext (or undefined for the default). */
   SNICallback?: (servername: string, cb: (err: Error | null, context?: TlsContext) => void) => void;
+  /** 48 bytes: 16-byte key name and 32 bytes of secret, as node:tls. */
+  ticketKeys?: Uint8Array;
+  /** puretls: false turns session tickets off (as `secureOptions: SSL_OP_NO_TICKET`). */
+  tickets?: boolean;
+  /** OpenSSL SSL_OP_* flags; only those that make sense for a TLS 1.2-only server are accepted. */
+  secureOptions?: number;
   /** puretls: the server-side session-ID cache, or false for none. Default: in memory. */
   sessionCache?: SessionCache | false;
   /** puretls: a ready-made context instead of key/cert/ciphers/... */
@@ -51,6 +57,9 @@ const TLS_OPTIONS = [
   'sessionIdContext',
   'sessionTimeout',
   'SNICallback',
+  'ticketKeys',
+  'tickets',
+  'secureOptions',
   'sessionCache',
   'context',
 ] as const;
@@ -108,6 +117,33 @@ export function alpnOption(v: ServerOptions['ALPNProtocols']): string[] | undefi
   return v.map((p) => (typeof p === 'string' ? p : latin1(p)));
 }
 
+/** OpenSSL's SSL_OP_NO_TICKET. */
+export const SSL_OP_NO_TICKET = 0x4000;
+/**
+ * secureOptions bits that change nothing here: protocols we never speak, renegotiation we
+ * always refuse, compression we never do, server cipher preference (our default).
+ */
+const HARMLESS_SECURE_OPTIONS =
+  0x00000004 /* LEGACY_SERVER_CONNECT */ |
+  0x00020000 /* NO_COMPRESSION */ |
+  0x00400000 /* CIPHER_SERVER_PREFERENCE */ |
+  0x02000000 /* NO_SSLv3 */ |
+  0x04000000 /* NO_TLSv1 */ |
+  0x10000000 /* NO_TLSv1_1 */ |
+  0x20000000 /* NO_TLSv1_3 */ |
+  0x40000000; /* NO_RENEGOTIATION */
+
+/** Whether tickets stay on, given node:tls's secureOptions; unknown bits are an error. */
+function ticketsFromSecureOptions(secureOptions: number | undefined): boolean {
+  if (secureOptions === undefined) return true;
+  if (!Number.isInteger(secureOptions) || secureOptions < 0) throw invalid('secureOptions must be a non-negative integer');
+  const unsupported = secureOptions & ~(HARMLESS_SECURE_OPTIONS | SSL_OP_NO_TICKET);
+  if (unsupported !== 0) {
+    throw new TlsConfigError('ERR_UNSUPPORTED_OPTION', `secureOptions bits 0x${(unsupported >>> 0).toString(16)} are not supported by puretls`);
+  }
+  return (secureOptions & SSL_OP_NO_TICKET) === 0;
+}
+
 function checkVersion(name: string, v: string | undefined): void {
   if (v !== undefined && v !== 'TLSv1.2') {
     throw new TlsConfigError('ERR_TLS_INVALID_PROTOCOL_VERSION', `${name} '${v}' is not supported: puretls speaks TLSv1.2 only`);
@@ -155,6 +191,12 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     const alpn = alpnOption(options.ALPNProtocols);
     if (alpn !== undefined) ctxOptions.alpnProtocols = alpn;
     if (options.sessionCache !== undefined) ctxOptions.sessionCache = options.sessionCache;
+    const tickets = ticketsFromSecureOptions(options.secureOptions) && options.tickets !== false;
+    if (!tickets) ctxOptions.tickets = false;
+    if (options.ticketKeys !== undefined) {
+      if (!(options.ticketKeys instanceof Uint8Array)) throw invalid('ticketKeys must be a Buffer of 48 bytes');
+      ctxOptions.ticketKeys = options.ticketKeys;
+    }
     context = new TlsContext(ctxOptions);
   }
   if (options.SNICallback) {

@@ -49,6 +49,16 @@ export class Server extends net.Server {
     socket.on('error', () => undefined);
   }
 
+  /** node:tls's getTicketKeys: the current 48-byte ticket key. */
+  getTicketKeys(): Buffer {
+    return Buffer.from(this.context.getTicketKeys());
+  }
+
+  /** node:tls's setTicketKeys; tickets under the previous key still open for one lifetime. */
+  setTicketKeys(keys: Uint8Array): void {
+    this.context.setTicketKeys(keys);
+  }
+
   /**
    * A virtual host (node:tls's addContext): a TlsContext, or the options to build one, which
    * then shares this server's session cache and session timeout.

@@ -1,0 +1,326 @@
+import { constantTimeEqual, type Aead, type CryptoProvider } from '../crypto/provider.js';
+import { TlsConfigError } from '../errors.js';
+import { Session } from './session.js';
+
+/**
+ * RFC 5077 session tickets: the server's whole session state, sealed under a key only the
+ * server (or its fleet) knows, and handed to the client to keep.
+ *
+ * Ticket layout (RFC 5077 §4's recommended structure, with an AEAD in place of its
+ * AES-CBC + HMAC-SHA256):
+ *
+ *   struct {
+ *       opaque key_name[16];     // which key sealed it; public, sent in the clear
+ *       opaque nonce[12];        // random per ticket (RFC 5077: iv[16])
+ *       opaque sealed_state[];   // AES-256-GCM(session.toDER()), AAD = key_name,
+ *   } ticket;                    //   ending in the 16-byte tag (RFC 5077: mac[32])
+ *
+ * The plaintext is OpenSSL's i2d_SSL_SESSION layout (`Session.toDER()`), so everything a
+ * resumption needs, sid_ctx included, rides in the ticket and goes through the same
+ * resumption decision as a session from the cache.
+ *
+ * Why an AEAD and not what node:tls does (AES-128-CBC with a separate HMAC-SHA256): one
+ * primitive gives confidentiality and integrity together, there is no padding to check and
+ * therefore no padding oracle, no MAC to compare by hand in constant time, and no order
+ * of operations (MAC-then-decrypt vs decrypt-then-MAC) to get wrong. AES-256-GCM is the
+ * AEAD the record layer already uses, through the same CryptoProvider. RFC 5077 §4 itself
+ * says the recommended format is only a recommendation: a ticket is opaque to the client.
+ *
+ * Tickets are NOT interchangeable with node:tls's even under the same 48 configured bytes:
+ * node splits them into name(16) | HMAC key(16) | AES-128 key(16) and encrypts with
+ * AES-128-CBC (a 16-byte IV, a 32-byte HMAC at the end), while we feed the 32 secret bytes
+ * through HKDF into one AES-256-GCM key. A node:tls ticket offered to puretls (or the
+ * reverse) fails to open and costs a full handshake, never a wrong session. A fleet that
+ * mixes node:tls and puretls servers can still share sessions through an external session
+ * cache (the DER layout is OpenSSL's), but not through tickets.
+ */
+
+/** node:tls's `ticketKeys` format: 16-byte key name, then 32 bytes of secret. */
+export const TICKET_KEYS_LENGTH = 48;
+export const TICKET_KEY_NAME_LENGTH = 16;
+export const TICKET_NONCE_LENGTH = 12;
+export const TICKET_TAG_LENGTH = 16;
+/** Bytes a ticket adds around the sealed session: key name, nonce and tag. */
+export const TICKET_OVERHEAD = TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH + TICKET_TAG_LENGTH;
+/**
+ * The longest ticket TLS can carry: both the SessionTicket extension (RFC 5077 §3.2,
+ * extension_data<0..2^16-1>) and NewSessionTicket (§3.3, ticket<0..2^16-1>) have a 16-bit
+ * length. Anything longer did not come from us, so `open` rejects it before any crypto.
+ */
+export const TICKET_MAX_LENGTH = 0xffff;
+
+/**
+ * HKDF `info` for the ticket AEAD key: names the protocol, the purpose and the algorithm,
+ * so the secret bytes can never yield a key that is valid for anything else.
+ */
+export const TICKET_KEY_INFO = 'puretls tls1.2 session ticket v1 aes-256-gcm key';
+const TICKET_KEY_INFO_BYTES = new TextEncoder().encode(TICKET_KEY_INFO);
+const AEAD_KEY_LENGTH = 32;
+
+export interface TicketKeyringOptions {
+  /** Randomness (generated keys, nonces), HMAC (for HKDF) and the AEAD. */
+  crypto: CryptoProvider;
+  /** Clock in milliseconds; injectable for tests. */
+  now: () => number;
+  /**
+   * Ticket lifetime in seconds, normally the session timeout (it is also the value for
+   * NewSessionTicket's ticket_lifetime_hint). A key that stops being current keeps
+   * decrypting this long, so every ticket it sealed stays usable for its whole life.
+   */
+  lifetimeSeconds: number;
+  /**
+   * 48 bytes in node:tls `ticketKeys` format. When given, keys never rotate by themselves:
+   * processes that share keys must agree on them, so only the application changes them
+   * (`setTicketKeys`). `rotationSeconds` is then ignored.
+   */
+  keys?: Uint8Array;
+  /** Rotation period for internally generated keys; default `lifetimeSeconds`. */
+  rotationSeconds?: number;
+}
+
+export interface OpenedTicket {
+  session: Session;
+  /**
+   * The ticket was sealed under a key that is no longer current (or is due to be rotated):
+   * the server should send a fresh ticket under the current key (RFC 5077 §3.3 lets it
+   * issue a NewSessionTicket on an abbreviated handshake).
+   */
+  renew: boolean;
+}
+
+interface TicketKey {
+  /** The 48 bytes as configured or generated (for getTicketKeys). */
+  readonly material: Uint8Array;
+  readonly name: Uint8Array;
+  readonly aead: Aead;
+  /** ms timestamp at which it stopped being current; undefined while current. */
+  retiredAt: number | undefined;
+}
+
+/**
+ * HKDF-SHA256 (RFC 5869) built on the provider's HMAC, so ticket keys, like every other
+ * secret, come from the CryptoProvider. No salt (RFC 5869 §2.2: HashLen zero bytes); the
+ * input is 32 bytes that are random already, extraction only has to condense them.
+ */
+export function hkdfSha256(crypto: CryptoProvider, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > 255 * 32) throw new RangeError(`HKDF-SHA256 cannot make ${length} bytes`);
+  const prk = crypto.hmac('sha256', salt.length === 0 ? new Uint8Array(32) : salt).mac(ikm);
+  const expand = crypto.hmac('sha256', prk);
+  const out = new Uint8Array(length);
+  let t: Uint8Array = new Uint8Array(0);
+  for (let at = 0, i = 1; at < length; i++) {
+    t = expand.mac(t, info, Uint8Array.of(i));
+    const n = Math.min(t.length, length - at);
+    out.set(t.subarray(0, n), at);
+    at += n;
+  }
+  return out;
+}
+
+function makeKey(crypto: CryptoProvider, keys: Uint8Array): TicketKey {
+  const material = Uint8Array.from(keys);
+  const aeadKey = hkdfSha256(crypto, material.subarray(TICKET_KEY_NAME_LENGTH), new Uint8Array(0), TICKET_KEY_INFO_BYTES, AEAD_KEY_LENGTH);
+  return {
+    material,
+    name: material.subarray(0, TICKET_KEY_NAME_LENGTH),
+    aead: crypto.aead('aes-256-gcm', aeadKey),
+    retiredAt: undefined,
+  };
+}
+
+/**
+ * Key names are public (every ticket carries one in the clear), so looking them up with an
+ * ordinary Map keyed by their hex form leaks nothing secret; the secret part is only ever
+ * used inside HKDF and the AEAD, whose tag check is the AEAD's own.
+ */
+function nameKey(name: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < name.length; i++) s += name[i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+function checkKeys(keys: unknown): asserts keys is Uint8Array {
+  if (!(keys instanceof Uint8Array) || keys.length !== TICKET_KEYS_LENGTH) {
+    const got = keys instanceof Uint8Array ? `${keys.length} bytes` : typeof keys;
+    throw new TlsConfigError('ERR_INVALID_TICKET_KEYS', `session ticket keys must be ${TICKET_KEYS_LENGTH} bytes (got ${got})`);
+  }
+}
+
+function checkSeconds(value: unknown, what: string, allowZero: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TlsConfigError('ERR_INVALID_ARG_VALUE', `${what} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got ${String(value)})`);
+  }
+  return value;
+}
+
+/**
+ * The server's ticket keys: one current key that seals, and retired keys that still open
+ * tickets for `lifetimeSeconds` after they stopped being current.
+ *
+ * - Generated keys (no `keys` option) rotate lazily: the first `seal` (or `getTicketKeys`)
+ *   after the current key has been current for `rotationSeconds` makes a new one. No
+ *   timers, so an idle server holds no event-loop handle.
+ * - Application keys (`keys` option or `setTicketKeys`) never rotate by themselves. After
+ *   `setTicketKeys`, the former current key keeps opening tickets for `lifetimeSeconds`, so
+ *   a fleet can roll keys host by host without failing resumptions in between.
+ */
+export class TicketKeyring {
+  private readonly crypto: CryptoProvider;
+  private readonly now: () => number;
+  private readonly lifetimeMs: number;
+  private readonly rotationMs: number;
+  /** Every key that can open tickets, current included, by hex key name. */
+  private readonly keys = new Map<string, TicketKey>();
+  private current: TicketKey;
+  /** ms timestamp at which `current` became current. */
+  private currentSince: number;
+  /** False once the application supplied keys. */
+  private autoRotate: boolean;
+
+  /** Ticket lifetime in seconds (for NewSessionTicket's ticket_lifetime_hint). */
+  readonly lifetimeSeconds: number;
+
+  constructor(options: TicketKeyringOptions) {
+    this.crypto = options.crypto;
+    this.now = options.now;
+    this.lifetimeSeconds = checkSeconds(options.lifetimeSeconds, 'lifetimeSeconds', true);
+    this.lifetimeMs = this.lifetimeSeconds * 1000;
+    const rotationSeconds =
+      options.rotationSeconds === undefined ? this.lifetimeSeconds : checkSeconds(options.rotationSeconds, 'rotationSeconds', false);
+    this.rotationMs = rotationSeconds * 1000;
+    if (options.keys !== undefined) checkKeys(options.keys);
+    this.autoRotate = options.keys === undefined;
+    this.current = this.install(options.keys ?? this.generate());
+    this.currentSince = this.now();
+  }
+
+  /** The current key in node:tls `ticketKeys` format (a copy). */
+  getTicketKeys(): Uint8Array {
+    this.maintain(this.now());
+    return Uint8Array.from(this.current.material);
+  }
+
+  /**
+   * Makes `keys` (48 bytes, node:tls format) the current key and stops automatic rotation.
+   * The former current key keeps opening tickets for `lifetimeSeconds`. Setting the keys
+   * that are already current changes nothing. Key names identify keys, so a new key whose
+   * name is already in the ring replaces the old key of that name (its tickets stop
+   * opening). Throws TlsConfigError('ERR_INVALID_TICKET_KEYS') on a wrong length; the old
+   * keys then stay as they were.
+   */
+  setTicketKeys(keys: Uint8Array): void {
+    checkKeys(keys);
+    const now = this.now();
+    this.autoRotate = false;
+    // Secret bytes, so no early exit (the application's own, but no reason to leak them).
+    if (constantTimeEqual(keys, this.current.material)) {
+      this.maintain(now);
+      return;
+    }
+    this.retireCurrent(now);
+    this.current = this.install(keys);
+    this.currentSince = now;
+    this.maintain(now);
+  }
+
+  /**
+   * Seals a session into a ticket under the current key (rotating first if it is due).
+   * Throws RangeError if the session cannot be encoded or is too large for a ticket
+   * (> TICKET_MAX_LENGTH, e.g. a huge client certificate); the handshake should then send
+   * a zero-length NewSessionTicket, as RFC 5077 §3.3 allows.
+   */
+  seal(session: Session): Uint8Array {
+    this.maintain(this.now());
+    const plaintext = session.toDER();
+    if (plaintext.length + TICKET_OVERHEAD > TICKET_MAX_LENGTH) {
+      throw new RangeError(`session of ${plaintext.length} bytes is too large for a ticket (at most ${TICKET_MAX_LENGTH - TICKET_OVERHEAD})`);
+    }
+    const key = this.current;
+    // Random 96-bit nonces: keys rotate (or, for application keys, the application rolls
+    // them) long before the ~2^32 tickets per key at which random GCM nonces get risky.
+    const nonce = this.crypto.randomBytes(TICKET_NONCE_LENGTH);
+    if (nonce.length !== TICKET_NONCE_LENGTH) throw new RangeError('crypto provider returned the wrong number of random bytes');
+    const sealed = key.aead.seal(nonce, key.name, plaintext);
+    const ticket = new Uint8Array(TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH + sealed.length);
+    ticket.set(key.name, 0);
+    ticket.set(nonce, TICKET_KEY_NAME_LENGTH);
+    ticket.set(sealed, TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH);
+    return ticket;
+  }
+
+  /**
+   * Opens a ticket the client offered. Returns undefined for anything that is not a valid
+   * ticket of ours (wrong size, unknown or expired key name, tag mismatch, undecodable
+   * session inside): the caller then does a full handshake. Never throws. Does not judge
+   * the session itself (expiry, sid_ctx, ...): that is the resumption decision's job.
+   */
+  open(ticket: Uint8Array): OpenedTicket | undefined {
+    if (!(ticket instanceof Uint8Array)) return undefined;
+    // The smallest session DER is well over one byte; this only bounds the slicing below.
+    if (ticket.length <= TICKET_OVERHEAD || ticket.length > TICKET_MAX_LENGTH) return undefined;
+    const now = this.now();
+    this.prune(now);
+    const name = ticket.subarray(0, TICKET_KEY_NAME_LENGTH);
+    const key = this.keys.get(nameKey(name));
+    if (key === undefined) return undefined;
+    const nonce = ticket.subarray(TICKET_KEY_NAME_LENGTH, TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH);
+    const plaintext = key.aead.open(nonce, key.name, ticket.subarray(TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH));
+    if (plaintext === null) return undefined;
+    let session: Session;
+    try {
+      session = Session.fromDER(plaintext);
+    } catch {
+      // Only we can make a valid tag, so this is our own bug or a compromised key; either
+      // way it is not a session to resume.
+      return undefined;
+    }
+    // open() does not rotate (it consumes no randomness); a current key that is due for
+    // rotation is treated as old already, so the client gets a ticket the next seal() will
+    // make under the new key.
+    return { session, renew: key !== this.current || this.rotationDue(now) };
+  }
+
+  private generate(): Uint8Array {
+    const keys = this.crypto.randomBytes(TICKET_KEYS_LENGTH);
+    checkKeys(keys);
+    return keys;
+  }
+
+  private install(keys: Uint8Array): TicketKey {
+    const key = makeKey(this.crypto, keys);
+    const id = nameKey(key.name);
+    // A key name already in the ring: the new key replaces the old one of that name (the
+    // callers make the new key current right after, so the old object is unreachable).
+    this.keys.get(id)?.material.fill(0);
+    this.keys.set(id, key);
+    return key;
+  }
+
+  private retireCurrent(now: number): void {
+    this.current.retiredAt = now;
+  }
+
+  private rotationDue(now: number): boolean {
+    return this.autoRotate && now - this.currentSince >= this.rotationMs;
+  }
+
+  private maintain(now: number): void {
+    if (this.rotationDue(now)) {
+      // One new key however many periods passed: nothing was sealed in between.
+      this.retireCurrent(now);
+      this.current = this.install(this.generate());
+      this.currentSince = now;
+    }
+    this.prune(now);
+  }
+
+  /** Drops retired keys more than lifetimeSeconds past retirement (same `>` as session expiry). */
+  private prune(now: number): void {
+    for (const [id, key] of this.keys) {
+      if (key.retiredAt !== undefined && now > key.retiredAt + this.lifetimeMs) {
+        this.keys.delete(id);
+        key.material.fill(0); // best effort: the derived AEAD key stays until GC
+      }
+    }
+  }
+}
