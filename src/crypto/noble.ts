@@ -1,4 +1,3 @@
-import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
@@ -6,6 +5,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { AesGcm } from './gcm.js';
 import type {
   Aead,
   AeadAlgorithm,
@@ -54,12 +54,6 @@ class NobleKeyedMac implements KeyedMac {
   }
 }
 
-function aeadFactory(algorithm: AeadAlgorithm): (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => {
-  encrypt(p: Uint8Array): Uint8Array;
-  decrypt(c: Uint8Array): Uint8Array;
-} {
-  return algorithm === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
-}
 
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
   'aes-128-gcm': 16,
@@ -67,22 +61,18 @@ const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
   'chacha20-poly1305': 32,
 };
 
-class NobleAead implements Aead {
-  private readonly make: ReturnType<typeof aeadFactory>;
-  constructor(
-    algorithm: AeadAlgorithm,
-    private readonly key: Uint8Array,
-  ) {
-    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
-    this.make = aeadFactory(algorithm);
+/** ChaCha20-Poly1305 (RFC 8439) through noble's one-shot API. */
+class NobleChaCha20Poly1305 implements Aead {
+  constructor(private readonly key: Uint8Array) {
+    if (key.length !== 32) throw new RangeError('chacha20-poly1305 needs a 32-byte key');
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    return this.make(this.key, nonce, aad).encrypt(plaintext);
+    return chacha20poly1305(this.key, nonce, aad).encrypt(plaintext);
   }
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     if (ciphertextAndTag.length < 16) return null;
     try {
-      return this.make(this.key, nonce, aad).decrypt(ciphertextAndTag);
+      return chacha20poly1305(this.key, nonce, aad).decrypt(ciphertextAndTag);
     } catch {
       return null; // tag mismatch: noble throws, callers want a value
     }
@@ -150,7 +140,11 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
-    return new NobleAead(algorithm, key);
+    // AES-GCM keeps its key schedule per key (see gcm.ts); ChaCha20-Poly1305 derives a
+    // fresh Poly1305 key per nonce anyway, so noble's one-shot API costs nothing extra.
+    if (algorithm === 'chacha20-poly1305') return new NobleChaCha20Poly1305(key);
+    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
+    return new AesGcm(key);
   }
 
   generateEphemeralKey(group: EcdheGroup): EphemeralKey {

@@ -1,0 +1,105 @@
+import { GHASH } from '@noble/ciphers/_polyval.js';
+import { unsafe } from '@noble/ciphers/aes.js';
+import { constantTimeEqual, type Aead } from './provider.js';
+
+/**
+ * AES-GCM (NIST SP 800-38D) with the key schedule kept between records.
+ *
+ * noble's `gcm(key, nonce, aad)` expands the AES key, derives the hash key H and builds
+ * the GHASH table on every call: that fixed cost is most of the price of a small TLS record
+ * (Finished, alerts, short requests). A TLS connection seals thousands of records under one
+ * key, so we do that work once per key and reuse it. The block cipher, the CTR keystream
+ * and GHASH are still noble's (`unsafe.expandKeyLE`, `unsafe.ctr32`, `GHASH`); this file
+ * only assembles GCM from them, and it is checked against noble's own `gcm` and published
+ * test vectors.
+ */
+
+const BLOCK = 16;
+const TAG_LENGTH = 16;
+/** TLS records are at most 2^14 bytes: the GHASH table size for that length. */
+const EXPECTED_RECORD_LENGTH = 16384;
+
+/** noble's GHASH, made reusable: the key table stays, the running state is reset per message. */
+class ReusableGhash extends GHASH {
+  reset(): this {
+    this.s0 = this.s1 = this.s2 = this.s3 = 0;
+    this.finished = false;
+    return this;
+  }
+}
+
+/** noble's word-wise helpers read through Uint32Array views, so inputs must be 4-byte aligned. */
+function aligned(b: Uint8Array): Uint8Array {
+  return b.byteOffset % 4 === 0 ? b : b.slice();
+}
+
+export class AesGcm implements Aead {
+  private readonly xk: Uint32Array;
+  private readonly ghash: ReusableGhash;
+  private readonly counter = new Uint8Array(BLOCK);
+  private readonly tagMask = new Uint8Array(BLOCK);
+  private readonly lengths = new Uint8Array(BLOCK);
+  private readonly lengthView = new DataView(this.lengths.buffer);
+  private readonly digest = new Uint8Array(BLOCK);
+
+  constructor(key: Uint8Array) {
+    if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM needs a 16- or 32-byte key');
+    this.xk = unsafe.expandKeyLE(aligned(key)) as Uint32Array;
+    const h = unsafe.encryptBlock(this.xk, new Uint8Array(BLOCK)); // H = E(K, 0^128)
+    this.ghash = new ReusableGhash(h, EXPECTED_RECORD_LENGTH);
+    h.fill(0);
+  }
+
+  /** J0 = nonce || 0^31 || 1; the tag mask is E(K, J0); the counter is left at inc32(J0). */
+  private start(nonce: Uint8Array): void {
+    if (nonce.length !== 12) throw new RangeError('AES-GCM in TLS uses a 12-byte nonce');
+    const c = this.counter;
+    c.set(nonce);
+    c[12] = 0;
+    c[13] = 0;
+    c[14] = 0;
+    c[15] = 1;
+    this.tagMask.fill(0);
+    unsafe.ctr32(this.xk, false, c, this.tagMask, this.tagMask);
+  }
+
+  /** GHASH(A, C) XOR E(K, J0) into `this.digest`. */
+  private tag(aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    const v = this.lengthView;
+    // Bit lengths as two 64-bit big-endian integers; TLS lengths fit in 32 bits.
+    v.setUint32(0, 0);
+    v.setUint32(4, aad.length * 8);
+    v.setUint32(8, 0);
+    v.setUint32(12, ciphertext.length * 8);
+    const g = this.ghash.reset();
+    if (aad.length) g.update(aad);
+    if (ciphertext.length) g.update(ciphertext);
+    g.update(this.lengths);
+    g.digestInto(this.digest);
+    const d = this.digest;
+    const m = this.tagMask;
+    for (let i = 0; i < BLOCK; i++) d[i]! ^= m[i]!;
+    return d;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    this.start(nonce);
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    const ciphertext = out.subarray(0, plaintext.length);
+    if (plaintext.length) unsafe.ctr32(this.xk, false, this.counter, aligned(plaintext), ciphertext);
+    out.set(this.tag(aad, ciphertext), plaintext.length);
+    return out;
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (ciphertextAndTag.length < TAG_LENGTH) return null;
+    this.start(nonce);
+    const input = aligned(ciphertextAndTag);
+    const ciphertext = input.subarray(0, input.length - TAG_LENGTH);
+    // Authenticate before decrypting anything.
+    if (!constantTimeEqual(this.tag(aad, ciphertext), input.subarray(ciphertext.length))) return null;
+    const plaintext = new Uint8Array(ciphertext.length);
+    if (ciphertext.length) unsafe.ctr32(this.xk, false, this.counter, ciphertext, plaintext);
+    return plaintext;
+  }
+}
