@@ -39,6 +39,8 @@ export interface TlsContextOptions {
   tickets?: boolean;
   /** 48 bytes in node:tls's ticketKeys format; default: random keys that rotate every sessionTimeout. */
   ticketKeys?: Uint8Array;
+  /** Share another context's ticket keys (virtual hosts of one server); excludes `ticketKeys`. */
+  ticketKeyring?: TicketKeyring;
   /** Ask clients for a certificate (OpenSSL's SSL_VERIFY_PEER). */
   requestCert?: boolean;
   /** Virtual hosts: exact names or "*.example.com" wildcards, consulted before `sniCallback`. */
@@ -119,13 +121,16 @@ export class TlsContext {
     if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
     this.sessionCache = options.sessionCache === false ? undefined : (options.sessionCache ?? new MemorySessionCache({ now: this.now }));
     this.sessionTimeout = checkTimeout(options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT);
-    if (options.tickets === false && options.ticketKeys !== undefined) {
-      throw new TlsConfigError('ERR_INVALID_ARG', 'ticketKeys were given but tickets are turned off');
+    if (options.tickets === false && (options.ticketKeys !== undefined || options.ticketKeyring !== undefined)) {
+      throw new TlsConfigError('ERR_INVALID_ARG', 'ticket keys were given but tickets are turned off');
+    }
+    if (options.ticketKeys !== undefined && options.ticketKeyring !== undefined) {
+      throw new TlsConfigError('ERR_INVALID_ARG', 'give ticketKeys or ticketKeyring, not both');
     }
     this.ticketKeyring =
       options.tickets === false
         ? undefined
-        : new TicketKeyring({
+        : options.ticketKeyring ?? new TicketKeyring({
             crypto: this.crypto,
             now: this.now,
             lifetimeSeconds: this.sessionTimeout,

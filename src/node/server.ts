@@ -61,17 +61,20 @@ export class Server extends net.Server {
 
   /**
    * A virtual host (node:tls's addContext): a TlsContext, or the options to build one, which
-   * then shares this server's session cache and session timeout.
+   * then shares this server's session cache, session timeout and ticket keys (so
+   * `setTicketKeys` covers every host). Sessions still never cross sid_ctx or SNI.
    */
   addContext(hostname: string, context: TlsContext | TlsContextOptions): void {
-    const ctx =
-      context instanceof TlsContext
-        ? context
-        : new TlsContext({
-            sessionCache: this.context.sessionCache ?? false,
-            sessionTimeout: this.context.sessionTimeout,
-            ...context,
-          });
+    const shared: TlsContextOptions = {
+      sessionCache: this.context.sessionCache ?? false,
+      sessionTimeout: this.context.sessionTimeout,
+    };
+    const ownTickets = !(context instanceof TlsContext) && (context.ticketKeys !== undefined || context.tickets !== undefined);
+    if (!ownTickets) {
+      if (this.context.ticketKeyring) shared.ticketKeyring = this.context.ticketKeyring;
+      else shared.tickets = false;
+    }
+    const ctx = context instanceof TlsContext ? context : new TlsContext({ ...shared, ...context });
     this.context.addServerName(hostname, ctx);
   }
 }
