@@ -105,7 +105,7 @@ export class ServerConnection implements HandshakeHost {
 
   /** Waiting for an asynchronous step; input is buffered meanwhile. */
   get busy(): boolean {
-    return this.handshake.busy;
+    return !this.failure && this.handshake.busy;
   }
 
   /** The fatal error that closed the connection (ours or the peer's alert), if any. */

@@ -111,6 +111,27 @@ export class DerReader {
     return this.expect(Tag.OCTET_STRING, what);
   }
 
+  /** The next element, header included, if its tag matches (to keep a SEQUENCE's raw bytes, e.g. to verify a signature over it). */
+  element(tag: number, what: string): Tlv {
+    const tlv = this.read();
+    if (tlv.tag !== tag) fail(`${what}: expected tag 0x${tag.toString(16)}, got 0x${tlv.tag.toString(16)}`);
+    return tlv;
+  }
+
+  /**
+   * BIT STRING that may have unused trailing bits (named-bit lists such as keyUsage). The unused
+   * bits are cleared, as OpenSSL does, rather than rejected; `bytes` is a copy.
+   */
+  bitStringBits(what = 'BIT STRING'): { bytes: Uint8Array; unusedBits: number } {
+    const v = this.expect(Tag.BIT_STRING, what);
+    if (v.length < 1) fail(`${what}: empty BIT STRING`);
+    const unusedBits = v[0]!;
+    if (unusedBits > 7 || (v.length === 1 && unusedBits !== 0)) fail(`${what}: bad unused-bits count ${unusedBits}`);
+    const bytes = v.slice(1);
+    if (bytes.length > 0) bytes[bytes.length - 1]! &= (0xff << unusedBits) & 0xff;
+    return { bytes, unusedBits };
+  }
+
   /** BIT STRING with no unused bits (all we use: keys and signatures). */
   bitString(what = 'BIT STRING'): Uint8Array {
     const v = this.expect(Tag.BIT_STRING, what);

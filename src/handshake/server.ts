@@ -86,7 +86,8 @@ type State =
   | { kind: 'ExpectClientKeyExchange'; hs: Agreed; ephemeral: EphemeralKey; group: number; sessionId: Uint8Array }
   | { kind: 'ExpectChangeCipherSpec'; hs: Keyed; resumed: boolean }
   | { kind: 'ExpectFinished'; hs: Keyed; resumed: boolean }
-  | { kind: 'Complete' };
+  | { kind: 'Complete' }
+  | { kind: 'Failed' };
 
 const SERVER_RANDOM_LENGTH = 32;
 const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 } as const;
@@ -142,7 +143,8 @@ export class ServerHandshake {
       case 'ExpectChangeCipherSpec':
         throw fatal(AlertDescription.unexpected_message, `handshake message ${msg.type} where ChangeCipherSpec was expected`);
       case 'Busy':
-        throw new Error('handshake message delivered while busy'); // the connection never does this
+      case 'Failed':
+        throw new Error(`handshake message delivered while ${state.kind}`); // the connection never does this
       case 'Complete':
         // Renegotiation is refused with a warning, and the connection goes on (RFC 5746 §4.4).
         if (msg.type === HandshakeType.client_hello) {
@@ -188,15 +190,34 @@ export class ServerHandshake {
     const transcript = new Transcript();
     transcript.add(msg.raw);
 
-    this.state = { kind: 'Busy' };
     // The SNI switch comes first, so the sid_ctx and cache that decide are the virtual host's.
-    return then(this.selectContext(hello.extensions.serverName), () => {
-      this.host.context.stats.accept++;
-      return then(this.checkForResumption(hello), (resumable) => {
-        if (resumable) this.doResumeHandshake(hello, transcript, secureRenegotiation, resumable);
-        else this.doFullHandshake(hello, transcript, secureRenegotiation);
-      });
-    });
+    return this.whileBusy(() =>
+      then(this.selectContext(hello.extensions.serverName), () => {
+        this.host.context.stats.accept++;
+        return then(this.checkForResumption(hello), (resumable) => {
+          if (resumable) this.doResumeHandshake(hello, transcript, secureRenegotiation, resumable);
+          else this.doFullHandshake(hello, transcript, secureRenegotiation);
+        });
+      }),
+    );
+  }
+
+  /**
+   * Runs a step that may wait on the application (SNI callback, external cache) in the Busy
+   * state; the step sets the next state. A failure, now or later, leaves the handshake Failed.
+   */
+  private whileBusy(step: () => MaybePromise<void>): MaybePromise<void> {
+    this.state = { kind: 'Busy' };
+    const fail = (e: unknown): never => {
+      this.state = { kind: 'Failed' };
+      throw e;
+    };
+    try {
+      const pending = step();
+      return isPromise(pending) ? pending.catch(fail) : pending;
+    } catch (e) {
+      return fail(e);
+    }
   }
 
   private selectContext(serverName: string | undefined): MaybePromise<void> {
@@ -468,8 +489,7 @@ export class ServerHandshake {
     };
     if (isPromise(stored)) {
       // As node:tls, the last flight waits for an external store to take the session.
-      this.state = { kind: 'Busy' };
-      return stored.then(sendFinal, sendFinal);
+      return this.whileBusy(() => stored.then(sendFinal, sendFinal));
     }
     sendFinal();
   }

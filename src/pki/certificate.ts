@@ -1,4 +1,4 @@
-import { DerReader, Tag, contextTag, type Tlv } from '../codec/der.js';
+import { DerReader, Tag, contextTag, derUintValue, type Tlv } from '../codec/der.js';
 import { decodePemBlocks } from '../codec/pem.js';
 import { TlsConfigError, TlsDecodeError } from '../errors.js';
 import { OID_EC_PUBLIC_KEY, curveFromOid, samePoint, type EcCurveName, type EcPrivateKey } from './keys.js';
@@ -15,6 +15,34 @@ export interface CertificateInfo {
   altNames: string[];
   notBefore: Date;
   notAfter: Date;
+  /** X.509 version: 1, 2 or 3. */
+  version: number;
+  /** serialNumber INTEGER content octets, as encoded. */
+  serialNumber: Uint8Array;
+  /** The whole TBSCertificate element: the bytes the issuer signed. */
+  tbs: Uint8Array;
+  /** signatureAlgorithm OID (outside the TBS). */
+  signatureAlgorithm: string;
+  /** The whole signatureAlgorithm element outside the TBS, and the `signature` one inside it (they must be equal). */
+  signatureAlgorithmDer: Uint8Array;
+  tbsSignatureAlgorithmDer: Uint8Array;
+  /** signatureValue BIT STRING contents (for ECDSA, a DER Ecdsa-Sig-Value). */
+  signatureValue: Uint8Array;
+  /** issuer and subject Name elements, raw DER. */
+  issuer: Uint8Array;
+  subject: Uint8Array;
+  /** subjectPublicKeyInfo algorithm OID, and its parameters element (undefined when absent). */
+  publicKeyAlgorithm: string;
+  publicKeyParameters: Uint8Array | undefined;
+  /** The extensions in certificate order (empty before v3). Decode them with decodeCertificateExtensions(). */
+  extensions: readonly CertificateExtension[];
+}
+
+export interface CertificateExtension {
+  oid: string;
+  critical: boolean;
+  /** extnValue OCTET STRING contents: the DER of the extension's own value. */
+  value: Uint8Array;
 }
 
 const OID_COMMON_NAME = '2.5.4.3';
@@ -47,9 +75,11 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   const outer = new DerReader(der);
   const cert = outer.sequence('Certificate');
   outer.end('Certificate');
-  const tbs = cert.sequence('TBSCertificate');
-  cert.sequence('signatureAlgorithm');
-  cert.bitString('signatureValue');
+  const tbsElement = cert.element(Tag.SEQUENCE, 'TBSCertificate');
+  const tbs = new DerReader(tbsElement.value);
+  const signatureAlgorithmDer = cert.element(Tag.SEQUENCE, 'signatureAlgorithm').raw;
+  const signatureAlgorithm = new DerReader(signatureAlgorithmDer).sequence('signatureAlgorithm').oid('signatureAlgorithm');
+  const signatureValue = cert.bitString('signatureValue');
   cert.end('Certificate');
 
   let version = 0; // v1, the DEFAULT
@@ -60,21 +90,25 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     if (version === 0) throw malformed('DER forbids encoding the default version');
     if (version > 2) throw malformed(`unknown certificate version ${version}`);
   }
-  tbs.expect(Tag.INTEGER, 'serialNumber');
-  tbs.sequence('signature');
-  tbs.sequence('issuer');
+  const serialNumber = tbs.expect(Tag.INTEGER, 'serialNumber');
+  const tbsSignatureAlgorithmDer = tbs.element(Tag.SEQUENCE, 'signature').raw;
+  const issuer = tbs.element(Tag.SEQUENCE, 'issuer').raw;
   const validity = tbs.sequence('validity');
   const notBefore = validity.time('notBefore');
   const notAfter = validity.time('notAfter');
   validity.end('validity');
-  const subjectCommonName = commonName(tbs.sequence('subject'));
+  const subjectElement = tbs.element(Tag.SEQUENCE, 'subject');
+  const subjectCommonName = commonName(new DerReader(subjectElement.value));
 
   const spki = tbs.sequence('subjectPublicKeyInfo');
   const algorithm = spki.sequence('subjectPublicKeyInfo algorithm');
+  const publicKeyAlgorithm = algorithm.oid('subjectPublicKeyInfo algorithm');
+  const publicKeyParameters = algorithm.atEnd() ? undefined : algorithm.read().raw;
+  algorithm.end('subjectPublicKeyInfo algorithm');
   let publicKeyCurve: EcCurveName | undefined;
   // Other algorithms' parameters are not ours to judge: we only need to recognise our curves.
-  if (algorithm.oid('subjectPublicKeyInfo algorithm') === OID_EC_PUBLIC_KEY && algorithm.peekTag() === Tag.OID) {
-    publicKeyCurve = curveFromOid(algorithm.oid('namedCurve'));
+  if (publicKeyAlgorithm === OID_EC_PUBLIC_KEY && publicKeyParameters?.[0] === Tag.OID) {
+    publicKeyCurve = curveFromOid(new DerReader(publicKeyParameters).oid('namedCurve'));
   }
   const publicKey = spki.bitString('subjectPublicKey');
   spki.end('subjectPublicKeyInfo');
@@ -84,13 +118,20 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     tbs.optional(contextTag(2, false)); // subjectUniqueID
   }
   let altNames: string[] = [];
-  const extensions = tbs.explicit(3);
-  if (extensions) {
+  let extensions: CertificateExtension[] = [];
+  const extensionsField = tbs.explicit(3);
+  if (extensionsField) {
     if (version !== 2) throw malformed('extensions in a certificate that is not v3');
-    altNames = subjectAltNames(extensions);
+    extensions = readExtensions(extensionsField);
+    const san = extensions.find((e) => e.oid === OID_SUBJECT_ALT_NAME);
+    if (san) altNames = generalNames(san.value);
   }
   tbs.end('TBSCertificate');
-  return { der, publicKeyCurve, publicKey, subjectCommonName, altNames, notBefore, notAfter };
+  return {
+    der, publicKeyCurve, publicKey, subjectCommonName, altNames, notBefore, notAfter,
+    version: version + 1, serialNumber, tbs: tbsElement.raw, signatureAlgorithm, signatureAlgorithmDer, tbsSignatureAlgorithmDer,
+    signatureValue, issuer, subject: subjectElement.raw, publicKeyAlgorithm, publicKeyParameters, extensions,
+  };
 }
 
 export function keyMatchesCertificate(key: EcPrivateKey, cert: CertificateInfo): boolean {
@@ -159,22 +200,27 @@ function fromCodes(codes: ArrayLike<number>, codePoints = false): string {
   return Array.from(codes, (c) => (codePoints ? String.fromCodePoint(c) : String.fromCharCode(c))).join('');
 }
 
-function subjectAltNames(wrapper: DerReader): string[] {
+function readExtensions(wrapper: DerReader): CertificateExtension[] {
   const list = wrapper.sequence('Extensions');
   wrapper.end('extensions');
   const seen = new Set<string>();
-  let altNames: string[] = [];
+  const out: CertificateExtension[] = [];
   do {
     const ext = list.sequence('Extension');
     const id = ext.oid('extnID');
-    if (ext.peekTag() === Tag.BOOLEAN) ext.expect(Tag.BOOLEAN, 'critical');
+    let critical = false;
+    if (ext.peekTag() === Tag.BOOLEAN) {
+      const flag = ext.expect(Tag.BOOLEAN, 'critical');
+      if (flag.length !== 1) throw malformed('critical: a BOOLEAN is one byte');
+      critical = flag[0] !== 0; // OpenSSL takes any non-zero byte as TRUE
+    }
     const value = ext.octetString('extnValue');
     ext.end('Extension');
     if (seen.has(id)) throw malformed(`extension ${id} appears twice`);
     seen.add(id);
-    if (id === OID_SUBJECT_ALT_NAME) altNames = generalNames(value);
+    out.push({ oid: id, critical, value });
   } while (!list.atEnd());
-  return altNames;
+  return out;
 }
 
 function generalNames(der: Uint8Array): string[] {
@@ -210,4 +256,218 @@ export function formatIp(bytes: Uint8Array): string {
   const hex = groups.map((g) => g.toString(16));
   if (best < 0) return hex.join(':');
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The extensions certificate path validation reads (RFC 5280 §4.2), decoded on demand so that
+// parseCertificate() keeps accepting what it always accepted.
+
+/** A GeneralName (RFC 5280 §4.2.1.6): `tag` is the CHOICE number, 0 (otherName) .. 8 (registeredID). */
+export interface GeneralName {
+  tag: number;
+  /** The content octets; for directoryName (4) the whole inner Name element; for otherName (0) the value inside [0]. */
+  value: Uint8Array;
+  /** otherName only: its type-id OID. */
+  typeId?: string;
+}
+
+export const GeneralNameTag = {
+  otherName: 0,
+  rfc822Name: 1,
+  dNSName: 2,
+  x400Address: 3,
+  directoryName: 4,
+  ediPartyName: 5,
+  uniformResourceIdentifier: 6,
+  iPAddress: 7,
+  registeredID: 8,
+} as const;
+
+export interface GeneralSubtree {
+  base: GeneralName;
+  /** False when minimum is not 0 or maximum is present (RFC 5280 says they MUST NOT be used). */
+  minMaxValid: boolean;
+}
+
+/** keyUsage bits laid out as OpenSSL's ex_kusage: first content byte | second byte << 8. */
+export const KeyUsage = {
+  digitalSignature: 0x80,
+  nonRepudiation: 0x40,
+  keyEncipherment: 0x20,
+  dataEncipherment: 0x10,
+  keyAgreement: 0x08,
+  keyCertSign: 0x04,
+  cRLSign: 0x02,
+  encipherOnly: 0x01,
+  decipherOnly: 0x8000,
+} as const;
+
+export const ExtensionOid = {
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  issuerAltName: '2.5.29.18',
+  basicConstraints: '2.5.29.19',
+  nameConstraints: '2.5.29.30',
+  crlDistributionPoints: '2.5.29.31',
+  certificatePolicies: '2.5.29.32',
+  policyMappings: '2.5.29.33',
+  authorityKeyIdentifier: '2.5.29.35',
+  policyConstraints: '2.5.29.36',
+  extKeyUsage: '2.5.29.37',
+  inhibitAnyPolicy: '2.5.29.54',
+  nsCertType: '2.16.840.1.113730.1.1',
+  ipAddrBlocks: '1.3.6.1.5.5.7.1.7',
+  autonomousSysIds: '1.3.6.1.5.5.7.1.8',
+  proxyCertInfo: '1.3.6.1.5.5.7.1.14',
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+} as const;
+
+export const ExtendedKeyUsageOid = {
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  anyExtendedKeyUsage: '2.5.29.37.0',
+} as const;
+
+export interface CertificateExtensions {
+  basicConstraints: { ca: boolean; pathLen: number | undefined } | undefined;
+  /** See KeyUsage; undefined when the extension is absent. */
+  keyUsage: number | undefined;
+  /** extendedKeyUsage purpose OIDs; undefined when the extension is absent. */
+  extKeyUsage: string[] | undefined;
+  subjectKeyId: Uint8Array | undefined;
+  authorityKeyId: { keyId: Uint8Array | undefined; issuer: GeneralName[] | undefined; serial: Uint8Array | undefined } | undefined;
+  /** Netscape cert type, first byte (sslClient = 0x80, sslCA = 0x04); undefined when absent. */
+  nsCertType: number | undefined;
+  proxyCertInfo: boolean;
+  subjectAltNames: GeneralName[] | undefined;
+  nameConstraints: { permitted: GeneralSubtree[]; excluded: GeneralSubtree[] } | undefined;
+}
+
+/**
+ * Decodes the extensions path validation uses. Throws TlsDecodeError when one of them is malformed
+ * (where OpenSSL marks the certificate EXFLAG_INVALID), including an empty keyUsage and a negative pathLen.
+ */
+export function decodeCertificateExtensions(cert: CertificateInfo): CertificateExtensions {
+  const out: CertificateExtensions = {
+    basicConstraints: undefined, keyUsage: undefined, extKeyUsage: undefined, subjectKeyId: undefined,
+    authorityKeyId: undefined, nsCertType: undefined, proxyCertInfo: false, subjectAltNames: undefined, nameConstraints: undefined,
+  };
+  for (const { oid, value } of cert.extensions) {
+    const r = new DerReader(value);
+    switch (oid) {
+      case ExtensionOid.basicConstraints: {
+        const bc = r.sequence('basicConstraints');
+        let ca = false;
+        if (bc.peekTag() === Tag.BOOLEAN) {
+          const v = bc.expect(Tag.BOOLEAN, 'cA');
+          if (v.length !== 1) throw malformed('basicConstraints cA: a BOOLEAN is one byte');
+          ca = v[0] !== 0;
+        }
+        let pathLen: number | undefined;
+        if (!bc.atEnd()) pathLen = bc.uint('pathLenConstraint');
+        bc.end('basicConstraints');
+        out.basicConstraints = { ca, pathLen };
+        break;
+      }
+      case ExtensionOid.keyUsage: {
+        const { bytes } = r.bitStringBits('keyUsage');
+        const bits = (bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8);
+        if (bits === 0) throw malformed('keyUsage asserts no bit'); // RFC 5280 §4.2.1.3; OpenSSL: invalid
+        out.keyUsage = bits;
+        break;
+      }
+      case ExtensionOid.extKeyUsage: {
+        const list = r.sequence('extKeyUsage');
+        const oids: string[] = [];
+        while (!list.atEnd()) oids.push(list.oid('KeyPurposeId'));
+        out.extKeyUsage = oids;
+        break;
+      }
+      case ExtensionOid.nsCertType:
+        out.nsCertType = r.bitStringBits('nsCertType').bytes[0] ?? 0;
+        break;
+      case ExtensionOid.subjectKeyIdentifier:
+        out.subjectKeyId = r.octetString('subjectKeyIdentifier');
+        break;
+      case ExtensionOid.authorityKeyIdentifier: {
+        const aki = r.sequence('authorityKeyIdentifier');
+        const keyId = aki.optional(contextTag(0, false));
+        const issuerField = aki.optional(contextTag(1, true));
+        const serial = aki.optional(contextTag(2, false));
+        aki.end('authorityKeyIdentifier');
+        out.authorityKeyId = { keyId, issuer: issuerField && readGeneralNames(new DerReader(issuerField), true), serial };
+        break;
+      }
+      case ExtensionOid.proxyCertInfo:
+        r.sequence('proxyCertInfo');
+        out.proxyCertInfo = true;
+        break;
+      case ExtensionOid.subjectAltName: {
+        const names = r.sequence('subjectAltName');
+        out.subjectAltNames = readGeneralNames(names, false);
+        break;
+      }
+      case ExtensionOid.nameConstraints: {
+        const nc = r.sequence('nameConstraints');
+        const permitted = nc.optional(contextTag(0, true));
+        const excluded = nc.optional(contextTag(1, true));
+        nc.end('nameConstraints');
+        out.nameConstraints = {
+          permitted: permitted ? readSubtrees(new DerReader(permitted)) : [],
+          excluded: excluded ? readSubtrees(new DerReader(excluded)) : [],
+        };
+        break;
+      }
+      default:
+        continue;
+    }
+    r.end(`extension ${oid}`);
+  }
+  return out;
+}
+
+function readGeneralNames(names: DerReader, allowEmpty: boolean): GeneralName[] {
+  const out: GeneralName[] = [];
+  if (!allowEmpty && names.atEnd()) throw malformed('an empty GeneralNames');
+  while (!names.atEnd()) out.push(readGeneralName(names.read()));
+  return out;
+}
+
+function readGeneralName({ tag, value }: Tlv): GeneralName {
+  const n = tag & 0x1f;
+  if ((tag & 0xc0) !== 0x80 || n > 8) throw malformed(`GeneralName: unexpected tag 0x${tag.toString(16)}`);
+  const constructed = (tag & 0x20) !== 0;
+  // otherName, x400Address, directoryName and ediPartyName are constructed; the strings and OIDs are not.
+  if (constructed !== (n === 0 || n === 3 || n === 4 || n === 5)) throw malformed(`GeneralName [${n}]: wrong form`);
+  if (n === GeneralNameTag.directoryName) {
+    const r = new DerReader(value);
+    const name = r.element(Tag.SEQUENCE, 'directoryName').raw;
+    r.end('directoryName');
+    return { tag: n, value: name };
+  }
+  if (n === GeneralNameTag.otherName) {
+    const r = new DerReader(value);
+    const typeId = r.oid('otherName type-id');
+    const inner = r.expect(contextTag(0, true), 'otherName value');
+    r.end('otherName');
+    return { tag: n, value: inner, typeId };
+  }
+  return { tag: n, value };
+}
+
+/** The content of an IMPLICIT [n] GeneralSubtrees: the GeneralSubtree elements themselves. */
+function readSubtrees(subtrees: DerReader): GeneralSubtree[] {
+  const out: GeneralSubtree[] = [];
+  while (!subtrees.atEnd()) {
+    const st = subtrees.sequence('GeneralSubtree');
+    const base = readGeneralName(st.read());
+    let minMaxValid = true;
+    const minimum = st.optional(contextTag(0, false));
+    if (minimum !== undefined && derUintValue(minimum, 'minimum') !== 0) minMaxValid = false;
+    if (st.optional(contextTag(1, false)) !== undefined) minMaxValid = false;
+    st.end('GeneralSubtree');
+    out.push({ base, minMaxValid });
+  }
+  return out;
 }

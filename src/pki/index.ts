@@ -1,3 +1,25 @@
 export { loadPrivateKey, privateKeyToPem, type EcCurveName, type EcPrivateKey } from './keys.js';
-export { keyMatchesCertificate, loadCertificateChain, parseCertificate, type CertificateInfo } from './certificate.js';
+export {
+  decodeCertificateExtensions,
+  keyMatchesCertificate,
+  loadCertificateChain,
+  parseCertificate,
+  type CertificateExtension,
+  type CertificateExtensions,
+  type CertificateInfo,
+  type GeneralName,
+  type GeneralSubtree,
+} from './certificate.js';
 export { createSelfSignedCertificate, type SelfSignedOptions } from './self-signed.js';
+export {
+  X509_V_ERR,
+  X509_V_OK,
+  loadTrustStore,
+  nodeAuthorizationError,
+  verifyClientChain,
+  x509ErrorName,
+  type ChainVerification,
+  type TrustStore,
+  type VerifyOptions,
+  type X509VerifyError,
+} from './verify.js';

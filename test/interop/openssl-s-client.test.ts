@@ -212,6 +212,17 @@ describe('interop: openssl s_client against puretls', function () {
       assert.equal(((await clientError(h)) as TlsError).alert, AlertDescription.handshake_failure);
       assert.equal(h.sockets.length, 0);
     });
+    it('a client that rejects our certificate (-verify_return_error) alerts: tlsClientError, no secureConnection', async () => {
+      const h = await serve({});
+      const r = await run(h.port, { args: ['-tls1_2', '-verify_return_error'] });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /self-signed certificate/);
+      const err = await clientError(h);
+      assert.ok(err instanceof TlsError);
+      assert.equal(err.fromPeer, true, 'the alert came from the client');
+      assert.equal(err.alert, AlertDescription.unknown_ca);
+      assert.equal(h.sockets.length, 0);
+    });
   });
 
   describe('1 MiB each way', () => {
@@ -292,50 +303,87 @@ describe('interop: openssl s_client against puretls', function () {
       assert.equal((await h.socket(0)).servername, 'example.test');
     });
 
-    it('-reconnect: a full handshake, then five resumptions of the same session', async () => {
-      const h = await serve({});
+    const RESUMPTION = [
+      { via: 'session-id', label: 'the session-ID cache (-no_ticket)', args: ['-no_ticket'] },
+      { via: 'ticket', label: 'a session ticket (the default)', args: [] },
+    ] as const;
+
+    for (const mode of RESUMPTION) {
+      it(`-reconnect by ${mode.label}: a full handshake, then five resumptions`, async () => {
+        const h = await serve({});
+        const r = await run(h.port, { args: ['-tls1_2', '-reconnect', ...mode.args] });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(
+          r.handshakes.map((x) => x.reused),
+          [false, true, true, true, true, true],
+        );
+        for (const x of r.handshakes) assert.deepEqual(x, { reused: x.reused, protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+        await h.socket(5);
+        assert.deepEqual(
+          h.sockets.map((s) => s.isSessionReused()),
+          [false, true, true, true, true, true],
+        );
+        assert.deepEqual(
+          h.sockets.map((s) => s.connection.negotiated?.resumedBy),
+          [undefined, mode.via, mode.via, mode.via, mode.via, mode.via],
+        );
+        assert.equal(h.sockets[0]!.connection.negotiated?.ticketIssued, mode.via === 'ticket');
+        const ids = h.sockets.map((s) => Buffer.from(s.connection.session!.sessionId).toString('hex').toUpperCase());
+        assert.equal(new Set(ids).size, 1, 'every reconnect resumed the first session');
+        // With a ticket, OpenSSL names the session by SHA-256 of the ticket, not our session ID.
+        if (mode.via === 'session-id') assert.equal(ids[0], r.sessionId);
+      });
+
+      it(`-sess_out then -sess_in resumes by ${mode.label}; another server does a full handshake`, async () => {
+        const h = await serve({});
+        const first = await run(h.port, { args: ['-tls1_2', ...mode.args], sessOut: true });
+        assert.equal(first.code, 0, first.stderr);
+        assert.equal(first.reused, false);
+        assert.match(first.sessionPem ?? '', /^-----BEGIN SSL SESSION PARAMETERS-----\n/);
+        const dir = mkdtempSync(join(tmpdir(), 'puretls-sess-in-'));
+        scratchDirs.push(dir);
+        const file = join(dir, 'sess.pem');
+        writeFileSync(file, first.sessionPem!);
+
+        const second = await run(h.port, { args: ['-tls1_2', '-sess_in', file, ...mode.args] });
+        assert.equal(second.code, 0, second.stderr);
+        assert.equal(second.reused, true);
+        assert.equal(second.extendedMasterSecret, true);
+        const s = await h.socket(1);
+        assert.equal(s.isSessionReused(), true);
+        assert.equal(s.connection.negotiated?.resumedBy, mode.via);
+        const serverId = (n: number): string => Buffer.from(h.sockets[n]!.connection.session!.sessionId).toString('hex').toUpperCase();
+        assert.equal(serverId(1), serverId(0), 'the session of the first connection was resumed');
+        // By ID, s_client shows ours; by ticket, OpenSSL names the session by the SHA-256 of
+        // the ticket, and we send a fresh ticket on resumption too.
+        if (mode.via === 'session-id') {
+          assert.equal(first.sessionId, serverId(0));
+          assert.equal(second.sessionId, first.sessionId);
+        }
+        assert.equal(h.sockets[0]!.isSessionReused(), false);
+
+        // Another server has its own cache and its own ticket keys: the session means nothing there.
+        const other = await serve({});
+        const third = await run(other.port, { args: ['-tls1_2', '-sess_in', file, ...mode.args] });
+        assert.equal(third.code, 0, third.stderr);
+        assert.equal(third.reused, false);
+        assert.equal((await other.socket(0)).isSessionReused(), false);
+      });
+    }
+
+    it('with no cache and no tickets nothing resumes, and s_client is told so', async () => {
+      const h = await serve({ sessionCache: false, tickets: false });
       const r = await run(h.port, { args: ['-tls1_2', '-reconnect'] });
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(
         r.handshakes.map((x) => x.reused),
-        [false, true, true, true, true, true],
+        [false, false, false, false, false, false],
       );
-      for (const x of r.handshakes) assert.deepEqual(x, { reused: x.reused, protocol: 'TLSv1.2', cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
       await h.socket(5);
       assert.deepEqual(
         h.sockets.map((s) => s.isSessionReused()),
-        [false, true, true, true, true, true],
+        [false, false, false, false, false, false],
       );
-      const ids = h.sockets.map((s) => Buffer.from(s.connection.session!.sessionId).toString('hex').toUpperCase());
-      assert.equal(ids[0], r.sessionId);
-      assert.equal(new Set(ids).size, 1, 'every reconnect resumed the first session');
-    });
-
-    it('-sess_out then -sess_in resumes; the same session file is refused by a server without a cache', async () => {
-      const h = await serve({});
-      const first = await run(h.port, { args: ['-tls1_2'], sessOut: true });
-      assert.equal(first.code, 0, first.stderr);
-      assert.equal(first.reused, false);
-      assert.match(first.sessionPem ?? '', /^-----BEGIN SSL SESSION PARAMETERS-----\n/);
-      const dir = mkdtempSync(join(tmpdir(), 'puretls-sess-in-'));
-      scratchDirs.push(dir);
-      const file = join(dir, 'sess.pem');
-      writeFileSync(file, first.sessionPem!);
-
-      const second = await run(h.port, { args: ['-tls1_2', '-sess_in', file] });
-      assert.equal(second.code, 0, second.stderr);
-      assert.equal(second.reused, true);
-      assert.equal(second.sessionId, first.sessionId);
-      assert.equal(second.extendedMasterSecret, true);
-      const s = await h.socket(1);
-      assert.equal(s.isSessionReused(), true);
-      assert.equal(h.sockets[0]!.isSessionReused(), false);
-
-      const noCache = await serve({ sessionCache: false });
-      const third = await run(noCache.port, { args: ['-tls1_2', '-sess_in', file] });
-      assert.equal(third.code, 0, third.stderr);
-      assert.equal(third.reused, false);
-      assert.equal((await noCache.socket(0)).isSessionReused(), false);
     });
   });
 

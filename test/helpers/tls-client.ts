@@ -1,0 +1,959 @@
+/**
+ * A small scriptable TLS 1.2 client for tests and benchmarks.
+ *
+ * `TlsClient` is sans-IO: `start()` gives the ClientHello record, `receive(bytes)` takes
+ * what the server sent, `takeOutput()` gives what the client answers. Every piece a test
+ * needs to misbehave is public: build a ClientHello with chosen fields and raw extensions,
+ * make each message of the second flight separately, seal or leave in clear any record,
+ * tamper with Finished. Every record the server sent is kept (`records`), decrypted once
+ * the server's ChangeCipherSpec has switched keys, so a test can see the alert the server
+ * sent even when it is encrypted (`alerts`).
+ *
+ * Message construction, parsing and state are the client's own; it reuses only the
+ * project's PRF-based key schedule (checked against published vectors in test/vectors),
+ * AeadProtection (checked against RFC 5288/7905 layouts there) and the Reader/Writer codec.
+ * The ServerKeyExchange signature is verified with noble against the public key Node's
+ * X509Certificate finds in the server's leaf certificate.
+ *
+ * `TcpTlsClient` at the end is a thin async wrapper over a TCP socket.
+ */
+import { X509Certificate } from 'node:crypto';
+import net from 'node:net';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { randomBytes as osRandomBytes } from '@noble/hashes/utils.js';
+import { Reader } from '../../src/codec/reader.js';
+import { Writer } from '../../src/codec/writer.js';
+import { NobleCryptoProvider } from '../../src/crypto/noble.js';
+import { deriveTrafficKeys, prf, verifyData, type TrafficKeys } from '../../src/handshake/key-schedule.js';
+import { suiteById, type CipherSuite } from '../../src/handshake/suites.js';
+import { AeadProtection } from '../../src/record/aead.js';
+
+// ---------------------------------------------------------------------------------------
+// Code points (written out here so the tests do not lean on the server's own tables)
+
+export const ContentType = { change_cipher_spec: 20, alert: 21, handshake: 22, application_data: 23 } as const;
+export const HandshakeType = {
+  hello_request: 0,
+  client_hello: 1,
+  server_hello: 2,
+  new_session_ticket: 4,
+  certificate: 11,
+  server_key_exchange: 12,
+  certificate_request: 13,
+  server_hello_done: 14,
+  client_key_exchange: 16,
+  finished: 20,
+} as const;
+export const Ext = {
+  server_name: 0,
+  supported_groups: 10,
+  ec_point_formats: 11,
+  signature_algorithms: 13,
+  alpn: 16,
+  extended_master_secret: 23,
+  session_ticket: 35,
+  supported_versions: 43,
+  renegotiation_info: 0xff01,
+} as const;
+export const Suite = { AES128_GCM: 0xc02b, AES256_GCM: 0xc02c, CHACHA20: 0xcca9, EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff } as const;
+export const Group = { x25519: 29, secp256r1: 23, secp384r1: 24 } as const;
+export const Sig = { ecdsa_sha1: 0x0203, ecdsa_secp256r1_sha256: 0x0403, ecdsa_secp384r1_sha384: 0x0503, ecdsa_secp521r1_sha512: 0x0603 } as const;
+export const TLS12 = 0x0303;
+/** RFC 8446 §4.1.3: what a TLS 1.3 server puts at the end of its random when it negotiates TLS 1.2. */
+export const DOWNGRADE_SENTINEL_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
+
+export const ALL_SUITES: readonly number[] = [Suite.AES128_GCM, Suite.AES256_GCM, Suite.CHACHA20];
+export const ALL_GROUPS: readonly number[] = [Group.x25519, Group.secp256r1, Group.secp384r1];
+export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
+  Sig.ecdsa_secp256r1_sha256,
+  Sig.ecdsa_secp384r1_sha384,
+  Sig.ecdsa_secp521r1_sha512,
+];
+
+// ---------------------------------------------------------------------------------------
+// Bytes and records
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** A copy of `bytes` with one bit flipped. */
+export function flipBit(bytes: Uint8Array, index: number, bit = 0): Uint8Array {
+  const out = bytes.slice();
+  out[index]! ^= 1 << bit;
+  return out;
+}
+
+export function encodeRecord(type: number, version: number, fragment: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + fragment.length);
+  out[0] = type;
+  out[1] = version >>> 8;
+  out[2] = version & 0xff;
+  out[3] = fragment.length >>> 8;
+  out[4] = fragment.length & 0xff;
+  out.set(fragment, 5);
+  return out;
+}
+
+/** A handshake message: type, 3-byte length, body. */
+export function handshakeMessage(type: number, body: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(type, body.length >>> 16, (body.length >>> 8) & 0xff, body.length & 0xff), body);
+}
+
+export interface WireRecord {
+  type: number;
+  version: number;
+  /** The fragment as on the wire. */
+  fragment: Uint8Array;
+  /** Header and fragment. */
+  raw: Uint8Array;
+}
+
+/** Cuts whole records out of `bytes`; `rest` is an incomplete tail. No decryption. */
+export function splitRecords(bytes: Uint8Array): { records: WireRecord[]; rest: Uint8Array } {
+  const records: WireRecord[] = [];
+  let at = 0;
+  while (bytes.length - at >= 5) {
+    const length = (bytes[at + 3]! << 8) | bytes[at + 4]!;
+    if (bytes.length - at < 5 + length) break;
+    records.push({
+      type: bytes[at]!,
+      version: (bytes[at + 1]! << 8) | bytes[at + 2]!,
+      fragment: bytes.subarray(at + 5, at + 5 + length),
+      raw: bytes.subarray(at, at + 5 + length),
+    });
+    at += 5 + length;
+  }
+  return { records, rest: bytes.subarray(at) };
+}
+
+/** `data` cut into records of the given sizes (the last size repeats). */
+export function fragmentIntoRecords(type: number, version: number, data: Uint8Array, sizes: readonly number[]): Uint8Array {
+  const out: Uint8Array[] = [];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const n = Math.max(1, sizes[Math.min(i, sizes.length - 1)]!);
+    out.push(encodeRecord(type, version, data.subarray(at, at + n)));
+    at += n;
+  }
+  return concat(...out);
+}
+
+export type RandomSource = (length: number) => Uint8Array;
+
+/** A deterministic byte stream: SHA-256(seed || counter) blocks. Same seed, same bytes. */
+export function seededRandom(seed: string | Uint8Array): RandomSource {
+  const key = typeof seed === 'string' ? new TextEncoder().encode(seed) : seed;
+  let counter = 0;
+  let pool: Uint8Array = new Uint8Array(0);
+  return (length: number) => {
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length; ) {
+      if (pool.length === 0) {
+        pool = sha256(concat(key, Uint8Array.of(counter >>> 24, counter >>> 16, counter >>> 8, counter)));
+        counter++;
+      }
+      const n = Math.min(pool.length, length - at);
+      out.set(pool.subarray(0, n), at);
+      pool = pool.subarray(n);
+      at += n;
+    }
+    return out;
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// ClientHello
+
+export interface RawExtension {
+  type: number;
+  data: Uint8Array;
+}
+
+export interface HelloOptions {
+  /** ClientHello.client_version. Default 0x0303. */
+  clientVersion?: number;
+  random?: Uint8Array;
+  sessionId?: Uint8Array;
+  cipherSuites?: readonly number[];
+  compressionMethods?: readonly number[];
+  /** supported_groups; null leaves the extension out. */
+  groups?: readonly number[] | null;
+  /** signature_algorithms; null leaves the extension out. */
+  signatureAlgorithms?: readonly number[] | null;
+  /** ec_point_formats; null leaves the extension out. Default [0]. */
+  ecPointFormats?: readonly number[] | null;
+  serverName?: string;
+  alpn?: readonly string[];
+  /** Offer RFC 7627. Default true. */
+  extendedMasterSecret?: boolean;
+  /** renegotiation_info body (empty for an initial handshake); null leaves it out. Default empty. */
+  renegotiationInfo?: Uint8Array | null;
+  /** session_ticket: empty to ask for a ticket, or a ticket to resume; undefined leaves it out. */
+  sessionTicket?: Uint8Array;
+  supportedVersions?: readonly number[];
+  /** Appended after the generated extensions, as given (duplicates and GREASE included). */
+  extraExtensions?: readonly RawExtension[];
+  /** Replaces the generated list entirely; null sends no extensions block at all. */
+  extensions?: readonly RawExtension[] | null;
+}
+
+function u16s(values: readonly number[]): Uint8Array {
+  const w = new Writer();
+  w.lengthPrefixed(2, (l) => values.forEach((v) => l.u16(v)));
+  return w.finish().slice();
+}
+
+/** The extensions a ClientHello with these options carries, in order. */
+export function helloExtensions(o: HelloOptions): RawExtension[] {
+  const ext: RawExtension[] = [];
+  const add = (type: number, body: (w: Writer) => void): void => {
+    const w = new Writer();
+    body(w);
+    ext.push({ type, data: w.finish().slice() });
+  };
+  if (o.serverName !== undefined) {
+    const name = new TextEncoder().encode(o.serverName);
+    add(Ext.server_name, (w) => w.lengthPrefixed(2, (l) => l.u8(0).vec16(name)));
+  }
+  if (o.renegotiationInfo !== null) add(Ext.renegotiation_info, (w) => w.vec8(o.renegotiationInfo ?? new Uint8Array(0)));
+  if (o.ecPointFormats !== null) add(Ext.ec_point_formats, (w) => w.vec8(Uint8Array.from(o.ecPointFormats ?? [0])));
+  if (o.groups !== null) ext.push({ type: Ext.supported_groups, data: u16s(o.groups ?? ALL_GROUPS) });
+  if (o.sessionTicket !== undefined) ext.push({ type: Ext.session_ticket, data: o.sessionTicket.slice() });
+  if (o.alpn !== undefined) {
+    const names = o.alpn.map((p) => new TextEncoder().encode(p));
+    add(Ext.alpn, (w) => w.lengthPrefixed(2, (l) => names.forEach((n) => l.vec8(n))));
+  }
+  if (o.extendedMasterSecret ?? true) ext.push({ type: Ext.extended_master_secret, data: new Uint8Array(0) });
+  if (o.signatureAlgorithms !== null) {
+    ext.push({ type: Ext.signature_algorithms, data: u16s(o.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS) });
+  }
+  if (o.supportedVersions !== undefined) {
+    const versions = o.supportedVersions;
+    add(Ext.supported_versions, (w) => w.lengthPrefixed(1, (l) => versions.forEach((v) => l.u16(v))));
+  }
+  ext.push(...(o.extraExtensions ?? []));
+  return ext;
+}
+
+/** The ClientHello handshake message (header included). Random and session id must be given. */
+export function encodeClientHello(o: HelloOptions & { random: Uint8Array; sessionId: Uint8Array }): Uint8Array {
+  const w = new Writer(512);
+  w.u16(o.clientVersion ?? TLS12).bytes(o.random).vec8(o.sessionId);
+  w.lengthPrefixed(2, (l) => (o.cipherSuites ?? ALL_SUITES).forEach((s) => l.u16(s)));
+  w.vec8(Uint8Array.from(o.compressionMethods ?? [0]));
+  const extensions = o.extensions === undefined ? helloExtensions(o) : o.extensions;
+  if (extensions !== null) w.lengthPrefixed(2, (l) => extensions.forEach((e) => l.u16(e.type).vec16(e.data)));
+  return handshakeMessage(HandshakeType.client_hello, w.finish());
+}
+
+// ---------------------------------------------------------------------------------------
+// Key exchange and signatures (noble directly, not the server's provider)
+
+interface KeyShare {
+  secret: Uint8Array;
+  publicKey: Uint8Array;
+  agree(peer: Uint8Array): Uint8Array;
+}
+
+function makeKeyShare(group: number, rng: RandomSource): KeyShare {
+  if (group === Group.x25519) {
+    const secret = rng(32);
+    return { secret, publicKey: x25519.getPublicKey(secret), agree: (peer) => x25519.getSharedSecret(secret, peer) };
+  }
+  const curve = group === Group.secp256r1 ? p256 : group === Group.secp384r1 ? p384 : undefined;
+  if (!curve) throw new TlsClientError(`the server chose group ${group}, which this client cannot do`);
+  const secret = curve.utils.randomSecretKey(rng(curve.lengths.seed!));
+  return {
+    secret,
+    publicKey: curve.getPublicKey(secret, false),
+    agree: (peer) => curve.getSharedSecret(secret, peer, true).subarray(1), // x coordinate (RFC 8422 §5.10)
+  };
+}
+
+const SIGNATURE_HASHES: ReadonlyMap<number, (m: Uint8Array) => Uint8Array> = new Map([
+  [Sig.ecdsa_sha1, sha1],
+  [Sig.ecdsa_secp256r1_sha256, sha256],
+  [Sig.ecdsa_secp384r1_sha384, sha384],
+  [Sig.ecdsa_secp521r1_sha512, sha512],
+]);
+
+/** The leaf's EC public key, found by Node's X.509 parser (independent of the server's). */
+export function certificatePublicKey(der: Uint8Array): { curve: 'P-256' | 'P-384'; point: Uint8Array } {
+  const jwk = new X509Certificate(der).publicKey.export({ format: 'jwk' });
+  if ((jwk.crv !== 'P-256' && jwk.crv !== 'P-384') || !jwk.x || !jwk.y) throw new TlsClientError(`unexpected certificate key ${jwk.kty}/${jwk.crv}`);
+  const x = Buffer.from(jwk.x, 'base64url');
+  const y = Buffer.from(jwk.y, 'base64url');
+  return { curve: jwk.crv, point: concat(Uint8Array.of(4), x, y) };
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+
+export class TlsClientError extends Error {
+  override readonly name = 'TlsClientError';
+}
+
+export interface SavedSession {
+  sessionId: Uint8Array;
+  masterSecret: Uint8Array;
+  cipherSuite: number;
+  extendedMasterSecret: boolean;
+  /** RFC 5077 ticket, when the server issued one. */
+  ticket?: Uint8Array;
+}
+
+export interface ClientOptions extends HelloOptions {
+  /** Randomness for the client random, session ids and the ECDHE key. Default: the OS. */
+  rng?: RandomSource;
+  /** Record version of the ClientHello record (OpenSSL sends 0x0301). */
+  recordVersion?: number;
+  /** Resume this session: offer its id, or its ticket when it has one. */
+  resume?: SavedSession;
+  /** Answer the server's flights by itself (into takeOutput). Default true. */
+  autoRespond?: boolean;
+}
+
+export interface ReceivedRecord extends WireRecord {
+  /** Decrypted fragment (the fragment itself for records in clear). */
+  plaintext: Uint8Array;
+  encrypted: boolean;
+}
+
+export interface ServerHelloInfo {
+  version: number;
+  random: Uint8Array;
+  sessionId: Uint8Array;
+  cipherSuite: number;
+  compression: number;
+  /** Extensions in order, as received; undefined when the block is absent. */
+  extensions: RawExtension[] | undefined;
+}
+
+export interface ServerKeyExchangeInfo {
+  curveType: number;
+  group: number;
+  publicKey: Uint8Array;
+  /** The ServerECDHParams bytes, as signed. */
+  params: Uint8Array;
+  signatureScheme: number;
+  signature: Uint8Array;
+}
+
+export type Phase =
+  | 'start'
+  | 'ServerHello'
+  | 'Certificate'
+  | 'ServerKeyExchange'
+  | 'ServerHelloDone'
+  | 'SendFlight'
+  | 'ServerFinished'
+  | 'ResumeFlight'
+  | 'Complete';
+
+const crypto = new NobleCryptoProvider();
+const encoder = new TextEncoder();
+
+export class TlsClient {
+  readonly options: ClientOptions;
+  readonly rng: RandomSource;
+  readonly clientRandom: Uint8Array;
+  /** The session id offered in the ClientHello. */
+  readonly offeredSessionId: Uint8Array;
+  phase: Phase = 'start';
+
+  clientHello: Uint8Array | undefined;
+  serverHello: ServerHelloInfo | undefined;
+  suite: CipherSuite | undefined;
+  serverCertificates: Uint8Array[] = [];
+  serverKeyExchange: ServerKeyExchangeInfo | undefined;
+  newSessionTicket: { lifetimeHint: number; ticket: Uint8Array } | undefined;
+  resumed = false;
+  extendedMasterSecret = false;
+  alpnProtocol: string | undefined;
+  masterSecret: Uint8Array | undefined;
+  keys: TrafficKeys | undefined;
+  serverFinishedVerified = false;
+  clientFinishedSent = false;
+
+  /** Every record the server sent, in order, decrypted when keys were on. */
+  readonly records: ReceivedRecord[] = [];
+  /** The same records grouped by the receive() call that brought them (one flight each, in memory). */
+  readonly flights: ReceivedRecord[][] = [];
+  /** Every handshake message the server sent. */
+  readonly messages: { type: number; raw: Uint8Array }[] = [];
+  /** Every alert the server sent. */
+  readonly alerts: { level: number; description: number; encrypted: boolean }[] = [];
+  receivedCloseNotify = false;
+
+  /** The client's ECDHE key pair, once made (exposed for independent key schedule checks). */
+  ephemeral: { group: number; secret: Uint8Array; publicKey: Uint8Array } | undefined;
+  preMasterSecret: Uint8Array | undefined;
+
+  private transcript: Uint8Array[] = [];
+  private inbound: Uint8Array = new Uint8Array(0);
+  private handshakeBuffer: Uint8Array = new Uint8Array(0);
+  private readProtection: AeadProtection | undefined;
+  private writeProtection: AeadProtection | undefined;
+  private pendingRead: AeadProtection | undefined;
+  private pendingWrite: AeadProtection | undefined;
+  private output: Uint8Array[] = [];
+  private plaintext: Uint8Array[] = [];
+  private certificateKey: { curve: 'P-256' | 'P-384'; point: Uint8Array } | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    this.options = options;
+    this.rng = options.rng ?? osRandomBytes;
+    this.clientRandom = options.random ?? this.rng(32);
+    const resume = options.resume;
+    // RFC 5077 §3.4: a client resuming from a ticket makes up a session id to recognise the echo.
+    this.offeredSessionId =
+      options.sessionId ?? (resume ? (resume.ticket && resume.sessionId.length === 0 ? this.rng(32) : resume.sessionId) : new Uint8Array(0));
+  }
+
+  get handshakeComplete(): boolean {
+    return this.phase === 'Complete';
+  }
+
+  /** The fatal alert the server sent, if any. */
+  get fatalAlert(): number | undefined {
+    return this.alerts.find((a) => a.level === 2)?.description;
+  }
+
+  /** The ClientHello message this client sends, with its options (overrides on top). */
+  buildClientHello(overrides: HelloOptions = {}): Uint8Array {
+    return encodeClientHello({ ...this.buildOptions(), ...overrides, random: overrides.random ?? this.clientRandom, sessionId: overrides.sessionId ?? this.offeredSessionId });
+  }
+
+  private buildOptions(): HelloOptions {
+    const o = this.options;
+    return { ...o, sessionTicket: o.resume?.ticket ?? o.sessionTicket };
+  }
+
+  /** The ClientHello record(s) to send first. */
+  start(): Uint8Array {
+    if (this.phase !== 'start') throw new TlsClientError('start() called twice');
+    this.clientHello = this.buildClientHello();
+    this.transcript.push(this.clientHello);
+    this.phase = 'ServerHello';
+    return encodeRecord(ContentType.handshake, this.options.recordVersion ?? 0x0301, this.clientHello);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Records out
+
+  /** A record of `type`, sealed when the client has switched its write keys. */
+  record(type: number, data: Uint8Array): Uint8Array {
+    if (this.writeProtection) return this.writeProtection.seal(type, TLS12, data);
+    return encodeRecord(type, this.serverHello ? TLS12 : (this.options.recordVersion ?? 0x0301), data);
+  }
+
+  handshakeRecord(message: Uint8Array): Uint8Array {
+    return this.record(ContentType.handshake, message);
+  }
+
+  alertRecord(level: number, description: number): Uint8Array {
+    return this.record(ContentType.alert, Uint8Array.of(level, description));
+  }
+
+  /** Application data, cut at 2^14 bytes a record. */
+  write(data: Uint8Array): Uint8Array {
+    if (!this.handshakeComplete) throw new TlsClientError('write before the handshake completed');
+    const out: Uint8Array[] = [];
+    for (let at = 0; at < data.length; at += 16384) out.push(this.record(ContentType.application_data, data.subarray(at, at + 16384)));
+    return concat(...out);
+  }
+
+  closeNotify(): Uint8Array {
+    return this.alertRecord(1, 0);
+  }
+
+  /** What the client answered by itself (autoRespond), as one buffer. */
+  takeOutput(): Uint8Array | undefined {
+    if (this.output.length === 0) return undefined;
+    const out = concat(...this.output);
+    this.output = [];
+    return out;
+  }
+
+  /** Application data received so far, as one buffer. */
+  takePlaintext(): Uint8Array {
+    const out = concat(...this.plaintext);
+    this.plaintext = [];
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The second flight, piece by piece
+
+  /** ClientKeyExchange for the group the server chose; derives the master secret and keys. */
+  makeClientKeyExchange(opts: { publicKey?: Uint8Array } = {}): Uint8Array {
+    const ske = this.serverKeyExchange;
+    if (!ske || !this.serverHello || !this.suite) throw new TlsClientError('no ServerKeyExchange to answer');
+    const share = makeKeyShare(ske.group, this.rng);
+    const preMaster = share.agree(ske.publicKey);
+    this.ephemeral = { group: ske.group, secret: share.secret, publicKey: share.publicKey };
+    this.preMasterSecret = preMaster;
+    const point = opts.publicKey ?? share.publicKey;
+    const message = handshakeMessage(HandshakeType.client_key_exchange, concat(Uint8Array.of(point.length), point));
+    this.transcript.push(message);
+    this.masterSecret = this.extendedMasterSecret
+      ? prf(crypto, this.suite.hash, preMaster, encoder.encode('extended master secret'), this.transcriptHash(), 48)
+      : prf(crypto, this.suite.hash, preMaster, encoder.encode('master secret'), concat(this.clientRandom, this.serverHello.random), 48);
+    this.prepareKeys();
+    return message;
+  }
+
+  /** The ChangeCipherSpec record; what the client writes afterwards is sealed. */
+  changeCipherSpec(): Uint8Array {
+    if (!this.pendingWrite) throw new TlsClientError('ChangeCipherSpec before keys were agreed');
+    const record = this.record(ContentType.change_cipher_spec, Uint8Array.of(1));
+    this.writeProtection = this.pendingWrite;
+    this.pendingWrite = undefined;
+    return record;
+  }
+
+  /** The client's Finished; `tamper` flips a bit of verify_data. */
+  makeFinished(opts: { tamper?: boolean } = {}): Uint8Array {
+    if (!this.masterSecret || !this.suite) throw new TlsClientError('Finished before the master secret');
+    const data = verifyData(crypto, this.suite.hash, this.masterSecret, 'client', this.transcriptHash());
+    if (opts.tamper) data[0]! ^= 1;
+    const message = handshakeMessage(HandshakeType.finished, data);
+    this.transcript.push(message);
+    this.clientFinishedSent = true;
+    if (!this.resumed && this.phase === 'SendFlight') this.phase = 'ServerFinished';
+    this.checkComplete();
+    return message;
+  }
+
+  /** The whole second flight: [ClientKeyExchange,] ChangeCipherSpec, Finished. */
+  secondFlight(opts: { tamperFinished?: boolean } = {}): Uint8Array {
+    const parts: Uint8Array[] = [];
+    if (!this.resumed) parts.push(this.handshakeRecord(this.makeClientKeyExchange()));
+    parts.push(this.changeCipherSpec());
+    parts.push(this.handshakeRecord(this.makeFinished({ tamper: opts.tamperFinished === true })));
+    return concat(...parts);
+  }
+
+  /** After the handshake: the session to resume later. */
+  get session(): SavedSession | undefined {
+    if (!this.handshakeComplete || !this.serverHello || !this.masterSecret) return undefined;
+    const ticket = this.newSessionTicket?.ticket ?? this.options.resume?.ticket;
+    return {
+      sessionId: this.serverHello.sessionId.slice(),
+      masterSecret: this.masterSecret,
+      cipherSuite: this.serverHello.cipherSuite,
+      extendedMasterSecret: this.extendedMasterSecret,
+      ...(ticket && ticket.length > 0 ? { ticket } : {}),
+    };
+  }
+
+  /** The handshake messages so far, both directions, as hashed for Finished. */
+  get transcriptMessages(): readonly Uint8Array[] {
+    return this.transcript;
+  }
+
+  transcriptHash(): Uint8Array {
+    if (!this.suite) throw new TlsClientError('no suite yet');
+    return (this.suite.hash === 'sha384' ? sha384 : sha256)(concat(...this.transcript));
+  }
+
+  private prepareKeys(): void {
+    this.keys = deriveTrafficKeys(crypto, this.suite!, this.masterSecret!, this.clientRandom, this.serverHello!.random);
+    this.pendingWrite = new AeadProtection(crypto, this.suite!, this.keys.clientKey, this.keys.clientIv);
+    this.pendingRead = new AeadProtection(crypto, this.suite!, this.keys.serverKey, this.keys.serverIv);
+  }
+
+  private checkComplete(): void {
+    if (this.serverFinishedVerified && this.clientFinishedSent) this.phase = 'Complete';
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Records in
+
+  /** Bytes from the server. Throws TlsClientError if the server misbehaves. */
+  receive(data: Uint8Array): void {
+    this.inbound = concat(this.inbound, data);
+    const { records, rest } = splitRecords(this.inbound);
+    this.inbound = rest.slice();
+    const before = this.records.length;
+    try {
+      for (const r of records) this.handleRecord(r);
+    } finally {
+      if (this.records.length > before) this.flights.push(this.records.slice(before));
+    }
+  }
+
+  private handleRecord(r: WireRecord): void {
+    let plaintext: Uint8Array = r.fragment.slice();
+    const encrypted = this.readProtection !== undefined;
+    if (this.readProtection) {
+      try {
+        plaintext = this.readProtection.open(r.type, r.version, r.fragment);
+      } catch (e) {
+        throw new TlsClientError(`cannot decrypt a server record of type ${r.type}: ${(e as Error).message}`);
+      }
+    }
+    this.records.push({ ...r, fragment: r.fragment.slice(), raw: r.raw.slice(), plaintext, encrypted });
+    switch (r.type) {
+      case ContentType.alert:
+        if (plaintext.length !== 2) throw new TlsClientError(`alert record of ${plaintext.length} bytes`);
+        this.alerts.push({ level: plaintext[0]!, description: plaintext[1]!, encrypted });
+        if (plaintext[1] === 0) this.receivedCloseNotify = true;
+        return;
+      case ContentType.change_cipher_spec:
+        if (plaintext.length !== 1 || plaintext[0] !== 1) throw new TlsClientError('malformed ChangeCipherSpec');
+        if (!this.pendingRead || this.handshakeBuffer.length > 0) throw new TlsClientError('unexpected ChangeCipherSpec');
+        if (this.phase !== 'ServerFinished') throw new TlsClientError(`ChangeCipherSpec in phase ${this.phase}`);
+        this.readProtection = this.pendingRead;
+        this.pendingRead = undefined;
+        return;
+      case ContentType.application_data:
+        if (!this.handshakeComplete) throw new TlsClientError('application data before the handshake completed');
+        this.plaintext.push(plaintext);
+        return;
+      case ContentType.handshake:
+        this.handshakeBuffer = concat(this.handshakeBuffer, plaintext);
+        while (this.handshakeBuffer.length >= 4) {
+          const b = this.handshakeBuffer;
+          const length = (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+          if (b.length < 4 + length) break;
+          const raw = b.slice(0, 4 + length);
+          this.handshakeBuffer = b.slice(4 + length);
+          this.messages.push({ type: raw[0]!, raw });
+          this.handleMessage(raw[0]!, raw, raw.subarray(4));
+        }
+        return;
+      default:
+        throw new TlsClientError(`record of unknown type ${r.type}`);
+    }
+  }
+
+  private expectPhase(phase: Phase, what: string): void {
+    if (this.phase !== phase) throw new TlsClientError(`${what} in phase ${this.phase}`);
+  }
+
+  private handleMessage(type: number, raw: Uint8Array, body: Uint8Array): void {
+    switch (type) {
+      case HandshakeType.server_hello:
+        this.expectPhase('ServerHello', 'ServerHello');
+        this.transcript.push(raw);
+        this.processServerHello(body);
+        return;
+      case HandshakeType.certificate: {
+        this.expectPhase('Certificate', 'Certificate');
+        this.transcript.push(raw);
+        const r = new Reader(body);
+        const list = r.sub24();
+        r.expectEmpty('Certificate');
+        while (list.remaining > 0) this.serverCertificates.push(list.vec24().slice());
+        if (this.serverCertificates.length === 0) throw new TlsClientError('empty server certificate list');
+        this.certificateKey = certificatePublicKey(this.serverCertificates[0]!);
+        this.phase = 'ServerKeyExchange';
+        return;
+      }
+      case HandshakeType.server_key_exchange:
+        this.expectPhase('ServerKeyExchange', 'ServerKeyExchange');
+        this.transcript.push(raw);
+        this.processServerKeyExchange(body);
+        this.phase = 'ServerHelloDone';
+        return;
+      case HandshakeType.server_hello_done:
+        this.expectPhase('ServerHelloDone', 'ServerHelloDone');
+        if (body.length !== 0) throw new TlsClientError('ServerHelloDone with a body');
+        this.transcript.push(raw);
+        this.phase = 'SendFlight';
+        if (this.options.autoRespond ?? true) this.output.push(this.secondFlight());
+        return;
+      case HandshakeType.new_session_ticket: {
+        if (this.phase !== 'ServerFinished') throw new TlsClientError(`NewSessionTicket in phase ${this.phase}`);
+        this.transcript.push(raw);
+        const r = new Reader(body);
+        const lifetimeHint = r.u32();
+        const ticket = r.vec16().slice();
+        r.expectEmpty('NewSessionTicket');
+        this.newSessionTicket = { lifetimeHint, ticket };
+        return;
+      }
+      case HandshakeType.finished: {
+        this.expectPhase('ServerFinished', 'server Finished');
+        if (!this.readProtection) throw new TlsClientError('server Finished in clear');
+        const expected = verifyData(crypto, this.suite!.hash, this.masterSecret!, 'server', this.transcriptHash());
+        if (!bytesEqual(body, expected)) throw new TlsClientError('the server Finished does not verify');
+        this.transcript.push(raw);
+        this.serverFinishedVerified = true;
+        if (this.resumed) {
+          this.phase = 'ResumeFlight';
+          if (this.options.autoRespond ?? true) this.output.push(this.secondFlight());
+        }
+        this.checkComplete();
+        return;
+      }
+      case HandshakeType.hello_request:
+        return; // not part of the transcript; this client never renegotiates
+      default:
+        throw new TlsClientError(`unexpected handshake message ${type} in phase ${this.phase}`);
+    }
+  }
+
+  private processServerHello(body: Uint8Array): void {
+    const r = new Reader(body);
+    const version = r.u16();
+    const random = r.bytes(32).slice();
+    const sessionId = r.vec8().slice();
+    const cipherSuite = r.u16();
+    const compression = r.u8();
+    let extensions: RawExtension[] | undefined;
+    if (r.remaining > 0) {
+      extensions = [];
+      const block = r.sub16();
+      while (block.remaining > 0) extensions.push({ type: block.u16(), data: block.vec16().slice() });
+    }
+    r.expectEmpty('ServerHello');
+    this.serverHello = { version, random, sessionId, cipherSuite, compression, extensions };
+    if (version !== TLS12) throw new TlsClientError(`server chose version 0x${version.toString(16)}`);
+    if (compression !== 0) throw new TlsClientError('server chose compression');
+    const offered = this.options.cipherSuites ?? ALL_SUITES;
+    const suite = suiteById(cipherSuite);
+    if (!offered.includes(cipherSuite) || !suite) throw new TlsClientError(`server chose suite 0x${cipherSuite.toString(16)}`);
+    this.suite = suite;
+
+    const seen = new Set<number>();
+    for (const e of extensions ?? []) {
+      if (seen.has(e.type)) throw new TlsClientError(`duplicate ServerHello extension ${e.type}`);
+      seen.add(e.type);
+    }
+    const find = (t: number): Uint8Array | undefined => extensions?.find((e) => e.type === t)?.data;
+    const offeredEms = this.options.extendedMasterSecret ?? true;
+    this.extendedMasterSecret = find(Ext.extended_master_secret) !== undefined;
+    if (this.extendedMasterSecret && !offeredEms) throw new TlsClientError('unsolicited extended_master_secret');
+    const reneg = find(Ext.renegotiation_info);
+    if (reneg !== undefined && !bytesEqual(reneg, Uint8Array.of(0))) throw new TlsClientError('non-empty renegotiation_info');
+    const alpn = find(Ext.alpn);
+    if (alpn !== undefined) {
+      if (!this.options.alpn) throw new TlsClientError('unsolicited ALPN');
+      const ar = new Reader(alpn);
+      const list = ar.sub16();
+      ar.expectEmpty('ALPN');
+      const name = list.vec8();
+      list.expectEmpty('ALPN list');
+      this.alpnProtocol = Buffer.from(name).toString('latin1');
+      if (!this.options.alpn.includes(this.alpnProtocol)) throw new TlsClientError(`server chose ALPN ${this.alpnProtocol}`);
+    }
+
+    const resume = this.options.resume;
+    this.resumed = resume !== undefined && this.offeredSessionId.length > 0 && bytesEqual(sessionId, this.offeredSessionId);
+    if (this.resumed) {
+      if (cipherSuite !== resume!.cipherSuite) throw new TlsClientError('resumption with another suite');
+      if (this.extendedMasterSecret !== resume!.extendedMasterSecret) throw new TlsClientError('resumption changes EMS');
+      this.masterSecret = resume!.masterSecret;
+      this.prepareKeys();
+      this.phase = 'ServerFinished';
+    } else {
+      this.phase = 'Certificate';
+    }
+  }
+
+  /** A u16 list extension as this client sent it (the first copy), or undefined. */
+  private offeredList(type: number): number[] | undefined {
+    const sent = this.options.extensions === undefined ? helloExtensions(this.buildOptions()) : (this.options.extensions ?? []);
+    const data = sent.find((e) => e.type === type)?.data;
+    if (!data) return undefined;
+    const out: number[] = [];
+    for (let i = 2; i + 1 < data.length; i += 2) out.push((data[i]! << 8) | data[i + 1]!);
+    return out;
+  }
+
+  private processServerKeyExchange(body: Uint8Array): void {
+    const r = new Reader(body);
+    const curveType = r.u8();
+    const group = r.u16();
+    const publicKey = r.vec8().slice();
+    const params = body.slice(0, r.position);
+    const signatureScheme = r.u16();
+    const signature = r.vec16().slice();
+    r.expectEmpty('ServerKeyExchange');
+    this.serverKeyExchange = { curveType, group, publicKey, params, signatureScheme, signature };
+    if (curveType !== 3) throw new TlsClientError(`curve type ${curveType}`);
+    // Without the extensions, RFC 4492 §4 and RFC 5246 §7.4.1.4.1 defaults apply.
+    const offeredGroups = this.offeredList(Ext.supported_groups) ?? [Group.secp256r1];
+    if (!offeredGroups.includes(group)) throw new TlsClientError(`server chose group ${group}`);
+    const offeredSigs = this.offeredList(Ext.signature_algorithms) ?? [Sig.ecdsa_sha1];
+    if (!offeredSigs.includes(signatureScheme)) throw new TlsClientError(`server chose signature scheme 0x${signatureScheme.toString(16)}`);
+    const hash = SIGNATURE_HASHES.get(signatureScheme)!;
+    const key = this.certificateKey!;
+    const digest = hash(concat(this.clientRandom, this.serverHello!.random, params));
+    const curve = key.curve === 'P-256' ? p256 : p384;
+    if (!curve.verify(signature, digest, key.point, { prehash: false, format: 'der', lowS: false })) {
+      throw new TlsClientError('the ServerKeyExchange signature does not verify');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// In memory: a client against anything with receive/takeOutput (a ServerConnection)
+
+export interface SansIoPeer {
+  receive(data: Uint8Array): void;
+  takeOutput(): Uint8Array | undefined;
+}
+
+/** Moves bytes both ways until neither side has anything more to say. */
+export function pump(client: TlsClient, server: SansIoPeer): void {
+  for (let guard = 0; guard < 100; guard++) {
+    const fromServer = server.takeOutput();
+    if (fromServer) client.receive(fromServer);
+    const fromClient = client.takeOutput();
+    if (fromClient) server.receive(fromClient);
+    if (!fromServer && !fromClient) return;
+  }
+  throw new Error('pump: the peers kept talking');
+}
+
+/** A whole handshake in memory. */
+export function handshakeInMemory(client: TlsClient, server: SansIoPeer): void {
+  server.receive(client.start());
+  pump(client, server);
+}
+
+// ---------------------------------------------------------------------------------------
+// Over TCP
+
+export class TcpTlsClient {
+  /** Every byte the server sent, chunk by chunk. */
+  readonly chunks: Uint8Array[] = [];
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
+  isClosed = false;
+  /** The server ended its side (FIN). */
+  gotEnd = false;
+  socketError: Error | undefined;
+  /** What the TlsClient threw while reading the server's bytes. */
+  clientError: unknown;
+  private waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly socket: net.Socket,
+    readonly tls: TlsClient,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(new Uint8Array(chunk));
+      if (this.clientError === undefined) {
+        try {
+          tls.receive(chunk);
+          const out = tls.takeOutput();
+          if (out && !socket.destroyed) socket.write(out);
+        } catch (e) {
+          this.clientError = e;
+        }
+      }
+      this.notify();
+    });
+    socket.on('end', () => {
+      this.gotEnd = true;
+    });
+    socket.on('error', (e) => {
+      this.socketError = e;
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.isClosed = true;
+        this.notify();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number, options: ClientOptions = {}, host = '127.0.0.1'): Promise<TcpTlsClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new TcpTlsClient(socket, new TlsClient(options)));
+      });
+    });
+  }
+
+  /** Everything the server sent. */
+  get received(): Uint8Array {
+    return concat(...this.chunks);
+  }
+
+  send(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** Resolves once `predicate()` holds; rejects if the connection closes or the client fails first. */
+  waitFor(predicate: () => boolean, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (predicate()) {
+          resolve();
+          return true;
+        }
+        if (this.clientError !== undefined || this.isClosed) {
+          const alerts = this.tls.alerts.map((a) => `${a.level}/${a.description}`).join(',');
+          reject(new Error(`waiting for ${what}: ${this.clientError ? String(this.clientError) : 'connection closed'} (alerts: ${alerts || 'none'})`));
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const waiter = (): void => {
+        if (check()) this.waiters = this.waiters.filter((w) => w !== waiter);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Sends the ClientHello and waits until the handshake completes (autoRespond clients). */
+  async handshake(): Promise<void> {
+    this.send(this.tls.start());
+    await this.waitFor(() => this.tls.handshakeComplete, 'the handshake');
+  }
+
+  /** Sends application data and waits for `expectedLength` bytes back; returns them. */
+  async roundTrip(data: Uint8Array, expectedLength = data.length): Promise<Uint8Array> {
+    const got: Uint8Array[] = [];
+    let n = 0;
+    this.send(this.tls.write(data));
+    await this.waitFor(() => {
+      const p = this.tls.takePlaintext();
+      if (p.length) got.push(p);
+      n += p.length;
+      return n >= expectedLength;
+    }, `${expectedLength} bytes of application data`);
+    return concat(...got);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}

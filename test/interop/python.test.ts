@@ -1,0 +1,130 @@
+/**
+ * Python's ssl module (OpenSSL underneath) against the demo server: a context from
+ * ssl.create_default_context(cafile=...) capped at TLS 1.2, an HTTP GET, then a second socket
+ * with `session=` the first one's session, which must resume (`session_reused`); for each of
+ * our suites (set_ciphers) and with Python's default offer.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, afterEach, before, describe, it } from 'mocha';
+import {
+  EXT,
+  Processes,
+  SUITES,
+  TempDirs,
+  demoPageRows,
+  describeRun,
+  requirePeer,
+  startObservedDemo,
+  writeTestCertificate,
+  type ObservedServer,
+} from './peers.js';
+
+/** argv: port cafile suite (OpenSSL name, or '' for the defaults). Prints JSON. */
+const SCRIPT = `
+import json, socket, ssl, sys
+port, cafile, suite = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=cafile)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.set_alpn_protocols(['http/1.1'])
+if suite:
+    ctx.set_ciphers(suite)
+out = []
+session = None
+for i in range(2):
+    with socket.create_connection(('127.0.0.1', port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname='localhost', session=session) as s:
+            s.sendall(b'GET /python/%d HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' % i)
+            body = b''
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                body += d
+            out.append(dict(version=s.version(), cipher=s.cipher()[0], alpn=s.selected_alpn_protocol(),
+                            reused=s.session_reused, sessionId=s.session.id.hex(), response=body.decode()))
+            session = s.session
+print(json.dumps(dict(python=sys.version.split()[0], openssl=ssl.OPENSSL_VERSION, connections=out)))
+`;
+
+interface PythonConnection {
+  version: string;
+  cipher: string;
+  alpn: string | null;
+  reused: boolean;
+  sessionId: string;
+  response: string;
+}
+
+describe('interop: Python ssl against the puretls demo server', function () {
+  this.timeout(60_000);
+  const procs = new Processes();
+  const temp = new TempDirs();
+  const servers: ObservedServer[] = [];
+  let python = '';
+  let certFile = '';
+
+  before(function () {
+    python = requirePeer(this, 'python3', 'python3');
+    certFile = writeTestCertificate(temp.make('puretls-python-')).certFile;
+    const v = spawnSync(python, ['-c', 'import ssl, sys; print("Python", sys.version.split()[0], ssl.OPENSSL_VERSION)']);
+    console.log(`      using ${v.stdout.toString().trim()}`);
+  });
+
+  afterEach(async () => {
+    await procs.killAll();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  after(() => temp.dispose());
+
+  for (const suite of [undefined, ...SUITES]) {
+    const title = suite ? `set_ciphers('${suite.openssl}')` : "Python's default offer";
+    it(`${title}: a GET, then a second socket with session= resumes`, async () => {
+      const s = await startObservedDemo();
+      servers.push(s);
+      const r = await procs.run(python, ['-c', SCRIPT, String(s.port), certFile, suite?.openssl ?? '']);
+      assert.equal(r.code, 0, describeRun('python3', r));
+      const { connections } = JSON.parse(r.stdout) as { connections: PythonConnection[] };
+      const expected = suite ?? SUITES[0];
+      assert.equal(connections.length, 2);
+      const [first, second] = connections as [PythonConnection, PythonConnection];
+
+      // What Python reports.
+      for (const c of connections) {
+        assert.equal(c.version, 'TLSv1.2');
+        assert.equal(c.cipher, expected.openssl);
+        assert.equal(c.alpn, 'http/1.1');
+        assert.match(c.response, /^HTTP\/1\.1 200 OK\r\n/);
+      }
+      assert.equal(first.reused, false);
+      assert.equal(second.reused, true);
+
+      // The pages the server sent.
+      const pages = connections.map((c) => demoPageRows(c.response));
+      assert.equal(pages[0]!.get('Session reused'), 'no');
+      assert.equal(pages[1]!.get('Session reused'), 'yes');
+      assert.equal(pages[1]!.get('Cipher'), `${expected.openssl} (${expected.iana})`);
+      assert.equal(pages[1]!.get('SNI'), 'localhost');
+
+      // What the server saw.
+      const seen = await s.seen.waitForSecure(2);
+      for (const saw of seen) {
+        assert.equal(saw.protocol, 'TLSv1.2');
+        assert.equal(saw.cipher, expected.openssl);
+        assert.equal(saw.alpn, 'http/1.1');
+        assert.equal(saw.servername, 'localhost');
+        assert.equal(saw.extendedMasterSecret, true);
+      }
+      assert.deepEqual(
+        seen.map((x) => x.reused),
+        [false, true],
+      );
+      // The second ClientHello offered the first session: its ticket, under the session ID
+      // Python held (OpenSSL names a ticket session by the SHA-256 of the ticket).
+      const hello = s.seen.hellos[1]!;
+      assert.ok((hello.extensions.get(EXT.session_ticket)?.length ?? 0) > 0, 'a ticket was offered');
+      assert.equal(hello.sessionId, first.sessionId);
+    });
+  }
+});

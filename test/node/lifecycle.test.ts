@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, it } from 'mocha';
+import { TlsError } from '../../src/errors.js';
+import type { ServerOptions } from '../../src/node/options.js';
+import { TlsSocket } from '../../src/node/socket.js';
+import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
+
+const servers: RunningServer[] = [];
+const sockets: net.Socket[] = [];
+
+afterEach(async () => {
+  for (const c of sockets.splice(0)) c.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+interface Harness {
+  port: number;
+  server: RunningServer['server'];
+  secure: TlsSocket[];
+  clientErrors: Array<{ error: Error; socket: unknown }>;
+  socket(n: number): Promise<TlsSocket>;
+  clientError(n: number): Promise<{ error: Error; socket: unknown }>;
+}
+
+async function serve(options: ServerOptions = {}, onSecure: (s: TlsSocket) => void = () => undefined): Promise<Harness> {
+  const secure: TlsSocket[] = [];
+  const clientErrors: Array<{ error: Error; socket: unknown }> = [];
+  let waiters: Array<() => void> = [];
+  const wake = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const running = await startServer(options, (socket) => {
+    secure.push(socket);
+    onSecure(socket);
+    wake();
+  });
+  servers.push(running);
+  running.server.on('tlsClientError', (error: Error, socket: unknown) => {
+    clientErrors.push({ error, socket });
+    wake();
+  });
+  const wait = async <T>(list: T[], n: number): Promise<T> => {
+    while (list.length <= n) await new Promise<void>((resolve) => waiters.push(resolve));
+    return list[n]!;
+  };
+  return {
+    port: running.port,
+    server: running.server,
+    secure,
+    clientErrors,
+    socket: (n) => wait(secure, n),
+    clientError: (n) => wait(clientErrors, n),
+  };
+}
+
+function connect(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect(
+      { host: '127.0.0.1', port, ca: testCertificate().certPem, servername: 'localhost', maxVersion: 'TLSv1.2', ...options },
+      () => {
+        socket.off('error', reject);
+        resolve(socket);
+      },
+    );
+    sockets.push(socket);
+    socket.once('error', reject);
+  });
+}
+
+function rawConnect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    sockets.push(socket);
+    socket.once('error', reject);
+  });
+}
+
+/** Everything a raw TCP client receives until the server closes the connection. */
+function collectUntilClose(socket: net.Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  socket.on('error', () => undefined);
+  return new Promise((resolve) => socket.on('close', () => resolve(Buffer.concat(chunks))));
+}
+
+const text = (socket: net.Socket): Promise<string> => {
+  let s = '';
+  socket.on('data', (d: Buffer) => (s += d.toString()));
+  return new Promise((resolve) => socket.on('end', () => resolve(s)));
+};
+
+describe('node: TlsSocket endings and failures', function () {
+  this.timeout(30_000);
+
+  describe('end() and destroy()', () => {
+    it("a client's end() ends the server socket too (allowHalfOpen false by default): close_notify both ways", async () => {
+      const h = await serve({}, (s) => s.resume());
+      const client = await connect(h.port);
+      const server = await h.socket(0);
+      const events: string[] = [];
+      for (const e of ['end', 'finish', 'close']) server.on(e, () => events.push(`server ${e}`));
+      const clientEnded = once(client, 'end');
+      const bothClosed = Promise.all([once(client, 'close'), once(server, 'close')]);
+      client.end();
+      await clientEnded;
+      await bothClosed;
+      assert.deepEqual(events, ['server end', 'server finish', 'server close']);
+      assert.equal(server.connection.receivedCloseNotify, true);
+      assert.equal(server.connection.sentCloseNotify, true, 'the server answered with its own close_notify');
+      assert.equal(server.destroyed, true);
+    });
+
+    it('with allowHalfOpen: true the server may go on writing after the client ended', async () => {
+      const h = await serve({ allowHalfOpen: true }, (s) => {
+        s.resume();
+        s.on('end', () => {
+          s.write('still here after your end');
+          s.end(' -- bye');
+        });
+      });
+      const client = await connect(h.port);
+      const got = text(client);
+      client.end();
+      assert.equal(await got, 'still here after your end -- bye');
+      const server = await h.socket(0);
+      if (!server.destroyed) await once(server, 'close');
+    });
+
+    it("the server's end() delivers its data, then the client sees end and the server closes", async () => {
+      const h = await serve({}, (s) => {
+        s.resume();
+        s.end('goodbye');
+      });
+      const client = await connect(h.port);
+      const server = await h.socket(0);
+      const serverClosed = server.destroyed ? Promise.resolve() : once(server, 'close');
+      assert.equal(await text(client), 'goodbye');
+      await serverClosed;
+      assert.equal(server.connection.sentCloseNotify, true);
+      assert.equal(server.connection.receivedCloseNotify, true, 'the node client answered close_notify');
+    });
+
+    it("the server's destroy() closes both sides at once", async () => {
+      const h = await serve();
+      const client = await connect(h.port);
+      const server = await h.socket(0);
+      client.on('error', () => undefined);
+      const closed = Promise.all([once(client, 'close'), once(server, 'close')]);
+      server.destroy();
+      await closed;
+      assert.equal(server.destroyed, true);
+      assert.equal(server.socket.destroyed, true, 'the TCP socket is gone too');
+    });
+
+    it('destroy(error) emits that error on the server socket, then close', async () => {
+      const h = await serve();
+      const client = await connect(h.port);
+      client.on('error', () => undefined);
+      const server = await h.socket(0);
+      const boom = new Error('boom');
+      const events: unknown[] = [];
+      server.on('error', (e: Error) => events.push(e));
+      const closed = new Promise<void>((resolve) => server.on('close', () => resolve()));
+      server.destroy(boom);
+      await closed;
+      assert.deepEqual(events, [boom]);
+      await once(client, 'close');
+    });
+
+    it("the client's destroy() closes the server socket", async () => {
+      const h = await serve({}, (s) => s.resume());
+      const client = await connect(h.port);
+      const server = await h.socket(0);
+      const closed = once(server, 'close');
+      client.destroy();
+      await closed;
+      assert.equal(server.destroyed, true);
+    });
+  });
+
+  describe('failed handshakes', () => {
+    it('handshakeTimeout: a TCP client that says nothing gets ERR_TLS_HANDSHAKE_TIMEOUT and is disconnected', async () => {
+      const h = await serve({ handshakeTimeout: 200 });
+      const raw = await rawConnect(h.port);
+      const received = collectUntilClose(raw);
+      const { error, socket } = await h.clientError(0);
+      assert.equal((error as Error & { code?: string }).code, 'ERR_TLS_HANDSHAKE_TIMEOUT');
+      assert.ok(socket instanceof TlsSocket, 'tlsClientError gives the socket');
+      assert.equal((await received).length, 0, 'nothing was sent to a client that never said hello');
+      assert.equal(h.secure.length, 0);
+    });
+
+    it('handshakeTimeout does not touch an established connection', async () => {
+      const h = await serve({ handshakeTimeout: 100 }, (s) => s.on('data', (d: Buffer) => s.write(d)));
+      const client = await connect(h.port);
+      // Timers of one process fire in order: the server's 100 ms timer (armed before the
+      // handshake) is long due when this one fires.
+      await sleep(300);
+      const echoed = once(client, 'data');
+      client.write('still alive');
+      assert.equal(String((await echoed)[0]), 'still alive');
+      assert.deepEqual(h.clientErrors, []);
+      assert.equal((await h.socket(0)).destroyed, false);
+    });
+
+    it('garbage instead of a ClientHello: tlsClientError and a fatal alert', async () => {
+      const h = await serve();
+      const raw = await rawConnect(h.port);
+      const received = collectUntilClose(raw);
+      raw.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      const { error, socket } = await h.clientError(0);
+      assert.ok(error instanceof TlsError, String(error));
+      assert.equal(error.fromPeer, false);
+      assert.ok(socket instanceof TlsSocket);
+      const bytes = await received;
+      assert.equal(bytes.length, 7, `one alert record, got ${bytes.toString('hex')}`);
+      assert.equal(bytes[0], 21, 'content type alert');
+      assert.equal(bytes[3], 0);
+      assert.equal(bytes[4], 2, 'two bytes of alert');
+      assert.equal(bytes[5], 2, 'fatal');
+      assert.equal(bytes[6], error.alert);
+      assert.equal(h.secure.length, 0);
+    });
+
+    it('a client that hangs up mid-handshake: tlsClientError ECONNRESET', async () => {
+      const h = await serve();
+      const raw = await rawConnect(h.port);
+      raw.end();
+      const { error } = await h.clientError(0);
+      assert.equal((error as Error & { code?: string }).code, 'ECONNRESET');
+      assert.equal(h.secure.length, 0);
+    });
+
+    it('keeps serving after all of that; secureConnection only for the good handshake', async () => {
+      const h = await serve({ handshakeTimeout: 200 }, (s) => s.on('data', (d: Buffer) => s.write(d)));
+      const silent = await rawConnect(h.port);
+      const silentClosed = collectUntilClose(silent);
+      const garbage = await rawConnect(h.port);
+      const garbageClosed = collectUntilClose(garbage);
+      garbage.write(Buffer.alloc(64, 0xff));
+      const hangup = await rawConnect(h.port);
+      hangup.end();
+      await Promise.all([silentClosed, garbageClosed, h.clientError(2)]);
+      assert.equal(h.clientErrors.length, 3);
+
+      const client = await connect(h.port);
+      const echoed = once(client, 'data');
+      client.write('hello again');
+      assert.equal(String((await echoed)[0]), 'hello again');
+      assert.equal(h.secure.length, 1);
+      assert.equal(h.clientErrors.length, 3);
+    });
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Helpers for the session id context tests: sessions made by hand, contexts on a clock the
+ * test moves, and an in-memory handshake driver that also copes with asynchronous steps
+ * (an async SNI callback or an async session cache), which `pump` from tls-client does not.
+ */
+import { ServerConnection, type ConnectionOptions } from '../../src/connection.js';
+import { TlsContext, type TlsContextOptions } from '../../src/context.js';
+import { Session, type SessionFields } from '../../src/session/session.js';
+import { testCertificate } from '../helpers/fixtures.js';
+import { TlsClient, type ClientOptions, type SavedSession } from '../helpers/tls-client.js';
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** 2023-11-14T22:13:20Z, in seconds: an arbitrary fixed "now" for sessions made by hand. */
+export const T0 = 1_700_000_000;
+
+/** A valid TLS 1.2 EMS session made under sid_ctx "app" for example.com, created at T0. */
+export function makeSession(changes: Partial<SessionFields> = {}): Session {
+  return new Session({
+    version: 0x0303,
+    cipherSuite: 0xc02b,
+    sessionId: Uint8Array.from({ length: 32 }, (_, i) => i + 1),
+    masterSecret: Uint8Array.from({ length: 48 }, (_, i) => (i * 5 + 1) & 0xff),
+    sidCtx: utf8('app'),
+    createdAt: T0,
+    timeout: 300,
+    extendedMasterSecret: true,
+    serverName: 'example.com',
+    ...changes,
+  });
+}
+
+/** A clock in milliseconds that the test moves by hand. */
+export class Clock {
+  constructor(public ms = T0 * 1000) {}
+  readonly now = (): number => this.ms;
+  advanceSeconds(s: number): void {
+    this.ms += s * 1000;
+  }
+}
+
+/** A context with the P-256 test certificate (and by default a clock at T0). */
+export function makeContext(options: TlsContextOptions = {}, clock?: Clock): TlsContext {
+  const cert = testCertificate();
+  return new TlsContext({
+    key: cert.keyPem,
+    cert: cert.certPem,
+    now: (clock ?? new Clock()).now,
+    ...options,
+  });
+}
+
+export interface HandshakeResult {
+  client: TlsClient;
+  conn: ServerConnection;
+  /** The client's view of the session, to resume later (undefined if the handshake failed). */
+  saved: SavedSession | undefined;
+}
+
+/**
+ * Runs one handshake in memory between a TlsClient and a ServerConnection, waiting for the
+ * connection's asynchronous steps (it calls `onWake` when one has progressed). Resolves once
+ * neither side has anything more to say; it does not throw when the handshake fails — look
+ * at `conn.error` and `client.alerts`.
+ */
+export async function drive(client: TlsClient, conn: ServerConnection): Promise<void> {
+  conn.receive(client.start());
+  for (let guard = 0; guard < 200; guard++) {
+    // A connection that failed waits for nothing (whatever `busy` says: see the report on
+    // ServerConnection.busy staying true after a fatal error in the ClientHello step).
+    const waiting = (): boolean => conn.busy && conn.error === undefined;
+    if (waiting()) {
+      // The step's continuation has not run yet (it clears `busy` before calling onWake).
+      await new Promise<void>((resolve) => {
+        conn.onWake = () => {
+          conn.onWake = undefined;
+          resolve();
+        };
+      });
+      continue;
+    }
+    const fromServer = conn.takeOutput();
+    if (fromServer) client.receive(fromServer);
+    const fromClient = client.takeOutput();
+    if (fromClient) conn.receive(fromClient);
+    if (!fromServer && !fromClient && !waiting()) return;
+  }
+  throw new Error('drive: the peers kept talking');
+}
+
+/** A fresh connection on `context` and a handshake with a client built from `clientOptions`. */
+export async function handshake(
+  context: TlsContext,
+  clientOptions: ClientOptions = {},
+  connectionOptions: ConnectionOptions = {},
+): Promise<HandshakeResult> {
+  const conn = new ServerConnection(context, connectionOptions);
+  const client = new TlsClient(clientOptions);
+  await drive(client, conn);
+  return { client, conn, saved: client.session };
+}
+
+/** A handshake that must complete; returns what it made. */
+export async function completeHandshake(
+  context: TlsContext,
+  clientOptions: ClientOptions = {},
+  connectionOptions: ConnectionOptions = {},
+): Promise<HandshakeResult & { saved: SavedSession }> {
+  const r = await handshake(context, clientOptions, connectionOptions);
+  if (!r.conn.handshakeComplete || !r.client.handshakeComplete || !r.saved) {
+    const alerts = r.client.alerts.map((a) => `${a.level}/${a.description}`).join(',');
+    throw new Error(`handshake did not complete: server error ${r.conn.error?.code ?? 'none'} ${r.conn.error?.message ?? ''}; alerts ${alerts || 'none'}`);
+  }
+  return r as HandshakeResult & { saved: SavedSession };
+}
+
+/** The counters as a plain object (OpenSSL's SSL_CTX_sess_* plus contextMismatches). */
+export function counters(context: TlsContext): Record<string, number> {
+  return context.stats.toJSON();
+}
