@@ -5,6 +5,7 @@ import { TlsConfigError } from './errors.js';
 import { SUITES, type CipherSuite } from './handshake/suites.js';
 import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCertificate } from './pki/index.js';
 import type { EcCurveName } from './pki/index.js';
+import { loadTrustStore, type TrustStore } from './pki/verify.js';
 import type { MaybePromise, SessionCache } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
 import { Session, toSidCtxBytes } from './session/session.js';
@@ -43,6 +44,13 @@ export interface TlsContextOptions {
   ticketKeyring?: TicketKeyring;
   /** Ask clients for a certificate (OpenSSL's SSL_VERIFY_PEER). */
   requestCert?: boolean;
+  /**
+   * With requestCert: refuse a client that sends no certificate or one that does not verify
+   * against `ca` (default true). When false, the handshake completes and the result is reported.
+   */
+  rejectUnauthorized?: boolean;
+  /** PEM certificates trusted to issue client certificates. */
+  ca?: string | Uint8Array;
   /** Virtual hosts: exact names or "*.example.com" wildcards, consulted before `sniCallback`. */
   serverNames?: Record<string, TlsContext> | ReadonlyMap<string, TlsContext>;
   /** Chooses the context for a server name (node:tls's SNICallback, promise-shaped). */
@@ -104,6 +112,8 @@ export class TlsContext {
   /** Seals and opens tickets; undefined when tickets are off. */
   ticketKeyring: TicketKeyring | undefined;
   requestCert: boolean;
+  rejectUnauthorized: boolean;
+  trustStore: TrustStore | undefined;
   sniCallback: SniCallback | undefined;
   readonly serverNames = new Map<string, TlsContext>();
   readonly stats = new SessionStats(this);
@@ -137,6 +147,8 @@ export class TlsContext {
             ...(options.ticketKeys !== undefined ? { keys: options.ticketKeys } : {}),
           });
     this.requestCert = options.requestCert ?? false;
+    this.rejectUnauthorized = options.rejectUnauthorized ?? true;
+    this.trustStore = options.ca === undefined ? undefined : loadTrustStore(options.ca);
     this.sniCallback = options.sniCallback;
     if (options.serverNames) {
       const entries = options.serverNames instanceof Map ? [...options.serverNames] : Object.entries(options.serverNames);

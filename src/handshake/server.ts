@@ -10,7 +10,8 @@ import { decideResumption, type ResumptionDecision } from '../session/resumption
 import { Session } from '../session/session.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
-import { encodeCertificate } from './messages/certificate.js';
+import { decodeCertificate, encodeCertificate, encodeCertificateRequest } from './messages/certificate.js';
+import { acceptClientCertificate, checkCertificateVerify, CLIENT_SIGNATURE_SCHEMES, type PeerIdentity } from './client-auth.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { encodeNewSessionTicket } from './messages/ticket.js';
 import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
@@ -76,6 +77,14 @@ interface Keyed extends Agreed {
   viaTicket: boolean;
 }
 
+/** What a full handshake carries from ServerHelloDone to ClientKeyExchange. */
+interface KeyExchangeState {
+  hs: Agreed;
+  ephemeral: EphemeralKey;
+  group: number;
+  sessionId: Uint8Array;
+}
+
 /**
  * The server's states (rustls' tls12 module): each holds only what is valid at that point.
  * A message that the current state does not expect is unexpected_message, by construction.
@@ -83,7 +92,9 @@ interface Keyed extends Agreed {
 type State =
   | { kind: 'ExpectClientHello' }
   | { kind: 'Busy' }
-  | { kind: 'ExpectClientKeyExchange'; hs: Agreed; ephemeral: EphemeralKey; group: number; sessionId: Uint8Array }
+  | { kind: 'ExpectCertificate'; kx: KeyExchangeState }
+  | { kind: 'ExpectClientKeyExchange'; kx: KeyExchangeState; peer: PeerIdentity | undefined }
+  | { kind: 'ExpectCertificateVerify'; hs: Keyed; peer: PeerIdentity }
   | { kind: 'ExpectChangeCipherSpec'; hs: Keyed; resumed: boolean }
   | { kind: 'ExpectFinished'; hs: Keyed; resumed: boolean }
   | { kind: 'Complete' }
@@ -134,9 +145,15 @@ export class ServerHandshake {
       case 'ExpectClientHello':
         this.expect(msg, HandshakeType.client_hello);
         return this.processClientHello(msg);
+      case 'ExpectCertificate':
+        this.expect(msg, HandshakeType.certificate);
+        return this.processClientCertificate(state.kx, msg);
       case 'ExpectClientKeyExchange':
         this.expect(msg, HandshakeType.client_key_exchange);
-        return this.processClientKeyExchange(state, msg);
+        return this.processClientKeyExchange(state.kx, state.peer, msg);
+      case 'ExpectCertificateVerify':
+        this.expect(msg, HandshakeType.certificate_verify);
+        return this.processCertificateVerify(state.hs, state.peer, msg);
       case 'ExpectFinished':
         this.expect(msg, HandshakeType.finished);
         return this.processFinished(state, msg);
@@ -354,7 +371,7 @@ export class ServerHandshake {
       serverNameAck: hello.extensions.serverName !== undefined,
       sessionTicket: issueTicket,
       alpnProtocol,
-    });
+    }, context.requestCert);
     this.sendMessage(hs.transcript, encodeCertificate(certificate.chain));
     const ephemeral = context.crypto.generateEphemeralKey(GROUPS.get(group)!);
     const params = encodeEcdheParams(group, ephemeral.publicKey);
@@ -364,9 +381,29 @@ export class ServerHandshake {
     signed.set(params, 64);
     const sig = certificate.signer.sign(signature.hash, signed);
     this.sendMessage(hs.transcript, encodeServerKeyExchange(params, signature.scheme, sig));
+    const kx: KeyExchangeState = { hs, ephemeral, group, sessionId };
+    if (context.requestCert) this.sendMessage(hs.transcript, encodeCertificateRequest(CLIENT_SIGNATURE_SCHEMES));
     this.sendMessage(hs.transcript, encodeServerHelloDone());
     this.flushFlight();
-    this.state = { kind: 'ExpectClientKeyExchange', hs, ephemeral, group, sessionId };
+    this.state = context.requestCert ? { kind: 'ExpectCertificate', kx } : { kind: 'ExpectClientKeyExchange', kx, peer: undefined };
+  }
+
+  private processClientCertificate(kx: KeyExchangeState, msg: HandshakeMessage): void {
+    const context = this.host.context;
+    const peer = acceptClientCertificate(decodeCertificate(msg.body), {
+      trust: context.trustStore,
+      rejectUnauthorized: context.rejectUnauthorized,
+      now: new Date(context.now()),
+      crypto: context.crypto,
+    });
+    kx.hs.transcript.add(msg.raw);
+    this.state = { kind: 'ExpectClientKeyExchange', kx, peer };
+  }
+
+  private processCertificateVerify(hs: Keyed, peer: PeerIdentity, msg: HandshakeMessage): void {
+    checkCertificateVerify(peer, msg.body, hs.transcript.messages(), this.host.context.crypto);
+    hs.transcript.add(msg.raw);
+    this.state = { kind: 'ExpectChangeCipherSpec', hs, resumed: false };
   }
 
   private sendServerHello(
@@ -376,9 +413,10 @@ export class ServerHandshake {
     suite: CipherSuite,
     sessionId: Uint8Array,
     extensions: ServerHelloExtensions,
+    keepMessages: boolean,
   ): Agreed {
     const crypto = this.host.context.crypto;
-    transcript.begin(crypto, suite.hash);
+    transcript.begin(crypto, suite.hash, keepMessages);
     const serverRandom = crypto.randomBytes(SERVER_RANDOM_LENGTH);
     this.host.record.agreeVersion(ProtocolVersion.TLSv1_2);
     this.sendMessage(
@@ -388,11 +426,8 @@ export class ServerHandshake {
     return { hello, suite, clientRandom: hello.random, serverRandom, transcript, extensions, secureRenegotiation };
   }
 
-  private processClientKeyExchange(
-    state: Extract<State, { kind: 'ExpectClientKeyExchange' }>,
-    msg: HandshakeMessage,
-  ): void {
-    const { hs, ephemeral, group, sessionId } = state;
+  private processClientKeyExchange(kx: KeyExchangeState, peer: PeerIdentity | undefined, msg: HandshakeMessage): void {
+    const { hs, ephemeral, group, sessionId } = kx;
     const peerPublic = decodeClientKeyExchange(msg.body);
     const preMaster = ephemeral.agree(peerPublic);
     if (!preMaster) throw fatal(AlertDescription.illegal_parameter, 'invalid ECDHE public key from the client');
@@ -416,13 +451,18 @@ export class ServerHandshake {
       serverName: hs.hello.extensions.serverName,
       alpn: hs.extensions.alpnProtocol,
       kexGroup: group,
+      peerCertificate: peer?.chain[0],
+      verifyResult: peer?.verification?.code,
     });
     // OpenSSL (since 1.1.1) does not cache a session made with client certificates requested
     // and no sid_ctx: it could never be resumed safely.
     const cacheable = sessionId.length > 0 && !(context.requestCert && this.host.sidCtx.length === 0);
     const keyed: Keyed = { ...hs, master, session, cacheable, group, viaTicket: false };
     this.establishKeys(keyed);
-    this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: false };
+    this.state =
+      peer && peer.chain.length > 0
+        ? { kind: 'ExpectCertificateVerify', hs: keyed, peer }
+        : { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: false };
   }
 
   // -------------------------------------------------------------------------------------
@@ -443,7 +483,7 @@ export class ServerHandshake {
       serverNameAck: false,
       sessionTicket: this.willIssueTicket(hello),
       alpnProtocol,
-    });
+    }, false);
     const keyed: Keyed = { ...hs, master: session.masterSecret, session, cacheable: false, group: undefined, viaTicket };
     this.establishKeys(keyed);
     this.sendFinished(keyed);

@@ -7,17 +7,37 @@ import type { CryptoProvider, HashAlgorithm, RunningHash } from '../crypto/provi
 export class Transcript {
   private hash: RunningHash | undefined;
   private buffered: Uint8Array[] = [];
+  /** Raw messages kept for CertificateVerify, which may sign with another hash. */
+  private kept: Uint8Array[] | undefined;
 
   add(message: Uint8Array): void {
+    if (this.kept) this.kept.push(message);
     if (this.hash) this.hash.update(message);
     else this.buffered.push(message);
   }
 
-  begin(crypto: CryptoProvider, algorithm: HashAlgorithm): void {
+  /** Chooses the hash; `keepMessages` also keeps the raw messages for CertificateVerify. */
+  begin(crypto: CryptoProvider, algorithm: HashAlgorithm, keepMessages = false): void {
+    if (keepMessages) this.kept = [...this.buffered];
     const hash = crypto.hash(algorithm);
     for (const m of this.buffered) hash.update(m);
     this.buffered = [];
     this.hash = hash;
+  }
+
+  /** All messages so far, concatenated; stops keeping them (OpenSSL frees its buffer too). */
+  messages(): Uint8Array {
+    const kept = this.kept ?? [];
+    this.kept = undefined;
+    let n = 0;
+    for (const m of kept) n += m.length;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const m of kept) {
+      out.set(m, at);
+      at += m.length;
+    }
+    return out;
   }
 
   /** The hash of everything added so far; the transcript keeps running. */

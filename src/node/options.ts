@@ -30,6 +30,12 @@ export interface ServerOptions {
   tickets?: boolean;
   /** OpenSSL SSL_OP_* flags; only those that make sense for a TLS 1.2-only server are accepted. */
   secureOptions?: number;
+  /** Ask clients for an (ECDSA) certificate. */
+  requestCert?: boolean;
+  /** With requestCert: refuse clients without a certificate that verifies against `ca`. Default true. */
+  rejectUnauthorized?: boolean;
+  /** PEM CA certificates that issue client certificates. */
+  ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
   /** puretls: the server-side session-ID cache, or false for none. Default: in memory. */
   sessionCache?: SessionCache | false;
   /** puretls: a ready-made context instead of key/cert/ciphers/... */
@@ -60,6 +66,9 @@ const TLS_OPTIONS = [
   'ticketKeys',
   'tickets',
   'secureOptions',
+  'requestCert',
+  'rejectUnauthorized',
+  'ca',
   'sessionCache',
   'context',
 ] as const;
@@ -188,6 +197,10 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     if (options.ciphers !== undefined) ctxOptions.ciphers = options.ciphers;
     if (options.ecdhCurve !== undefined) ctxOptions.groups = options.ecdhCurve;
     if (options.honorCipherOrder !== undefined) ctxOptions.clientCipherPreference = !options.honorCipherOrder;
+    if (options.requestCert !== undefined) ctxOptions.requestCert = options.requestCert;
+    if (options.rejectUnauthorized !== undefined) ctxOptions.rejectUnauthorized = options.rejectUnauthorized;
+    const ca = pemOption('ca', options.ca);
+    if (ca !== undefined) ctxOptions.ca = ca;
     const alpn = alpnOption(options.ALPNProtocols);
     if (alpn !== undefined) ctxOptions.alpnProtocols = alpn;
     if (options.sessionCache !== undefined) ctxOptions.sessionCache = options.sessionCache;

@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { CipherInfo, ServerConnection } from '../connection.js';
 import type { TlsError } from '../errors.js';
+import { describePeerCertificate, type PeerCertificate } from './peer-certificate.js';
+import { nodeAuthorizationError } from '../pki/verify.js';
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -81,13 +83,25 @@ export class TlsSocket extends Duplex {
     return session ? asBuffer(session.toDER()) : undefined;
   }
 
-  /** Client certificates are not requested by this server. */
-  getPeerCertificate(): Record<string, never> {
-    return {};
+  /** The client's certificate, in node:tls's shape (a subset), or {} when there is none. */
+  getPeerCertificate(): PeerCertificate | Record<string, never> {
+    const der = this.connection.session?.peerCertificate;
+    return der ? describePeerCertificate(der) : {};
   }
 
+  /** The client certificate verified against `ca` (node:tls's authorized). */
   get authorized(): boolean {
-    return false;
+    const session = this.connection.session;
+    return session?.peerCertificate !== undefined && (session.verifyResult ?? 0) === 0;
+  }
+
+  /** Why the client is not authorized, as OpenSSL names it, or null. */
+  get authorizationError(): string | null {
+    const session = this.connection.session;
+    if (!this.connection.handshakeComplete || !this.connection.context.requestCert) return null;
+    if (!session?.peerCertificate) return 'PEER_DID_NOT_RETURN_A_CERTIFICATE';
+    const code = session.verifyResult ?? 0;
+    return nodeAuthorizationError(code) ?? null;
   }
 
   /** The server side has no peer ephemeral key to report (node:tls returns null too). */
