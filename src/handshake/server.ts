@@ -267,19 +267,11 @@ export class ServerHandshake {
     const context = this.host.context;
     const ticket = hello.extensions.sessionTicket;
     if (context.ticketKeyring && ticket !== undefined && ticket.length > 0) {
-      const opened = context.ticketKeyring.open(ticket);
-      if (!opened) {
-        context.stats.misses++;
-        return undefined;
-      }
-      return this.judge(opened.session, hello, undefined) ? { session: opened.session, viaTicket: true } : undefined;
+      const opened = context.ticketKeyring.open(ticket)?.session;
+      return this.judge(opened, hello, undefined) ? { session: opened!, viaTicket: true } : undefined;
     }
-    if (hello.sessionId.length === 0) return undefined;
     const cache = context.sessionCache;
-    if (!cache) {
-      context.stats.misses++;
-      return undefined;
-    }
+    if (hello.sessionId.length === 0 || !cache) return undefined;
     let found: MaybePromise<Session | undefined>;
     try {
       found = cache.get(hello.sessionId);
@@ -291,7 +283,11 @@ export class ServerHandshake {
     return isPromise(found) ? found.then(decide, () => decide(undefined)) : decide(found);
   }
 
-  /** Applies the decision to a candidate and keeps the counters; true means resume. */
+  /**
+   * Applies the decision to a candidate and keeps OpenSSL's counters: `misses` when nothing
+   * was found (no such session ID, or a ticket that does not open), `timeouts` when it had
+   * expired, and puretls's `contextMismatches`; other refusals are counted nowhere, as in OpenSSL.
+   */
   private judge(session: Session | undefined, hello: ClientHello, cache: SessionCache | undefined): boolean {
     const stats = this.host.context.stats;
     if (!session) {
@@ -301,7 +297,6 @@ export class ServerHandshake {
     const decision = this.decide(session, hello);
     if (decision.kind === 'resume') return true;
     if (decision.kind === 'fatal') throw new TlsError(decision.alert, decision.message, { code: decision.code });
-    stats.misses++;
     if (decision.reason === 'expired') {
       stats.timeouts++;
       if (cache) ignoreRejection(cache.delete(session.sessionId));

@@ -39,9 +39,10 @@
  *    RSA CA anywhere above the leaf fails verification here.)
  *  - certificates that do not parse (our parser is strict DER; OpenSSL's d2i would refuse most of
  *    the same and fail the handshake before any verification): X509_V_ERR_UNSPECIFIED at the
- *    index of the bad certificate in the sent chain, with the parse error as message. So are
- *    certificates whose basicConstraints, keyUsage, extendedKeyUsage, key identifiers, Netscape
- *    cert type, subjectAltName or nameConstraints do not decode (OpenSSL flags those invalid).
+ *    index of the bad certificate in the sent chain, with the parse error as message. (Where the
+ *    certificate parses but an extension's contents do not decode -- an empty keyUsage, a bad
+ *    basicConstraints -- we do as OpenSSL does with EXFLAG_INVALID: such a certificate neither
+ *    issues nor is issued by anything, which usually ends in UNABLE_TO_GET_ISSUER_CERT_LOCALLY.)
  *  - SmtpUTF8Mailbox otherNames under email name constraints: X509_V_ERR_UNSUPPORTED_NAME_SYNTAX
  *    (OpenSSL converts the domain to A-labels and compares).
  *  - no CRL/OCSP, no policy processing (OpenSSL does neither by default), no RFC 3779 resources,
@@ -221,7 +222,12 @@ export interface ChainVerification {
   message: string;
   /** Every error in the order OpenSSL's verify callback sees them when it lets verification continue. */
   errors: readonly X509VerifyError[];
-  /** node:tls `socket.authorizationError` for this chain (its verify callback continues; the last error sticks). */
+  /**
+   * What SSL_get_verify_result() returns under node:tls, whose verify callback lets verification
+   * continue: the last error's code (0 when none). `code` is the first error instead.
+   */
+  verifyResult: number;
+  /** node:tls `socket.authorizationError` for this chain: nodeAuthorizationError(verifyResult). */
   authorizationError: string | undefined;
   /** The path that was built, leaf first, ending with the trust anchor when there is one. */
   path: readonly CertificateInfo[];
@@ -254,14 +260,16 @@ export function loadTrustStore(pem: string | Uint8Array | readonly (string | Uin
     if (seen.has(key)) return; // X509_STORE_add_cert ignores exact duplicates
     seen.add(key);
     try {
-      anchors.push(prepare(der));
+      const anchor = prepare(der);
+      if (anchor.invalid !== undefined) throw malformed(anchor.invalid);
+      anchors.push(anchor);
     } catch (e) {
       if (e instanceof TlsDecodeError) throw new TlsDecodeError(e.code, `trusted certificate ${i + 1} of ${ders.length}: ${e.message}`);
       throw e;
     }
   });
   const store: TrustStore = { certificates: Object.freeze(anchors.map((a) => a.info)) };
-  PREPARED.set(store, anchors);
+  PREPARED.set(store, indexAnchors(anchors));
   return store;
 }
 
@@ -307,6 +315,7 @@ export function verifyClientChain(
     leaf,
     message: first?.message ?? 'ok',
     errors: run.errors,
+    verifyResult: last?.code ?? X509_V_OK,
     authorizationError: last && nodeAuthorizationError(last.code),
     path: run.chain.map((c) => c.info),
   };
@@ -330,8 +339,7 @@ interface SignatureAlgorithm {
 interface Cert {
   readonly info: CertificateInfo;
   readonly ext: CertificateExtensions;
-  /** OpenSSL's canonical encodings (X509_NAME canon_enc) of the subject and issuer, and as strings for comparison. */
-  readonly subjectCanon: Uint8Array;
+  /** OpenSSL's canonical encodings (X509_NAME canon_enc) of the subject and issuer names, as strings for comparison. */
   readonly subjectKey: string;
   readonly issuerKey: string;
   /** The first directoryName of the authorityKeyIdentifier's authorityCertIssuer, canonical. */
@@ -343,27 +351,47 @@ interface Cert {
   /** From the `signature` field inside the TBS; undefined when OpenSSL does not know the OID. */
   readonly sigAlg: SignatureAlgorithm | undefined;
   readonly criticalUnsupported: string | undefined;
+  /** Why OpenSSL would flag the certificate EXFLAG_INVALID (an extension that does not decode), if it would. */
+  readonly invalid: string | undefined;
   /** EXFLAG_SI: subject and issuer names match. */
   readonly selfIssued: boolean;
   /** EXFLAG_SS: self-issued, its AKID matches itself and its key type fits its signature algorithm (no signature check). */
   readonly selfSigned: boolean;
 }
 
-const PREPARED = new WeakMap<TrustStore, Cert[]>();
+interface Anchors {
+  all: Cert[];
+  /** By canonical subject, in store order. */
+  bySubject: Map<string, Cert[]>;
+}
 
-function anchorsOf(trust: TrustStore | undefined): Cert[] {
-  if (!trust) return [];
+const PREPARED = new WeakMap<TrustStore, Anchors>();
+const NO_ANCHORS: Anchors = { all: [], bySubject: new Map() };
+
+function indexAnchors(all: Cert[]): Anchors {
+  const bySubject = new Map<string, Cert[]>();
+  for (const a of all) {
+    const list = bySubject.get(a.subjectKey);
+    if (list) list.push(a);
+    else bySubject.set(a.subjectKey, [a]);
+  }
+  return { all, bySubject };
+}
+
+function anchorsOf(trust: TrustStore | undefined): Anchors {
+  if (!trust) return NO_ANCHORS;
   let anchors = PREPARED.get(trust);
   if (!anchors) {
     // A TrustStore-shaped object not made by loadTrustStore(): prepare what parses.
-    anchors = [];
+    const all: Cert[] = [];
     for (const info of trust.certificates) {
       try {
-        anchors.push(prepare(info.der));
+        all.push(prepare(info.der));
       } catch {
         // skipped: not usable as a trust anchor
       }
     }
+    anchors = indexAnchors(all);
     PREPARED.set(trust, anchors);
   }
   return anchors;
@@ -373,29 +401,48 @@ function malformed(message: string): TlsDecodeError {
   return new TlsDecodeError('ERR_CERT_DECODE', message);
 }
 
-/** Throws TlsDecodeError where OpenSSL would not parse the certificate or would flag it invalid. */
+const NO_EXTENSIONS: CertificateExtensions = {
+  basicConstraints: undefined, keyUsage: undefined, extKeyUsage: undefined, subjectKeyId: undefined, authorityKeyId: undefined,
+  nsCertType: undefined, proxyCertInfo: false, subjectAltNames: undefined, nameConstraints: undefined,
+};
+
+/**
+ * Throws TlsDecodeError where OpenSSL's d2i_X509 would not parse the certificate (or our stricter
+ * parser does not). Extensions whose contents do not decode make the certificate `invalid`, as
+ * OpenSSL's EXFLAG_INVALID does: it then neither issues nor is issued by anything, is not
+ * self-signed, not a CA, and passes any purpose check.
+ */
 function prepare(der: Uint8Array): Cert {
   const info = parseCertificate(der);
-  const ext = decodeCertificateExtensions(info);
-  const subjectCanon = canonicalName(info.subject);
-  const subjectKey = latin1(subjectCanon);
+  const subjectKey = latin1(canonicalName(info.subject));
   const issuerKey = latin1(canonicalName(info.issuer));
+  let ext = NO_EXTENSIONS;
   let akidIssuerKey: string | undefined;
-  const dirName = ext.authorityKeyId?.issuer?.find((g) => g.tag === GeneralNameTag.directoryName);
-  if (dirName) akidIssuerKey = latin1(canonicalName(dirName.value));
-  for (const g of [...(ext.subjectAltNames ?? []), ...(ext.nameConstraints?.permitted ?? []).map((s) => s.base),
-    ...(ext.nameConstraints?.excluded ?? []).map((s) => s.base)]) {
-    if (g.tag === GeneralNameTag.directoryName) canonicalName(g.value); // must decode, as OpenSSL's d2i requires
+  let invalid: string | undefined;
+  try {
+    ext = decodeCertificateExtensions(info);
+    const dirName = ext.authorityKeyId?.issuer?.find((g) => g.tag === GeneralNameTag.directoryName);
+    if (dirName) akidIssuerKey = latin1(canonicalName(dirName.value));
+    for (const g of [...(ext.subjectAltNames ?? []), ...(ext.nameConstraints?.permitted ?? []).map((s) => s.base),
+      ...(ext.nameConstraints?.excluded ?? []).map((s) => s.base)]) {
+      if (g.tag === GeneralNameTag.directoryName) canonicalName(g.value);
+    }
+  } catch (e) {
+    if (!(e instanceof TlsDecodeError)) throw e;
+    ext = NO_EXTENSIONS;
+    akidIssuerKey = undefined;
+    invalid = e.message;
   }
   const key = describeKey(info);
   const sigAlg = SIGNATURE_ALGORITHMS[new DerReader(info.tbsSignatureAlgorithmDer).sequence().oid()];
   const critical = info.extensions.find((e) => e.critical && !SUPPORTED_EXTENSIONS.has(e.oid));
   const selfIssued = subjectKey === issuerKey;
   const partial: Omit<Cert, 'selfSigned'> = {
-    info, ext, subjectCanon, subjectKey, issuerKey, akidIssuerKey, keyType: key.type, keyBits: key.bits,
-    explicitCurve: key.explicitCurve, sigAlg, criticalUnsupported: critical?.oid, selfIssued,
+    info, ext, subjectKey, issuerKey, akidIssuerKey, keyType: key.type, keyBits: key.bits,
+    explicitCurve: key.explicitCurve, sigAlg, criticalUnsupported: critical?.oid, selfIssued, invalid,
   };
-  const selfSigned = selfIssued && akidMismatch(partial, partial) === undefined && sigAlgMismatch(partial, partial) === undefined;
+  const selfSigned = invalid === undefined && selfIssued && akidMismatch(partial, partial) === undefined &&
+    sigAlgMismatch(partial, partial) === undefined;
   return { ...partial, selfSigned };
 }
 
@@ -654,6 +701,7 @@ function sigAlgMismatch(issuer: Pick<Cert, 'keyType'>, subject: Pick<Cert, 'sigA
 }
 
 function likelyIssued(issuer: Cert, subject: Cert): boolean {
+  if (issuer.invalid !== undefined || subject.invalid !== undefined) return false;
   return issuer.subjectKey === subject.issuerKey && akidMismatch(issuer, subject) === undefined && sigAlgMismatch(issuer, subject) === undefined;
 }
 
@@ -661,6 +709,7 @@ const hasKeyUsage = (x: Cert, bits: number): boolean => x.ext.keyUsage === undef
 
 /** check_ca(): 0 not a CA; 1 a CA; 3 a v1 self-signed root; 4 keyUsage keyCertSign without basicConstraints; 5 Netscape CA type. */
 function checkCa(x: Cert): number {
+  if (x.invalid !== undefined) return 0;
   if (!hasKeyUsage(x, KeyUsage.keyCertSign)) return 0;
   if (x.ext.basicConstraints) return x.ext.basicConstraints.ca ? 1 : 0;
   if (x.info.version === 1 && x.selfSigned) return 3;
@@ -671,6 +720,7 @@ function checkCa(x: Cert): number {
 
 /** check_purpose_ssl_client(). */
 function sslClientPurpose(x: Cert, requireCa: boolean): boolean {
+  if (x.invalid !== undefined) return true; // X509_check_purpose() -1: only an error with X509_V_FLAG_X509_STRICT
   if (x.ext.extKeyUsage && !x.ext.extKeyUsage.includes(ExtendedKeyUsageOid.clientAuth)) return false;
   if (requireCa) {
     const ca = checkCa(x);
@@ -686,9 +736,6 @@ function sslClientPurpose(x: Cert, requireCa: boolean): boolean {
 
 const MIN_BITS = [80, 112, 128, 192, 256];
 
-/** Thrown to end verification where OpenSSL returns early regardless of the callback. */
-class Abort {}
-
 class Verification {
   readonly errors: X509VerifyError[] = [];
   chain: Cert[] = [];
@@ -699,7 +746,7 @@ class Verification {
   private readonly partialChain: boolean;
 
   constructor(private readonly options: VerifyOptions) {
-    const t = options.now.getTime();
+    const t = options.now instanceof Date ? options.now.getTime() : NaN;
     this.nowSeconds = Number.isFinite(t) ? Math.floor(t / 1000) : NaN;
     const depth = options.maxDepth ?? 100;
     this.maxDepth = Number.isSafeInteger(depth) && depth >= 0 ? Math.min(depth, 1_000_000) + 1 : 101;
@@ -711,7 +758,7 @@ class Verification {
     this.errors.push({ code, reason: x509ErrorName(code), depth, message });
   }
 
-  verify(sent: Cert[], anchors: Cert[]): void {
+  verify(sent: Cert[], anchors: Anchors): void {
     if (!Number.isFinite(this.nowSeconds)) {
       this.fail(X509_V_ERR.UNSPECIFIED, 0, 'the verification time is not a valid Date');
       return;
@@ -719,26 +766,22 @@ class Verification {
     const leaf = sent[0]!;
     this.chain = [leaf];
     this.numUntrusted = 1;
-    try {
-      if (this.level > 0 && (leaf.keyType === undefined || leaf.keyBits < MIN_BITS[this.level - 1]!)) {
-        this.fail(X509_V_ERR.EE_KEY_TOO_SMALL, 0, leaf.keyType === undefined
-          ? 'the leaf\'s public key cannot be decoded'
-          : `the leaf's ${leaf.keyType} key has ${leaf.keyBits} bits of security, below security level ${this.level}`);
-      }
-      this.buildChain(sent, anchors);
-      this.checkExtensions();
-      this.checkAuthLevel();
-      // X509_get_pubkey_parameters(): a key it cannot decode ends verification, callback or not.
-      const undecodable = this.chain.findIndex((c) => c.keyType === undefined);
-      if (undecodable >= 0) {
-        if (this.errors.length === 0) this.fail(X509_V_ERR.UNSPECIFIED, undecodable, 'a public key in the path cannot be decoded');
-        return;
-      }
-      this.internalVerify();
-      this.checkNameConstraints();
-    } catch (e) {
-      if (!(e instanceof Abort)) throw e;
+    if (this.level > 0 && (leaf.keyType === undefined || leaf.keyBits < MIN_BITS[this.level - 1]!)) {
+      this.fail(X509_V_ERR.EE_KEY_TOO_SMALL, 0, leaf.keyType === undefined
+        ? 'the leaf\'s public key cannot be decoded'
+        : `the leaf's ${leaf.keyType} key has ${leaf.keyBits} bits of security, below security level ${this.level}`);
     }
+    this.buildChain(sent, anchors);
+    this.checkExtensions();
+    this.checkAuthLevel();
+    // X509_get_pubkey_parameters(): a key it cannot decode ends verification, callback or not.
+    const undecodable = this.chain.findIndex((c) => c.keyType === undefined);
+    if (undecodable >= 0) {
+      if (this.errors.length === 0) this.fail(X509_V_ERR.UNSPECIFIED, undecodable, 'a public key in the path cannot be decoded');
+      return;
+    }
+    this.internalVerify();
+    this.checkNameConstraints();
   }
 
   private timeError(x: Cert): number | undefined {
@@ -753,8 +796,8 @@ class Verification {
   private bestIssuer(candidates: readonly Cert[], x: Cert, noDup: boolean): Cert | undefined {
     let best: Cert | undefined;
     for (const c of candidates) {
-      if (noDup && !(x.selfIssued && this.chain.length === 1) && this.chain.some((y) => bytesEqual(y.info.der, c.info.der))) continue;
       if (!likelyIssued(c, x)) continue;
+      if (noDup && !(x.selfIssued && this.chain.length === 1) && this.chain.some((y) => y === c || bytesEqual(y.info.der, c.info.der))) continue;
       if (this.timeError(c) === undefined) return c;
       if (!best || c.info.notAfter.getTime() > best.info.notAfter.getTime()) best = c;
     }
@@ -762,12 +805,13 @@ class Verification {
   }
 
   /** check_trust(): the store certificates from index `from` up; a self-signed one is trusted (X509_TRUST_COMPAT). */
-  private checkTrust(from: number, anchors: Cert[]): boolean {
+  private checkTrust(from: number, anchors: Anchors): boolean {
     for (let i = from; i < this.chain.length; i++) if (this.chain[i]!.selfSigned) return true;
     if (from < this.chain.length) return this.partialChain;
     if (this.partialChain && from === this.chain.length) {
       // Last resort: the leaf itself is in the store.
-      const match = anchors.find((a) => bytesEqual(a.info.der, this.chain[0]!.info.der));
+      const leaf = this.chain[0]!;
+      const match = anchors.bySubject.get(leaf.subjectKey)?.find((a) => bytesEqual(a.info.der, leaf.info.der));
       if (match) {
         this.chain[0] = match;
         this.numUntrusted = 0;
@@ -778,15 +822,13 @@ class Verification {
   }
 
   /** build_chain() with X509_V_FLAG_TRUSTED_FIRST (the default): no alternate chains needed. */
-  private buildChain(sent: Cert[], anchors: Cert[]): void {
+  private buildChain(sent: Cert[], anchors: Anchors): void {
     const UNTRUSTED = 1;
     const TRUSTED = 2;
     let search = UNTRUSTED | TRUSTED;
     let trusted = false;
     // With TLS the untrusted list is the whole Certificate message, leaf included.
     const untrusted = [...sent];
-    const bySubject = new Map<string, Cert[]>();
-    for (const a of anchors) bySubject.set(a.subjectKey, [...(bySubject.get(a.subjectKey) ?? []), a]);
     const maxDepth = this.maxDepth;
 
     // Each pass either adds a certificate (at most maxDepth + 1 of them) or clears a search bit.
@@ -794,7 +836,7 @@ class Verification {
       let num = this.chain.length;
       if (search & TRUSTED) {
         const curr = this.chain[num - 1]!;
-        const issuer = num > maxDepth ? undefined : this.bestIssuer(bySubject.get(curr.issuerKey) ?? [], curr, false);
+        const issuer = num > maxDepth ? undefined : this.bestIssuer(anchors.bySubject.get(curr.issuerKey) ?? [], curr, false);
         if (issuer) {
           let ok = true;
           let selfSigned = curr.selfSigned;
@@ -843,7 +885,8 @@ class Verification {
     } else if (this.numUntrusted < num) {
       this.fail(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT, num - 1, `no issuer found for the trusted but not self-signed certificate at depth ${num - 1}`);
     } else {
-      this.fail(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, num - 1, `no trusted issuer found for the certificate at depth ${num - 1}`);
+      this.fail(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, num - 1, `no trusted issuer found for the certificate at depth ${num - 1}` +
+        (top.invalid !== undefined ? ` (it is invalid: ${top.invalid})` : ''));
     }
   }
 
@@ -974,7 +1017,6 @@ class Verification {
         if (rv === X509_V_OK && i === 0 && !(x.ext.subjectAltNames ?? []).some((g) => g.tag === GeneralNameTag.dNSName)) {
           rv = nameConstraintsCheckCn(x, nc);
         }
-        if (rv === X509_V_ERR.OUT_OF_MEM) throw new Abort();
         if (rv !== X509_V_OK) this.fail(rv, i, `the names of the certificate at depth ${i} violate the name constraints of the CA at depth ${j}`);
       }
     }

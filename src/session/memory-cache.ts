@@ -67,18 +67,16 @@ export class MemorySessionCache implements SessionCache {
   }
 
   /**
-   * Removes expired sessions (OpenSSL's SSL_CTX_flush_sessions). Entries are in creation
-   * order, so the sweep stops at the first live one unless asked to look at all.
+   * Removes expired sessions (OpenSSL's SSL_CTX_flush_sessions). Every entry is looked at:
+   * insertion order is not expiry order once sessions with different timeouts share a cache.
    */
-  flushExpired(options: { full?: boolean } = {}): number {
+  flushExpired(): number {
     const nowSeconds = Math.floor(this.now() / 1000);
     let removed = 0;
     for (const [key, session] of this.sessions) {
       if (session.isExpiredAt(nowSeconds)) {
         this.sessions.delete(key);
         removed++;
-      } else if (!options.full) {
-        break;
       }
     }
     return removed;

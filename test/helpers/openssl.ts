@@ -127,3 +127,22 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A fresh RSA key and self-signed certificate for CN=localhost, made by the openssl CLI
+ * (for tests of what puretls refuses to serve).
+ */
+export function rsaKeyAndCertificate(bits = 2048): { keyPem: string; certPem: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'puretls-rsa-'));
+  try {
+    const keyFile = join(dir, 'key.pem');
+    const certFile = join(dir, 'cert.pem');
+    openssl([
+      'req', '-x509', '-newkey', `rsa:${bits}`, '-nodes', '-subj', '/CN=localhost', '-days', '30',
+      '-keyout', keyFile, '-out', certFile,
+    ]);
+    return { keyPem: readFileSync(keyFile, 'latin1'), certPem: readFileSync(certFile, 'latin1') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

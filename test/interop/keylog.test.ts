@@ -192,8 +192,10 @@ describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function 
       const port = String(s.port);
 
       // -P -l: print each packet as it is written, so we can tell when the capture has it all.
-      const capturing = procs.start(tshark, ['-i', 'lo', '-f', `tcp port ${port}`, '-w', capture, '-P', '-l', '-n'], { killAfterMs: 60_000 });
+      // Its own process group: tshark runs dumpcap, which must go with it.
+      const capturing = procs.start(tshark, ['-i', 'lo', '-f', `tcp port ${port}`, '-w', capture, '-P', '-l', '-n'], { killAfterMs: 60_000, group: true });
       await capturing.waitForOutput('Capturing on');
+      console.log('DEBUG capturing');
 
       const uri = `/decrypt-me-${randomBytes(6).toString('hex')}`;
       const body = await new Promise<string>((resolve, reject) => {
@@ -208,6 +210,7 @@ describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function 
         );
         req.on('error', reject);
       });
+      console.log('DEBUG got body');
       assert.match(body, /puretls: TLS 1\.2 in TypeScript/);
       await s.seen.waitForSecure(1);
 
@@ -219,8 +222,10 @@ describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function 
       marker.destroy();
       const markerSyn = new RegExp(`\\b${markerPort}\\b.*\\bSYN\\b`);
       await capturing.waitFor(() => markerSyn.test(capturing.stdout()), 'capturing the marker connection');
-      procs.signal(capturing.child, false, 'SIGINT');
+      procs.signal(capturing.child, true, 'SIGINT');
+      console.log('DEBUG stopping');
       const stopped = await capturing.exited;
+      console.log('DEBUG stopped');
       assert.equal(stopped.timedOut, false, describeRun('tshark (capture)', stopped));
 
       const keylog = readFileSync(keylogFile, 'utf8');

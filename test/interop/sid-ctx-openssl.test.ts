@@ -60,6 +60,8 @@ function assertHandshake(r: SClientResult, reused: boolean, what: string): void 
   assert.equal(r.handshakes.length, 1, `${what}: one handshake (stdout: ${r.stdout.toString().slice(0, 400)}; stderr: ${r.stderr.slice(0, 400)})`);
   assert.equal(r.handshakes[0]!.reused, reused, `${what}: expected ${reused ? 'Reused' : 'New'}`);
   assert.equal(r.handshakes[0]!.protocol, 'TLSv1.2');
+  // s_client prints "New, ..." from the session it loaded even when the handshake fails: no alert means it did not.
+  assert.deepEqual(r.alerts, [], `${what}: no alert`);
 }
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -213,6 +215,7 @@ describe('sid_ctx with openssl s_client and sess_id', function () {
       const h = await serve({ context: ctx });
       const r = await sClient(h.port, ['-sess_in', file]);
       assertHandshake(r, false, 'imported client session under sid_ctx "importer"');
+      assert.equal(ctx.stats.acceptGood, 1, 'a full handshake that completed');
       assert.equal(ctx.stats.contextMismatches, 1);
       assert.equal(ctx.stats.hits, 0);
     });
@@ -228,12 +231,30 @@ describe('sid_ctx with openssl s_client and sess_id', function () {
       assert.equal(ctx.stats.hits, 1);
     });
 
+    it('imported into a server that requests client certificates with an empty sid_ctx: s_client gets a fatal internal_error (rule 3)', async () => {
+      const { pem, file } = await clientSession();
+      const ctx = context({ requestCert: true, rejectUnauthorized: false, sessionCache: new MemorySessionCache({ flushIntervalSeconds: 0 }) });
+      await ctx.importSession(pem);
+      const h = await serve({ context: ctx });
+      const errors: Array<Error & { code?: string }> = [];
+      h.running.server.on('tlsClientError', (e: Error) => errors.push(e));
+      const r = await sClient(h.port, ['-sess_in', file]);
+      // (s_client still prints "New, TLSv1.2, ..." from the session it loaded; the alert tells.)
+      assert.ok(r.handshakes.every((x) => !x.reused), 'not resumed');
+      assert.equal(ctx.stats.acceptGood, 0, 'no handshake completed');
+      assert.ok(r.alerts.includes('internal error'), `s_client reports the alert (alerts: ${JSON.stringify(r.alerts)}; stderr: ${r.stderr.slice(0, 500)})`);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]!.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+      assert.equal(ctx.stats.hits, 0);
+    });
+
     it('without importing, a server with an empty sid_ctx and its own cache does not know the session (control)', async () => {
       const { file } = await clientSession();
       const ctx = context({ sessionCache: new MemorySessionCache({ flushIntervalSeconds: 0 }) });
       const h = await serve({ context: ctx });
       const r = await sClient(h.port, ['-sess_in', file]);
       assertHandshake(r, false, 'unknown session');
+      assert.equal(ctx.stats.acceptGood, 1);
       assert.equal(ctx.stats.misses, 1);
     });
   });

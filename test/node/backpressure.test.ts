@@ -142,7 +142,8 @@ describe('node: backpressure through TlsSocket', function () {
   it("'drain' follows a write() that returned false, once our own buffer is empty (the TCP socket's drain is not ours)", async () => {
     const CHUNK = 64 * KiB;
     const block = Buffer.alloc(CHUNK, 0x5a);
-    const stats = { written: 0, falseReturns: 0, drains: 0, drainsWithPendingWrites: 0, waitingForDrain: false, blocked: false, after: 0 };
+    const LIMIT = 64 * MiB;
+    const stats = { written: 0, falseReturns: 0, drains: 0, drainsWithPendingWrites: 0, waitingForDrain: false, blocked: false, after: 0, done: false };
     let serverSocket: TlsSocket | undefined;
     const h = await startServer({}, (socket) => {
       serverSocket = socket;
@@ -154,7 +155,7 @@ describe('node: backpressure through TlsSocket', function () {
       });
       void (async () => {
         // Until the client (paused) has made us block on TCP, then 1 MiB more.
-        while (!stats.blocked || stats.after < MiB) {
+        while ((!stats.blocked || stats.after < MiB) && stats.written < LIMIT) {
           const ok = socket.write(block);
           stats.written += CHUNK;
           if (stats.blocked) stats.after += CHUNK;
@@ -175,6 +176,7 @@ describe('node: backpressure through TlsSocket', function () {
           }
         }
         socket.end();
+        stats.done = true;
       })();
     });
     servers.push(h);
@@ -182,7 +184,11 @@ describe('node: backpressure through TlsSocket', function () {
     client.pause();
     let receivedBytes = 0;
     client.on('data', (d: Buffer) => (receivedBytes += d.length));
-    await until(() => stats.waitingForDrain && serverSocket !== undefined && tcpOf(serverSocket).writableLength > 0, 'the server blocked');
+    await until(
+      () => stats.waitingForDrain && serverSocket !== undefined && tcpOf(serverSocket).writableLength > 0,
+      'the server blocked',
+      () => (stats.done ? 'the server wrote 64 MiB to a client that reads nothing' : undefined),
+    );
     stats.blocked = true;
     const ended = once(client, 'end');
     client.resume();

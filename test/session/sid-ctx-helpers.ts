@@ -67,8 +67,8 @@ export interface HandshakeResult {
 export async function drive(client: TlsClient, conn: ServerConnection): Promise<void> {
   conn.receive(client.start());
   for (let guard = 0; guard < 200; guard++) {
-    // A connection that failed waits for nothing (whatever `busy` says: see the report on
-    // ServerConnection.busy staying true after a fatal error in the ClientHello step).
+    // A connection that failed waits for nothing, whatever `busy` says (it once stayed true
+    // after a fatal error in the ClientHello step; sid-ctx.test.ts checks that it no longer does).
     const waiting = (): boolean => conn.busy && conn.error === undefined;
     if (waiting()) {
       // The step's continuation has not run yet (it clears `busy` before calling onWake).

@@ -4,15 +4,19 @@
  * (SPEC-sid-ctx.md).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'mocha';
+import { once } from 'node:events';
+import tls from 'node:tls';
+import { afterEach, describe, it } from 'mocha';
 import { explicit, octetString, sequence, uint } from '../../src/codec/der.js';
 import { ServerConnection } from '../../src/connection.js';
-import { TlsContext } from '../../src/context.js';
+import { TlsContext, type TlsContextOptions } from '../../src/context.js';
 import { AlertDescription, TlsConfigError, TlsDecodeError } from '../../src/errors.js';
 import { resolveServerOptions } from '../../src/node/options.js';
+import type { TlsSocket } from '../../src/node/socket.js';
 import type { MaybePromise, SessionCache } from '../../src/session/cache.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import { MAX_SID_CTX_LENGTH, Session } from '../../src/session/session.js';
+import { startServer, type RunningServer } from '../helpers/fixtures.js';
 import { TlsClient, type SavedSession } from '../helpers/tls-client.js';
 import { Clock, T0, completeHandshake, counters, drive, handshake, hex, makeContext, makeSession, utf8 } from './sid-ctx-helpers.js';
 
@@ -352,18 +356,65 @@ describe('session id context: the decision inside real handshakes', () => {
   });
 
   describe('rule 3 (client certificates requested with an empty sid_ctx)', () => {
-    it('such a session is not cached (OpenSSL since 1.1.1)', async () => {
-      const ctx = makeContext({ requestCert: true });
-      const { conn } = await completeHandshake(ctx);
-      assert.equal(ctx.sessionCache?.size, 0);
-      assert.equal(await ctx.sessionCache?.get(conn.session!.sessionId), undefined);
-      // With a sid_ctx it is.
-      const withCtx = makeContext({ requestCert: true, sessionIdContext: 'auth' });
-      await completeHandshake(withCtx);
+    // Full handshakes with requestCert need a client that answers the CertificateRequest
+    // (the in-memory test client does not): a node:tls client without a certificate, against
+    // servers with rejectUnauthorized: false. The fatal case stops at the ClientHello, so it
+    // also runs in memory.
+    const servers: RunningServer[] = [];
+    afterEach(async () => {
+      while (servers.length) await servers.pop()!.close();
+    });
+    async function serve(ctx: TlsContext): Promise<number> {
+      const running = await startServer({ context: ctx }, (s: TlsSocket) => {
+        s.write('hello'); // the server's side of the handshake is done
+        s.on('error', () => undefined);
+      });
+      running.server.on('tlsClientError', () => undefined);
+      servers.push(running);
+      return running.port;
+    }
+    /** A node:tls client (no certificate, no SNI, no tickets) and what it saw. */
+    async function nodeClient(port: number, session?: Buffer): Promise<{ reused: boolean; session: Buffer | undefined; error?: Error }> {
+      const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...(session ? { session } : {}) });
+      try {
+        const greeting = once(socket, 'data');
+        await once(socket, 'secureConnect');
+        const result = { reused: socket.isSessionReused(), session: socket.getSession() };
+        await greeting;
+        return result;
+      } catch (error) {
+        return { reused: false, session: undefined, error: error as Error };
+      } finally {
+        const closed = once(socket, 'close');
+        socket.destroy();
+        await closed;
+      }
+    }
+    const authContext = (options: TlsContextOptions = {}): TlsContext =>
+      makeContext({ requestCert: true, rejectUnauthorized: false, tickets: false, now: Date.now, ...options });
+
+    it('such a session is not cached (OpenSSL since 1.1.1), so it cannot be offered back; with a sid_ctx it is, and resumes', async () => {
+      const ctx = authContext();
+      const port = await serve(ctx);
+      const first = await nodeClient(port);
+      assert.equal(first.error, undefined);
+      assert.ok(first.session);
+      assert.equal(ctx.stats.acceptGood, 1);
+      assert.equal(ctx.sessionCache?.size, 0, 'not cached');
+      const again = await nodeClient(port, first.session);
+      assert.equal(again.error, undefined, 'a plain miss, not the fatal rule');
+      assert.equal(again.reused, false);
+      assert.equal(ctx.stats.misses, 1);
+      // With a sid_ctx it is cached and resumes.
+      const withCtx = authContext({ sessionIdContext: 'auth' });
+      const port2 = await serve(withCtx);
+      const made = await nodeClient(port2);
       assert.equal(withCtx.sessionCache?.size, 1);
+      assert.equal((await nodeClient(port2, made.session)).reused, true);
+      assert.equal(withCtx.stats.hits, 1);
     });
 
-    it('offering a session with an equally empty sid_ctx fails loudly: fatal internal_error, SESSION_ID_CONTEXT_UNINITIALIZED', async () => {
+    it('offering a session with an equally empty sid_ctx fails loudly: fatal internal_error, SESSION_ID_CONTEXT_UNINITIALIZED (in memory)', async () => {
       const ctx = makeContext({ requestCert: true });
       const { session, saved } = handMadeSession({ sidCtx: EMPTY, createdAt: T0 });
       await ctx.importSession(session);
@@ -375,6 +426,18 @@ describe('session id context: the decision inside real handshakes', () => {
       assert.equal(ctx.stats.hits, 0);
     });
 
+    it('the same over TCP: a session made without client auth, shared with a requestCert context, both with an empty sid_ctx -> internal_error alert', async () => {
+      const shared = new MemorySessionCache({ flushIntervalSeconds: 0 });
+      const open = makeContext({ sessionCache: shared, tickets: false, now: Date.now });
+      const auth = authContext({ sessionCache: shared });
+      const made = await nodeClient(await serve(open));
+      assert.equal(shared.size, 1, 'no client certificates requested: cached even with an empty sid_ctx');
+      const refused = await nodeClient(await serve(auth), made.session);
+      assert.match(String(refused.error), /internal error/i);
+      assert.equal(auth.stats.acceptGood, 0);
+      assert.equal(auth.stats.hits, 0);
+    });
+
     it('the connection failed by that fatal decision is closed, not left "busy" waiting for an asynchronous step', async () => {
       const ctx = makeContext({ requestCert: true });
       const { session, saved } = handMadeSession({ sidCtx: EMPTY, createdAt: T0 });
@@ -383,16 +446,19 @@ describe('session id context: the decision inside real handshakes', () => {
       assert.equal(conn.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
       assert.equal(conn.closed, true);
       // ServerConnection.busy: "Waiting for an asynchronous step; input is buffered meanwhile."
-      assert.equal(conn.busy, false, 'busy stays true for ever after a fatal error raised while answering the ClientHello');
+      assert.equal(conn.busy, false, 'busy stays true after a fatal error raised while answering the ClientHello');
     });
 
-    it('a session from another sid_ctx on that same connection is a plain mismatch (full handshake), not fatal', async () => {
-      const ctx = makeContext({ requestCert: true });
-      const { session, saved } = handMadeSession({ sidCtx: utf8('A'), createdAt: T0 });
-      await ctx.importSession(session);
-      const r = await completeHandshake(ctx, { resume: saved });
-      assert.equal(r.client.resumed, false);
-      assert.equal(ctx.stats.contextMismatches, 1);
+    it('a session from another sid_ctx on a requestCert connection with an empty sid_ctx is a plain mismatch (full handshake), not fatal', async () => {
+      const shared = new MemorySessionCache({ flushIntervalSeconds: 0 });
+      const A = makeContext({ sessionIdContext: 'A', sessionCache: shared, tickets: false, now: Date.now });
+      const auth = authContext({ sessionCache: shared });
+      const made = await nodeClient(await serve(A));
+      const r = await nodeClient(await serve(auth), made.session);
+      assert.equal(r.error, undefined);
+      assert.equal(r.reused, false);
+      assert.equal(auth.stats.contextMismatches, 1);
+      assert.equal(auth.stats.acceptGood, 1);
     });
   });
 
@@ -479,12 +545,11 @@ describe('session counters across a scripted sequence of handshakes', () => {
 
     ctx.setSessionIdContext('counters-v2');
     assert.equal((await completeHandshake(ctx, { resume: s4 })).client.resumed, false);
-    // puretls counts every offered session it does not resume as a miss (OpenSSL's sess_miss
-    // only counts sessions not found); contextMismatches says why.
+    // As OpenSSL's sess_miss, `misses` counts sessions not found; a session found but refused
+    // for its sid_ctx is counted in contextMismatches only.
     step('8. s4 offered under another sid_ctx: a context mismatch; the new session evicts s3', {
       accept: 1,
       acceptGood: 1,
-      misses: 1,
       contextMismatches: 1,
       cacheFull: 1,
     });
@@ -498,7 +563,7 @@ describe('session counters across a scripted sequence of handshakes', () => {
     clock.advanceSeconds(101);
     assert.equal((await completeHandshake(ctx, { resume: s4 })).client.resumed, false);
     // s4 is removed (-1) and the new session added (+1): number does not move, nothing evicted.
-    step('10. s4 offered 101 s later: expired (a timeout and a miss), removed', { accept: 1, acceptGood: 1, misses: 1, timeouts: 1 });
+    step('10. s4 offered 101 s later: expired (a timeout, as OpenSSL: not a miss), removed', { accept: 1, acceptGood: 1, timeouts: 1 });
     assert.equal(cache.get(s4.sessionId), undefined);
 
     const fresh = (await completeHandshake(ctx)).saved;
