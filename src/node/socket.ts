@@ -46,7 +46,6 @@ export class TlsSocket extends Duplex {
       if (!this.destroyed) this.destroy();
     });
     socket.on('timeout', () => this.emit('timeout'));
-    socket.on('drain', () => this.emit('drain'));
     const timeout = options.handshakeTimeout ?? 0;
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), timeout);

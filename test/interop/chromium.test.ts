@@ -183,5 +183,10 @@ describe('interop: headless Chromium against the puretls demo server', function 
     assert.equal(r.timedOut, false, describeRun('chromium', r));
     assert.equal(demoPageRows(r.stdout).size, 0, 'the demo page must not load');
     assert.doesNotMatch(r.stdout, /puretls: TLS 1\.2 in TypeScript/);
+    assert.match(r.stderr, /ERR_CERT_AUTHORITY_INVALID/, describeRun('chromium', r));
+    // Chromium did reach us, and ended the handshake with an alert about our certificate.
+    const [error] = await s.seen.waitForClientErrors(1);
+    assert.match(error!.message, /certificate_unknown|bad_certificate|unknown_ca/);
+    assert.equal(s.seen.secure.length, 0);
   });
 });

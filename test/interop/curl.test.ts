@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import {
+  EXT,
   Processes,
   SUITES,
   TempDirs,
@@ -134,5 +135,30 @@ describe('interop: curl against the puretls demo server', function () {
     const [first, second] = await s.seen.waitForSecure(2);
     assert.equal(first!.reused, false);
     assert.equal(second!.reused, false);
+  });
+
+  it('curl offering TLS 1.3 (its default) gets TLS 1.2, and resumes', async () => {
+    const s = await demo();
+    const args = ['-sS', '-v', '--cacert', certFile, '-H', 'Connection: close', '-w', '%{http_code}\\n'];
+    const files = [join(dir, `page${fileCounter++}.html`), join(dir, `page${fileCounter++}.html`)];
+    args.push('-o', files[0]!, `https://localhost:${s.port}/one`, '-o', files[1]!, `https://localhost:${s.port}/two`);
+    const r = await procs.run(curl, args);
+    assert.equal(r.code, 0, describeRun('curl', r));
+    assert.match(r.stderr, /TLSv1\.3 \(OUT\), TLS handshake, Client hello/);
+    assert.match(r.stderr, /SSL connection using TLSv1\.2 \/ ECDHE-ECDSA-AES128-GCM-SHA256/);
+    const pages = files.map((f) => demoPageRows(readFileSync(f, 'utf8')));
+    assert.equal(pages[0]!.get('Protocol'), 'TLSv1.2');
+    assert.equal(pages[1]!.get('Session reused'), 'yes');
+
+    const versions = s.seen.hellos[0]!.extensions.get(EXT.supported_versions);
+    assert.ok(versions && versions.includes(Buffer.from([0x03, 0x04])), 'curl offered TLS 1.3');
+    const seen = await s.seen.waitForSecure(2);
+    assert.deepEqual(
+      seen.map((x) => [x.protocol, x.reused]),
+      [
+        ['TLSv1.2', false],
+        ['TLSv1.2', true],
+      ],
+    );
   });
 });

@@ -166,6 +166,28 @@ describe('interop: gnutls-cli (GnuTLS) against puretls', function () {
     assert.equal(hello.sessionId, g.sessionIds[0], 'the second ClientHello offers the session ID');
   });
 
+  it('without extended master secret (%NO_SESSION_HASH) --resume gets a full handshake (SPEC rule 5)', async () => {
+    const s = await demo();
+    const r = await gnutlsCli(s.port, ['--priority', `${TLS12_ONLY}:%NO_SESSION_HASH`, '--resume']);
+    assert.equal(r.code, 0, describeRun('gnutls-cli', r));
+    const g = parseGnutls(r);
+    assert.equal(g.descriptions.length, 2, describeRun('gnutls-cli', r));
+    assert.equal(g.resumed, false, 'gnutls-cli must not report a resumed session');
+    for (const o of g.options) assert.doesNotMatch(o, /extended master secret/);
+    assert.notEqual(g.sessionIds[1], g.sessionIds[0], 'a new session');
+    assert.equal(g.page.get('Session reused'), 'no');
+    assert.equal(g.page.get('Extended master secret'), 'no');
+
+    const [first, second] = await s.seen.waitForSecure(2);
+    assert.equal(first!.extendedMasterSecret, false);
+    assert.equal(second!.extendedMasterSecret, false);
+    assert.equal(second!.reused, false);
+    assert.notEqual(second!.group, undefined, 'the second connection did its own ECDHE');
+    const hello = s.seen.hellos[1]!;
+    assert.equal(hello.extensions.has(EXT.extended_master_secret), false);
+    assert.ok((hello.extensions.get(EXT.session_ticket)?.length ?? 0) > 0, 'gnutls offered its ticket, and was refused');
+  });
+
   it('ECDHE on P-384 with a P-384 certificate (ecdsa_secp384r1_sha384)', async () => {
     const cert = testCertificate('P-384');
     const s = await demo({ keyPem: cert.keyPem, certPem: cert.certPem });

@@ -29,6 +29,7 @@ import {
   startObservedServer,
   writeTestCertificate,
   type ObservedServer,
+  type Started,
 } from './peers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -72,6 +73,24 @@ function nodeClient(port: number, request: string, session?: Buffer): Promise<Cl
     socket.on('error', reject);
     socket.on('close', () => resolve({ keylog, reused, session: newSession, received }));
   });
+}
+
+/**
+ * Opens and closes a plain TCP connection to `port` and resolves once tshark (-P) has printed
+ * its SYN; tries again with a new connection while nothing shows (the capture may not be live
+ * yet). The server sees a connection without a ClientHello, which it drops.
+ */
+async function captureMarker(capturing: Started, port: number): Promise<void> {
+  for (;;) {
+    const marker = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => marker.once('connect', resolve).once('error', reject));
+    const syn = new RegExp(`\\b${marker.localPort}\\b.*\\bSYN\\b`);
+    marker.destroy();
+    const seen = capturing.waitFor(() => syn.test(capturing.stdout()), 'printing the marker connection');
+    seen.catch(() => undefined); // a rejection that loses the race below is not unhandled
+    const retry = new Promise<false>((resolve) => setTimeout(() => resolve(false), 250));
+    if ((await Promise.race([seen.then(() => true), retry])) === true) return;
+  }
 }
 
 const httpGet = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`;
@@ -195,7 +214,9 @@ describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function 
       // Its own process group: tshark runs dumpcap, which must go with it.
       const capturing = procs.start(tshark, ['-i', 'lo', '-f', `tcp port ${port}`, '-w', capture, '-P', '-l', '-n'], { killAfterMs: 60_000, group: true });
       await capturing.waitForOutput('Capturing on');
-      console.log('DEBUG capturing');
+      // "Capturing on" comes before dumpcap really captures: a marker connection whose SYN
+      // tshark prints shows the capture is live.
+      await captureMarker(capturing, s.port);
 
       const uri = `/decrypt-me-${randomBytes(6).toString('hex')}`;
       const body = await new Promise<string>((resolve, reject) => {
@@ -210,22 +231,14 @@ describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function 
         );
         req.on('error', reject);
       });
-      console.log('DEBUG got body');
       assert.match(body, /puretls: TLS 1\.2 in TypeScript/);
       await s.seen.waitForSecure(1);
 
-      // A last plain TCP connection as a marker: once tshark has written its SYN, everything
-      // before it is in the file (packets on lo are captured in order).
-      const marker = net.connect({ host: '127.0.0.1', port: s.port });
-      await new Promise<void>((resolve, reject) => marker.once('connect', resolve).once('error', reject));
-      const markerPort = String(marker.localPort);
-      marker.destroy();
-      const markerSyn = new RegExp(`\\b${markerPort}\\b.*\\bSYN\\b`);
-      await capturing.waitFor(() => markerSyn.test(capturing.stdout()), 'capturing the marker connection');
+      // Another marker: once tshark has written its SYN, everything before it is in the file
+      // (packets on lo are captured in order).
+      await captureMarker(capturing, s.port);
       procs.signal(capturing.child, true, 'SIGINT');
-      console.log('DEBUG stopping');
       const stopped = await capturing.exited;
-      console.log('DEBUG stopped');
       assert.equal(stopped.timedOut, false, describeRun('tshark (capture)', stopped));
 
       const keylog = readFileSync(keylogFile, 'utf8');

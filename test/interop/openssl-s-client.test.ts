@@ -50,11 +50,6 @@ const servers: RunningServer[] = [];
 const clients: SClient[] = [];
 const scratchDirs: string[] = [];
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.kill()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 async function serve(options: ServerOptions, onSecure: (socket: TlsSocket) => void = (s) => s.resume()): Promise<Harness> {
   const sockets: TlsSocket[] = [];
@@ -117,6 +112,12 @@ const receivedBy = (s: TlsSocket): string => Buffer.concat((s as TlsSocket & { r
 describe('interop: openssl s_client against puretls', function () {
   this.timeout(60_000);
 
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.kill()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
   describe('every suite with every group', () => {
     for (const suite of SUITES) {
       for (const group of GROUPS) {
@@ -167,6 +168,18 @@ describe('interop: openssl s_client against puretls', function () {
         });
       }
     }
+  });
+
+  it('destroy() without close_notify: s_client sees a truncated connection, not a clean close', async () => {
+    const h = await serve({}, (s) => {
+      s.resume();
+      s.write('cut\n', () => s.destroy());
+    });
+    const r = await sClient(h.port, { args: ['-tls1_2', '-nocommands'], stdin: '', endStdin: false }).done();
+    assert.match(r.stdout.toString(), /^cut$/m);
+    assert.doesNotMatch(r.stdout.toString(), /^closed$/m);
+    assert.match(r.stderr, /unexpected eof while reading/);
+    assert.notEqual(r.code, 0);
   });
 
   describe('groups bound the certificate curve too (RFC 8422 §5.1)', () => {

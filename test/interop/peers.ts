@@ -58,7 +58,8 @@ export function peerUnavailable(ctx: Context, reason: string): never {
   if (peersRequired()) {
     throw new Error(`interop peer unavailable: ${reason}. PURETLS_REQUIRE_PEERS is set, so every interop peer must run.`);
   }
-  const title = ctx.currentTest?.fullTitle() ?? ctx.test?.parent?.fullTitle() ?? 'interop';
+  const runnable = ctx.test as (Context['test'] & { type?: string }) | undefined;
+  const title = (runnable?.type === 'hook' ? runnable.parent?.fullTitle() : runnable?.fullTitle()) ?? 'interop';
   console.log(`      [skip] ${title}: ${reason} (set PURETLS_REQUIRE_PEERS=1 to make this a failure)`);
   ctx.skip();
 }
@@ -346,6 +347,8 @@ export interface Observed {
   keylog: string[];
   /** Resolves once `n` handshakes have finished. */
   waitForSecure(n: number): Promise<ServerSaw[]>;
+  /** Resolves once `n` handshakes have failed (tlsClientError). */
+  waitForClientErrors(n: number): Promise<Error[]>;
 }
 
 /** Starts recording what `server` sees. Call before any client connects. */
@@ -392,7 +395,10 @@ export function observe(server: Server, options: { keylog?: boolean } = {}): Obs
     });
     notify();
   });
-  server.on('tlsClientError', (err: Error) => clientErrors.push(err));
+  server.on('tlsClientError', (err: Error) => {
+    clientErrors.push(err);
+    notify();
+  });
   if (options.keylog) server.on('keylog', (line: Buffer) => keylog.push(line.toString()));
   return {
     hellos,
@@ -402,6 +408,10 @@ export function observe(server: Server, options: { keylog?: boolean } = {}): Obs
     async waitForSecure(n: number): Promise<ServerSaw[]> {
       while (secure.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
       return secure.slice(0, n);
+    },
+    async waitForClientErrors(n: number): Promise<Error[]> {
+      while (clientErrors.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
+      return clientErrors.slice(0, n);
     },
   };
 }

@@ -47,6 +47,29 @@ for i in range(2):
 print(json.dumps(dict(python=sys.version.split()[0], openssl=ssl.OPENSSL_VERSION, connections=out)))
 `;
 
+/**
+ * argv: port cafile. Three connections, each offering the previous one's session, with SNI
+ * localhost, other.example, other.example (hostname check off; the chain is still verified).
+ */
+const SNI_SCRIPT = `
+import json, socket, ssl, sys
+port, cafile = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=cafile)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.check_hostname = False
+out = []
+session = None
+for name in ['localhost', 'other.example', 'other.example']:
+    with socket.create_connection(('127.0.0.1', port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname=name, session=session) as s:
+            s.sendall(b'GET /python-sni HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n')
+            while s.recv(65536):
+                pass
+            out.append(dict(name=name, reused=s.session_reused))
+            session = s.session
+print(json.dumps(out))
+`;
+
 interface PythonConnection {
   version: string;
   cipher: string;
@@ -127,4 +150,30 @@ describe('interop: Python ssl against the puretls demo server', function () {
       assert.equal(hello.sessionId, first.sessionId);
     });
   }
+
+  it('a session made under SNI localhost is not resumed under SNI other.example (SPEC rule 7)', async () => {
+    const s = await startObservedDemo();
+    servers.push(s);
+    const r = await procs.run(python, ['-c', SNI_SCRIPT, String(s.port), certFile]);
+    assert.equal(r.code, 0, describeRun('python3', r));
+    const connections = JSON.parse(r.stdout) as Array<{ name: string; reused: boolean }>;
+    // Python offered each previous session; only the one made under the same name resumed.
+    assert.deepEqual(connections, [
+      { name: 'localhost', reused: false },
+      { name: 'other.example', reused: false },
+      { name: 'other.example', reused: true },
+    ]);
+    const seen = await s.seen.waitForSecure(3);
+    assert.deepEqual(
+      seen.map((x) => [x.servername, x.reused]),
+      [
+        ['localhost', false],
+        ['other.example', false],
+        ['other.example', true],
+      ],
+    );
+    for (const hello of s.seen.hellos.slice(1)) {
+      assert.ok((hello.extensions.get(EXT.session_ticket)?.length ?? 0) > 0, 'Python offered the previous session');
+    }
+  });
 });

@@ -16,10 +16,6 @@ const BOUND = 1 * MiB;
 const servers: RunningServer[] = [];
 const clients: tls.TLSSocket[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 
 function pattern(length: number, seed: number): Buffer {
   const random = seededRandom(seed);
@@ -55,6 +51,11 @@ const tcpReading = (s: Socket): boolean => (s as unknown as { _handle?: { readin
 
 describe('node: backpressure through TlsSocket', function () {
   this.timeout(60_000);
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
 
   it('64 MiB to a client that pauses: write() returns false, drain comes, buffers stay bounded', async () => {
     const TOTAL = 64 * MiB;

@@ -10,10 +10,6 @@ import { seededRandom } from '../helpers/openssl.js';
 const servers: RunningServer[] = [];
 const agents: https.Agent[] = [];
 
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 
 interface HttpHarness {
   port: number;
@@ -98,6 +94,11 @@ function pattern(length: number, seed: number): Buffer {
 describe('node: TlsSocket as the connection of an http.Server', function () {
   this.timeout(30_000);
 
+  afterEach(async () => {
+    for (const a of agents.splice(0)) a.destroy();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
   it('serves a GET to https.request', async () => {
     const h = await serveHttp();
     const agent = new https.Agent({ keepAlive: false });
@@ -120,7 +121,7 @@ describe('node: TlsSocket as the connection of an http.Server', function () {
     assert.deepEqual(JSON.parse(res.body.toString()), { length: body.length, sha256: createHash('sha256').update(body).digest('hex') });
   });
 
-  it('keeps the connection alive for several requests (GET, POST, GET) on one TLS connection', async () => {
+  it('keeps the connection alive for several requests (GET, POST, GET, 404) on one TLS connection', async () => {
     const h = await serveHttp();
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);

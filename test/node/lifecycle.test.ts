@@ -12,10 +12,6 @@ import { startServer, testCertificate, type RunningServer } from '../helpers/fix
 const servers: RunningServer[] = [];
 const sockets: net.Socket[] = [];
 
-afterEach(async () => {
-  for (const c of sockets.splice(0)) c.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 
 interface Harness {
   port: number;
@@ -97,6 +93,11 @@ const text = (socket: net.Socket): Promise<string> => {
 
 describe('node: TlsSocket endings and failures', function () {
   this.timeout(30_000);
+
+  afterEach(async () => {
+    for (const c of sockets.splice(0)) c.destroy();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
 
   describe('end() and destroy()', () => {
     it("a client's end() ends the server socket too (allowHalfOpen false by default): close_notify both ways", async () => {

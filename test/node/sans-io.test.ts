@@ -24,6 +24,7 @@ class InMemoryLink {
   clientEnded = false;
   readonly clientSide: Duplex;
   private scheduled = false;
+  private waiters: Array<{ condition: () => boolean; resolve: () => void }> = [];
 
   constructor(readonly connection: ServerConnection) {
     connection.onWake = () => this.schedule();
@@ -63,6 +64,11 @@ class InMemoryLink {
       this.bytesToClient += out.length;
       this.clientSide.push(out);
     }
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.condition()) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   /** The server writes application data (and it is delivered). */
@@ -76,19 +82,18 @@ class InMemoryLink {
     this.step();
   }
 
-  async waitForPlaintext(expected: string): Promise<void> {
-    while (Buffer.concat(this.plaintext).toString() !== expected) {
-      await new Promise((r) => setImmediate(r));
-      if (Buffer.concat(this.plaintext).length > expected.length) break;
-    }
-    assert.equal(Buffer.concat(this.plaintext).toString(), expected);
+  /** Resolves once `condition` holds after a step of the server (no polling: steps come from the client's writes). */
+  waitFor(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ condition, resolve }));
+  }
+
+  receivedText(): string {
+    return Buffer.concat(this.plaintext).toString();
   }
 }
 
 const clients: tls.TLSSocket[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy();
-});
 
 function connectOver(link: InMemoryLink, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
@@ -102,6 +107,10 @@ function connectOver(link: InMemoryLink, options: tls.ConnectionOptions = {}): P
 
 describe('sans-IO core: ServerConnection without node:net', function () {
   this.timeout(30_000);
+
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.destroy();
+  });
 
   const cert = testCertificate();
 
@@ -122,18 +131,21 @@ describe('sans-IO core: ServerConnection without node:net', function () {
     assert.ok(link.bytesToServer > 0 && link.bytesToClient > 0);
 
     client.write('ping over memory');
-    await link.waitForPlaintext('ping over memory');
+    await link.waitFor(() => link.receivedText().length >= 'ping over memory'.length);
+    assert.equal(link.receivedText(), 'ping over memory');
 
     const reply = once(client, 'data');
     link.serverWrite('pong over memory');
     assert.equal(String((await reply)[0]), 'pong over memory');
 
-    // Our close_notify ends the client's reading; its answer comes back to us.
+    // Our close_notify ends the client's reading; then the client closes its side.
     const clientEnd = once(client, 'end');
     link.serverClose();
     assert.equal(c.sentCloseNotify, true);
+    assert.equal(c.closed, false, 'half-closed: the client may still write');
     await clientEnd;
-    while (!c.receivedCloseNotify) await new Promise((r) => setImmediate(r));
+    client.end();
+    await link.waitFor(() => c.receivedCloseNotify);
     assert.equal(c.closed, true);
     assert.equal(c.error, undefined);
   });
@@ -148,6 +160,8 @@ describe('sans-IO core: ServerConnection without node:net', function () {
     const second = new InMemoryLink(new ServerConnection(context));
     const b = await connectOver(second, { maxVersion: 'TLSv1.2', session });
     assert.equal(b.isSessionReused(), true);
+    // In an abbreviated handshake the client finishes first; our side completes on its Finished.
+    await second.waitFor(() => second.connection.handshakeComplete);
     assert.equal(second.connection.isSessionReused, true);
     assert.deepEqual(second.connection.session?.sessionId, first.connection.session?.sessionId);
   });

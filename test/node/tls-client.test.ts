@@ -27,10 +27,6 @@ const GROUPS = [
 const servers: RunningServer[] = [];
 const clients: tls.TLSSocket[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 
 interface Harness {
   port: number;
@@ -94,6 +90,11 @@ async function closeBoth(client: tls.TLSSocket, server: TlsSocket): Promise<void
 describe('node:tls clients against puretls', function () {
   this.timeout(30_000);
 
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
   describe('every suite with every group', () => {
     for (const maxVersion of ['TLSv1.2', undefined] as const) {
       const clientKind = maxVersion ? "maxVersion 'TLSv1.2'" : 'the default (TLS 1.3-capable) client';
@@ -152,6 +153,10 @@ describe('node:tls clients against puretls', function () {
           assert.ok(session && session.length > 0, 'the client has a session');
           assert.equal(first.isSessionReused(), false);
           assert.equal((await h.socket(0)).isSessionReused(), false);
+          const serverSession = h.sockets[0]!.getSession();
+          const sessionId = h.sockets[0]!.connection.session!.sessionId;
+          assert.ok(Buffer.isBuffer(serverSession) && serverSession[0] === 0x30, 'getSession() is a DER SSL_SESSION');
+          assert.ok(serverSession.includes(Buffer.from(sessionId)), 'it holds the session ID');
           await closeBoth(first, h.sockets[0]!);
 
           const second = await connect(h.port, { ...options, session });
