@@ -92,6 +92,10 @@ export class ServerConnection implements HandshakeHost {
     this.currentContext = context;
   }
 
+  get wantsKeylog(): boolean {
+    return this.onKeylog !== undefined;
+  }
+
   keylog(line: string): void {
     this.onKeylog?.(line);
   }

@@ -16,8 +16,14 @@ import { constantTimeEqual, type Aead } from './provider.js';
 
 const BLOCK = 16;
 const TAG_LENGTH = 16;
-/** TLS records are at most 2^14 bytes: the GHASH table size for that length. */
-const EXPECTED_RECORD_LENGTH = 16384;
+/**
+ * noble sizes the GHASH table by the expected message length. Most keys seal a handful of
+ * small records (a resumed handshake: two Finished and two alerts), where the small table
+ * is cheapest to build; a key that carries bulk data switches to the larger, faster table.
+ */
+const SMALL_TABLE_LENGTH = 1024;
+const LARGE_TABLE_LENGTH = 16384;
+const SWITCH_TO_LARGE_TABLE_AFTER = 64 * 1024;
 
 /** noble's GHASH, made reusable: the key table stays, the running state is reset per message. */
 class ReusableGhash extends GHASH {
@@ -35,7 +41,9 @@ function aligned(b: Uint8Array): Uint8Array {
 
 export class AesGcm implements Aead {
   private readonly xk: Uint32Array;
-  private readonly ghash: ReusableGhash;
+  private ghash: ReusableGhash;
+  private hashKey: Uint8Array | undefined;
+  private bytesHashed = 0;
   private readonly counter = new Uint8Array(BLOCK);
   private readonly tagMask = new Uint8Array(BLOCK);
   private readonly lengths = new Uint8Array(BLOCK);
@@ -46,8 +54,17 @@ export class AesGcm implements Aead {
     if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM needs a 16- or 32-byte key');
     this.xk = unsafe.expandKeyLE(aligned(key)) as Uint32Array;
     const h = unsafe.encryptBlock(this.xk, new Uint8Array(BLOCK)); // H = E(K, 0^128)
-    this.ghash = new ReusableGhash(h, EXPECTED_RECORD_LENGTH);
-    h.fill(0);
+    this.ghash = new ReusableGhash(h, SMALL_TABLE_LENGTH);
+    this.hashKey = h;
+  }
+
+  private ghashFor(length: number): ReusableGhash {
+    if (this.hashKey && (this.bytesHashed += length) > SWITCH_TO_LARGE_TABLE_AFTER) {
+      this.ghash = new ReusableGhash(this.hashKey, LARGE_TABLE_LENGTH);
+      this.hashKey.fill(0);
+      this.hashKey = undefined;
+    }
+    return this.ghash.reset();
   }
 
   /** J0 = nonce || 0^31 || 1; the tag mask is E(K, J0); the counter is left at inc32(J0). */
@@ -71,7 +88,7 @@ export class AesGcm implements Aead {
     v.setUint32(4, aad.length * 8);
     v.setUint32(8, 0);
     v.setUint32(12, ciphertext.length * 8);
-    const g = this.ghash.reset();
+    const g = this.ghashFor(ciphertext.length);
     if (aad.length) g.update(aad);
     if (ciphertext.length) g.update(ciphertext);
     g.update(this.lengths);

@@ -46,6 +46,8 @@ export interface HandshakeHost {
   readonly sidCtx: Uint8Array;
   /** OpenSSL's SSL_set_SSL_CTX, with its sid_ctx rule. */
   switchContext(context: TlsContext): void;
+  /** Someone listens for key log lines (formatting them is not free). */
+  readonly wantsKeylog: boolean;
   /** NSS key log line, without newline. */
   keylog(line: string): void;
 }
@@ -320,9 +322,16 @@ export class ServerHandshake {
     });
   }
 
-  /** RFC 5077 §3.2: a ticket goes to clients that sent the extension, when tickets are on. */
+  /**
+   * RFC 5077 §3.2: a ticket goes to clients that sent the extension, when tickets are on,
+   * and only for a session that could ever be resumed (rule 5: extended master secret).
+   */
   private willIssueTicket(hello: ClientHello): boolean {
-    return this.host.context.ticketKeyring !== undefined && hello.extensions.sessionTicket !== undefined;
+    return (
+      this.host.context.ticketKeyring !== undefined &&
+      hello.extensions.sessionTicket !== undefined &&
+      hello.extensions.extendedMasterSecret
+    );
   }
 
   private negotiateAlpn(hello: ClientHello): string | undefined {
@@ -356,8 +365,9 @@ export class ServerHandshake {
     const alpnProtocol = this.negotiateAlpn(hello);
     const ems = hello.extensions.extendedMasterSecret;
     const issueTicket = this.willIssueTicket(hello);
-    // A session ID only when the session can be found by it; a ticket-only session has none.
-    const sessionId = context.sessionCache ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
+    // A session ID only when the session can be found by it: a ticket-only session has none,
+    // and neither has one made without extended master secret, which is never resumed.
+    const sessionId = context.sessionCache && ems ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
 
     const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, sessionId, {
       renegotiationInfo: secureRenegotiation,
@@ -464,7 +474,11 @@ export class ServerHandshake {
   // Abbreviated handshake
 
   private doResumeHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean, resumable: Resumable): void {
-    const { session, viaTicket } = resumable;
+    const { viaTicket } = resumable;
+    // OpenSSL's tls_decrypt_ticket: a session resumed from a ticket takes the session ID the
+    // client offered (and we echo), so the application sees this connection's ID.
+    const session =
+      viaTicket && hello.sessionId.length > 0 ? resumable.session.with({ sessionId: hello.sessionId.slice() }) : resumable.session;
     const context = this.host.context;
     const suite = suiteById(session.cipherSuite)!;
     const alpnProtocol = this.negotiateAlpn(hello);
@@ -493,7 +507,7 @@ export class ServerHandshake {
     const keys = deriveTrafficKeys(crypto, hs.suite, hs.master, hs.clientRandom, hs.serverRandom);
     this.host.record.prepareReadProtection(new AeadProtection(crypto, hs.suite, keys.clientKey, keys.clientIv));
     this.host.record.prepareWriteProtection(new AeadProtection(crypto, hs.suite, keys.serverKey, keys.serverIv));
-    this.host.keylog(`CLIENT_RANDOM ${bytesToHex(hs.clientRandom)} ${bytesToHex(hs.master)}`);
+    if (this.host.wantsKeylog) this.host.keylog(`CLIENT_RANDOM ${bytesToHex(hs.clientRandom)} ${bytesToHex(hs.master)}`);
   }
 
   private processFinished(state: Extract<State, { kind: 'ExpectFinished' }>, msg: HandshakeMessage): MaybePromise<void> {

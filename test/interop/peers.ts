@@ -159,6 +159,8 @@ export class Processes {
     let spawnError: Error | undefined;
     const exited = new Promise<RunResult>((resolve) => {
       child.once('error', (e) => {
+        clearTimeout(timer);
+        this.running.delete(child);
         spawnError = e;
         stderr += `\n[spawn error] ${e.message}`;
         notify();

@@ -398,13 +398,24 @@ describe('ticket resumption (sans-IO, injected clock)', () => {
   });
 
   describe('the ticket goes through the same resumption decision', () => {
-    it('a ticket from a handshake without extended master secret is never resumed', () => {
+    it('a handshake without extended master secret gets neither a ticket nor a session ID (it could never resume)', () => {
       const ctx = makeContext({ t: T0 });
       const first = connect(ctx, { extendedMasterSecret: false });
-      const saved = first.client.session!;
-      assert.equal(saved.extendedMasterSecret, false);
-      issued(first);
-      assertFull(connect(ctx, { resume: saved, extendedMasterSecret: false }), 'no EMS');
+      assert.equal(first.client.newSessionTicket, undefined, 'no NewSessionTicket');
+      assert.equal(hasExtension(first, Ext.session_ticket), false, 'no session_ticket in the ServerHello');
+      assert.equal(first.client.serverHello!.sessionId.length, 0, 'no session ID');
+      assert.equal(first.server.negotiated!.ticketIssued, false);
+    });
+
+    it('a ticket sealed over a session without extended master secret is never resumed', () => {
+      const ctx = makeContext({ t: T0 });
+      const saved = connect(ctx).client.session!;
+      // Such a ticket can only come from elsewhere (another implementation, an older puretls):
+      // seal one with the server's own keys.
+      const session = ctx.ticketKeyring!.open(issued(connect(ctx, { resume: saved })))!.session.with({ extendedMasterSecret: false });
+      const ticket = ctx.ticketKeyring!.seal(session);
+      assertFull(offer(ctx, saved, ticket), 'a non-EMS session in a ticket');
+      assertFull(connect(ctx, { resume: { ...saved, ticket }, extendedMasterSecret: false }), 'no EMS on either side');
     });
 
     it('a ticket whose cipher suite is not offered again gives a full handshake', () => {
