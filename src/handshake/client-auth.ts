@@ -55,7 +55,7 @@ export function alertForVerifyError(code: number): AlertDescription {
     case 19: // SELF_SIGNED_CERT_IN_CHAIN
     case 20: // UNABLE_TO_GET_ISSUER_CERT_LOCALLY
     case 21: // UNABLE_TO_VERIFY_LEAF_SIGNATURE
-    case 24: // INVALID_CA
+    case 79: // INVALID_CA (OpenSSL 3.0's number)
       return AlertDescription.unknown_ca;
     case 26: // INVALID_PURPOSE
       return AlertDescription.unsupported_certificate;

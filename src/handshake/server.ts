@@ -457,7 +457,8 @@ export class ServerHandshake {
       alpn: hs.extensions.alpnProtocol,
       kexGroup: group,
       peerCertificate: peer?.chain[0],
-      verifyResult: peer?.verification?.code,
+      // As SSL_get_verify_result: the last error the verification met (node:tls reports the same).
+      verifyResult: peer?.verification?.verifyResult,
     });
     // OpenSSL (since 1.1.1) does not cache a session made with client certificates requested
     // and no sid_ctx: it could never be resumed safely.
