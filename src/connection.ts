@@ -1,3 +1,4 @@
+import { copyBytes } from './codec/bytes.js';
 import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
 import type { TlsContext } from './context.js';
@@ -175,6 +176,8 @@ export class ServerConnection implements HandshakeHost {
     if (this.failure || this.peerClosed) return;
     this.record.receive(data);
     this.process();
+    // Records were cut out of `data` in place; the caller may reuse it once we return.
+    this.record.retainInput();
   }
 
   private process(): void {
@@ -233,7 +236,7 @@ export class ServerConnection implements HandshakeHost {
       case ContentType.application_data:
         if (!this.handshake.complete) throw fatal(AlertDescription.unexpected_message, 'application data before the handshake finished');
         if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'application data inside a handshake message');
-        if (data.length > 0) this.plaintext.push(this.record.readEncrypted ? data : data.slice());
+        if (data.length > 0) this.plaintext.push(this.record.readEncrypted ? data : copyBytes(data));
         return;
     }
   }

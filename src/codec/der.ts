@@ -1,4 +1,5 @@
 import { TlsDecodeError } from '../errors.js';
+import { copyBytes } from './bytes.js';
 
 /**
  * A small, strict DER codec: what PEM keys, X.509 certificates and OpenSSL's SSL_SESSION
@@ -127,7 +128,7 @@ export class DerReader {
     if (v.length < 1) fail(`${what}: empty BIT STRING`);
     const unusedBits = v[0]!;
     if (unusedBits > 7 || (v.length === 1 && unusedBits !== 0)) fail(`${what}: bad unused-bits count ${unusedBits}`);
-    const bytes = v.slice(1);
+    const bytes = copyBytes(v.subarray(1));
     if (bytes.length > 0) bytes[bytes.length - 1]! &= (0xff << unusedBits) & 0xff;
     return { bytes, unusedBits };
   }

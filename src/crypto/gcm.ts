@@ -1,5 +1,6 @@
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { unsafe } from '@noble/ciphers/aes.js';
+import { copyBytes } from '../codec/bytes.js';
 import { constantTimeEqual, type Aead } from './provider.js';
 
 /**
@@ -36,7 +37,7 @@ class ReusableGhash extends GHASH {
 
 /** noble's word-wise helpers read through Uint32Array views, so inputs must be 4-byte aligned. */
 function aligned(b: Uint8Array): Uint8Array {
-  return b.byteOffset % 4 === 0 ? b : b.slice();
+  return b.byteOffset % 4 === 0 ? b : copyBytes(b);
 }
 
 export class AesGcm implements Aead {

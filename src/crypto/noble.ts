@@ -1,7 +1,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { hmac } from '@noble/hashes/hmac.js';
+import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -27,28 +27,34 @@ const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
 type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
 
 class NobleRunningHash implements RunningHash {
+  private scratch: NobleHash | undefined;
   constructor(private readonly state: NobleHash) {}
   update(data: Uint8Array): void {
     this.state.update(data);
   }
   digest(): Uint8Array {
-    // digest() finalises noble's state, so fork first and keep this one running.
-    return this.state.clone().digest();
+    // digest() finalises noble's state, so fork first (into a reused object) and keep this one running.
+    this.scratch = this.state._cloneInto(this.scratch as never) as NobleHash;
+    return this.scratch.digest();
   }
   clone(): RunningHash {
     return new NobleRunningHash(this.state.clone());
   }
 }
 
+type NobleHmac = _HMAC<NobleHash>;
+
 class NobleKeyedMac implements KeyedMac {
   readonly outputLength: number;
-  private readonly keyed: ReturnType<typeof hmac.create>;
+  private readonly keyed: NobleHmac;
+  /** The keyed state is copied into this one object per MAC instead of a fresh clone. */
+  private scratch: NobleHmac | undefined;
   constructor(algorithm: HashAlgorithm, key: Uint8Array) {
-    this.keyed = hmac.create(HASHES[algorithm], key);
+    this.keyed = hmac.create(HASHES[algorithm], key) as unknown as NobleHmac;
     this.outputLength = HASHES[algorithm].outputLen;
   }
   mac(...parts: Uint8Array[]): Uint8Array {
-    const h = this.keyed.clone();
+    const h = (this.scratch = this.keyed._cloneInto(this.scratch));
     for (const p of parts) h.update(p);
     return h.digest();
   }

@@ -1,3 +1,4 @@
+import { copyBytes } from '../codec/bytes.js';
 import { CipherSuiteId, ContentType, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
 import type { TlsContext } from '../context.js';
 import { constantTimeEqual, type EphemeralKey } from '../crypto/provider.js';
@@ -449,7 +450,7 @@ export class ServerHandshake {
       cipherSuite: hs.suite.id,
       sessionId,
       masterSecret: master,
-      sidCtx: this.host.sidCtx.slice(),
+      sidCtx: copyBytes(this.host.sidCtx),
       createdAt: Math.floor(context.now() / 1000),
       timeout: context.sessionTimeout,
       extendedMasterSecret: ems,
@@ -479,7 +480,7 @@ export class ServerHandshake {
     // OpenSSL's tls_decrypt_ticket: a session resumed from a ticket takes the session ID the
     // client offered (and we echo), so the application sees this connection's ID.
     const session =
-      viaTicket && hello.sessionId.length > 0 ? resumable.session.with({ sessionId: hello.sessionId.slice() }) : resumable.session;
+      viaTicket && hello.sessionId.length > 0 ? resumable.session.with({ sessionId: copyBytes(hello.sessionId) }) : resumable.session;
     const context = this.host.context;
     const suite = suiteById(session.cipherSuite)!;
     const alpnProtocol = this.negotiateAlpn(hello);

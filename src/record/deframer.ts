@@ -1,3 +1,4 @@
+import { copyBytes } from '../codec/bytes.js';
 import { ContentType } from '../codec/enums.js';
 import { AlertDescription, TlsError } from '../errors.js';
 
@@ -6,6 +7,7 @@ export const MAX_PLAINTEXT_LENGTH = 16384;
 /** An AEAD record adds an explicit nonce and a tag; 256 bytes of slack is what AEAD needs. */
 export const MAX_CIPHERTEXT_LENGTH = MAX_PLAINTEXT_LENGTH + 256;
 export const RECORD_HEADER_LENGTH = 5;
+const EMPTY = new Uint8Array(0);
 
 export interface RawRecord {
   type: number;
@@ -26,11 +28,17 @@ export interface RecordLimits {
  * Cuts TLS records out of a byte stream that arrives in arbitrary chunks (one byte at a
  * time works). The header is checked as soon as it is complete, so an oversized length is
  * refused before its body is buffered.
+ *
+ * Records are cut straight out of the caller's chunk when nothing is pending (the common
+ * case: whole records per read), so the returned fragments are views valid until the next
+ * call. `retain()` copies what is left over once the caller is done with the chunk.
  */
 export class RecordDeframer {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private start = 0;
   private end = 0;
+  /** `buf` is the caller's chunk, not ours: it must be copied before we return to the caller. */
+  private borrowed = false;
   private seenFirstRecord = false;
 
   /** Bytes buffered but not yet returned as records. */
@@ -40,21 +48,41 @@ export class RecordDeframer {
 
   push(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.end + data.length > this.buf.length) {
-      const live = this.end - this.start;
-      const need = live + data.length;
-      if (need <= this.buf.length && this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        const next = new Uint8Array(Math.max(need, Math.min(2 * this.buf.length, MAX_CIPHERTEXT_LENGTH + RECORD_HEADER_LENGTH), 1024));
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
-      }
+    const live = this.end - this.start;
+    if (live === 0) {
+      this.buf = data;
       this.start = 0;
-      this.end = live;
+      this.end = data.length;
+      this.borrowed = true;
+      return;
     }
-    this.buf.set(data, this.end);
-    this.end += data.length;
+    if (!this.borrowed && this.end + data.length <= this.buf.length) {
+      this.buf.set(data, this.end);
+      this.end += data.length;
+      return;
+    }
+    // Room for a whole record, so a record trickling in is copied about once.
+    const next = new Uint8Array(Math.max(live + data.length, MAX_CIPHERTEXT_LENGTH + RECORD_HEADER_LENGTH));
+    next.set(this.buf.subarray(this.start, this.end));
+    next.set(data, live);
+    this.buf = next;
+    this.start = 0;
+    this.end = live + data.length;
+    this.borrowed = false;
+  }
+
+  /** Stops referring to the caller's chunk: copies any partial record still in it. */
+  retain(): void {
+    if (this.start === this.end) {
+      this.buf = EMPTY;
+      this.start = this.end = 0;
+      this.borrowed = false;
+    } else if (this.borrowed) {
+      this.buf = copyBytes(this.buf.subarray(this.start, this.end));
+      this.end -= this.start;
+      this.start = 0;
+      this.borrowed = false;
+    }
   }
 
   /** The next complete record, or undefined if more bytes are needed. Throws TlsError. */
@@ -84,7 +112,6 @@ export class RecordDeframer {
     this.seenFirstRecord = true;
     const fragmentStart = s + RECORD_HEADER_LENGTH;
     this.start = fragmentStart + length;
-    if (this.start === this.end) this.start = this.end = 0;
     return { type, version, fragment: b.subarray(fragmentStart, fragmentStart + length) };
   }
 

@@ -1,3 +1,4 @@
+import { copyBytes } from '../codec/bytes.js';
 import { AlertDescription, TlsError } from '../errors.js';
 
 export const HANDSHAKE_HEADER_LENGTH = 4;
@@ -27,8 +28,8 @@ export class HandshakeJoiner {
 
   push(fragment: Uint8Array): void {
     if (fragment.length === 0) return;
-    // Copy: the record layer reuses its buffers.
-    this.pending.push(fragment.slice());
+    // Copy: the fragment is a view of the caller's buffer or of a record being decrypted.
+    this.pending.push(copyBytes(fragment));
     this.pendingLength += fragment.length;
   }
 

@@ -54,8 +54,14 @@ export class RecordLayer {
     return this.deframer.buffered;
   }
 
+  /** Takes bytes from the network. Records may be views of `data` until `retainInput()`. */
   receive(data: Uint8Array): void {
     this.deframer.push(data);
+  }
+
+  /** The caller is about to reuse its buffer: keep a copy of any partial record. */
+  retainInput(): void {
+    this.deframer.retain();
   }
 
   /** The next record, decrypted; undefined when more bytes are needed. Throws TlsError. */

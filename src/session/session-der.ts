@@ -1,5 +1,6 @@
 import { TlsDecodeError } from '../errors.js';
 import { DerReader, Tag, explicit, octetString, sequence, uint } from '../codec/der.js';
+import { copyBytes } from '../codec/bytes.js';
 import { decodePem, encodePem } from '../codec/pem.js';
 import { MASTER_SECRET_LENGTH, MAX_SESSION_ID_LENGTH, MAX_SID_CTX_LENGTH, type SessionFields } from './session.js';
 
@@ -196,13 +197,10 @@ function parseSession(der: Uint8Array): SessionFields {
 /** OpenSSL's d2i copies at most `max` bytes and fails otherwise. */
 function bounded(v: Uint8Array, max: number, what: string): Uint8Array {
   if (v.length > max) fail(`${what} is ${v.length} bytes (at most ${max} allowed)`);
-  return copy(v);
+  return copyBytes(v);
 }
 
-// A copy, so the result neither aliases the input nor inherits its class (a Buffer's slice is a view).
-function copy(v: Uint8Array): Uint8Array {
-  return new Uint8Array(v);
-}
+
 
 /**
  * The peer certificate is kept as its raw bytes; check that it has an X.509 Certificate's
@@ -217,7 +215,7 @@ function certificate(r: DerReader): Uint8Array {
   c.sequence('peer signatureAlgorithm');
   c.bitString('peer signature');
   c.end('peer Certificate');
-  return copy(tlv.raw);
+  return copyBytes(tlv.raw);
 }
 
 /** Byte-preserving; `cString` stops at a NUL as OpenSSL's strndup does for the host name. */

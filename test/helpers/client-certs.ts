@@ -1,0 +1,167 @@
+/**
+ * Client certificates for the client-authentication tests, made by the openssl CLI once per
+ * run in a temporary directory (removed when the process exits, or by `disposeClientCerts`).
+ *
+ *   root (P-256, CA)  ──>  leaf-p256, leaf-p384          (clientAuth leaves straight under the root)
+ *        │                 expired, server-only, rsa     (refusal cases, also under the root)
+ *        └─> inter (P-384, CA)  ──>  leaf-p256-inter, leaf-p384-inter
+ *   other-root (P-256, CA, not trusted) ──> stranger     (an unknown CA)
+ *
+ * Each entry has its PEM, its DER and key as PEM, and the files for s_client's -cert/-key.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ClientCert {
+  name: string;
+  /** The subject's common name. */
+  cn: string;
+  /** The certificate PEM. */
+  pem: string;
+  /** The certificate DER. */
+  der: Buffer;
+  /** The private key PEM (PKCS#8). */
+  keyPem: string;
+  certFile: string;
+  keyFile: string;
+  /** The certificate PEM followed by its issuer (for node:tls's `cert`), when issued by `inter`. */
+  chainPem: string;
+  /** `openssl x509 -fingerprint -sha256`'s answer, "AB:CD:...". */
+  fingerprint256: string;
+}
+
+export interface ClientCertSet {
+  dir: string;
+  root: ClientCert;
+  inter: ClientCert;
+  otherRoot: ClientCert;
+  /** P-256 and P-384 clientAuth leaves issued by the root. */
+  p256: ClientCert;
+  p384: ClientCert;
+  /** P-256 and P-384 clientAuth leaves issued by the intermediate. */
+  p256Inter: ClientCert;
+  p384Inter: ClientCert;
+  /** A clientAuth leaf from a CA the server does not trust. */
+  stranger: ClientCert;
+  /** A clientAuth leaf valid 2020-01-01 .. 2021-01-01. */
+  expired: ClientCert;
+  /** extendedKeyUsage serverAuth only. */
+  serverOnly: ClientCert;
+  /** An RSA-2048 clientAuth leaf issued by the root. */
+  rsa: ClientCert;
+  /** A P-256 key file that belongs to none of the certificates. */
+  strayKeyFile: string;
+  strayKeyPem: string;
+}
+
+const CA_EXT = 'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid';
+const CLIENT_EXT =
+  'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid';
+const SERVER_ONLY_EXT = 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth';
+
+let made: ClientCertSet | undefined;
+let serial = 1000;
+
+/** The certificate set, made on first use. */
+export function clientCerts(): ClientCertSet {
+  made ??= generate();
+  return made;
+}
+
+/** Removes the directory (also done when the process exits). */
+export function disposeClientCerts(): void {
+  if (made) rmSync(made.dir, { recursive: true, force: true });
+  made = undefined;
+}
+
+/** The PEM of a certificate in DER form. */
+export function derToPem(der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+function generate(): ClientCertSet {
+  const dir = mkdtempSync(join(tmpdir(), 'puretls-clientauth-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string): string => join(dir, name);
+  const run = (...args: string[]): string => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+
+  const genKey = (name: string, alg: 'P-256' | 'P-384' | 'rsa'): void => {
+    if (alg === 'rsa') run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file(`${name}.key`));
+    else run('genpkey', '-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${alg}`, '-out', file(`${name}.key`));
+  };
+  const certs = new Map<string, ClientCert>();
+  const record = (name: string, cn: string, issuer?: string): ClientCert => {
+    const pem = readFileSync(file(`${name}.pem`), 'latin1');
+    const der = execFileSync('openssl', ['x509', '-in', file(`${name}.pem`), '-outform', 'DER']);
+    const fp = run('x509', '-in', file(`${name}.pem`), '-noout', '-fingerprint', '-sha256');
+    const m = /Fingerprint=([0-9A-F:]+)/i.exec(fp);
+    if (!m) throw new Error(`no fingerprint in ${fp}`);
+    const c: ClientCert = {
+      name,
+      cn,
+      pem,
+      der,
+      keyPem: readFileSync(file(`${name}.key`), 'latin1'),
+      certFile: file(`${name}.pem`),
+      keyFile: file(`${name}.key`),
+      chainPem: issuer === 'inter' ? pem + certs.get('inter')!.pem : pem,
+      fingerprint256: m[1]!.toUpperCase(),
+    };
+    certs.set(name, c);
+    return c;
+  };
+  const selfSigned = (name: string, cn: string, alg: 'P-256' | 'P-384'): ClientCert => {
+    genKey(name, alg);
+    writeFileSync(file(`${name}.cnf`), `[req]\ndistinguished_name = dn\nx509_extensions = ext\n[dn]\n[ext]\n${CA_EXT}\n`);
+    run('req', '-x509', '-new', '-key', file(`${name}.key`), '-subj', `/CN=${cn}`, '-days', '30', '-config', file(`${name}.cnf`),
+      '-set_serial', String(serial++), '-out', file(`${name}.pem`));
+    return record(name, cn);
+  };
+  const issue = (name: string, cn: string, alg: 'P-256' | 'P-384' | 'rsa', issuer: string, ext: string, dates?: [string, string]): ClientCert => {
+    genKey(name, alg);
+    writeFileSync(file(`${name}.cnf`), '[req]\ndistinguished_name = dn\n[dn]\n');
+    writeFileSync(file(`${name}.ext`), `${ext}\n`);
+    run('req', '-new', '-key', file(`${name}.key`), '-subj', `/CN=${cn}`, '-config', file(`${name}.cnf`), '-out', file(`${name}.csr`));
+    if (dates) {
+      // `openssl x509 -req` cannot date a certificate in the past; `openssl ca` can.
+      const ca = file(`ca-${name}`);
+      mkdirSync(ca);
+      writeFileSync(join(ca, 'index.txt'), '');
+      writeFileSync(join(ca, 'serial'), `${(serial++).toString(16).padStart(4, '0')}\n`);
+      writeFileSync(file(`${name}.ca.cnf`), [
+        '[ca]', 'default_ca = d', '[d]', `database = ${ca}/index.txt`, `new_certs_dir = ${ca}`, `serial = ${ca}/serial`,
+        'default_md = sha256', 'policy = p', 'unique_subject = no', 'email_in_dn = no', '[p]', 'commonName = supplied', '',
+      ].join('\n'));
+      run('ca', '-batch', '-notext', '-config', file(`${name}.ca.cnf`), '-cert', file(`${issuer}.pem`), '-keyfile', file(`${issuer}.key`),
+        '-in', file(`${name}.csr`), '-out', file(`${name}.pem`), '-startdate', dates[0], '-enddate', dates[1], '-extfile', file(`${name}.ext`));
+    } else {
+      run('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${issuer}.pem`), '-CAkey', file(`${issuer}.key`), '-set_serial', String(serial++),
+        '-days', '20', '-sha256', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`));
+    }
+    return record(name, cn, issuer);
+  };
+
+  const root = selfSigned('root', 'puretls test client root', 'P-256');
+  const inter = issue('inter', 'puretls test client intermediate', 'P-384', 'root', CA_EXT);
+  const otherRoot = selfSigned('other-root', 'an unknown client root', 'P-256');
+  genKey('stray', 'P-256');
+  return {
+    dir,
+    root,
+    inter,
+    otherRoot,
+    p256: issue('leaf-p256', 'client p256', 'P-256', 'root', CLIENT_EXT),
+    p384: issue('leaf-p384', 'client p384', 'P-384', 'root', CLIENT_EXT),
+    p256Inter: issue('leaf-p256-inter', 'client p256 via intermediate', 'P-256', 'inter', CLIENT_EXT),
+    p384Inter: issue('leaf-p384-inter', 'client p384 via intermediate', 'P-384', 'inter', CLIENT_EXT),
+    stranger: issue('stranger', 'client from an unknown CA', 'P-256', 'other-root', CLIENT_EXT),
+    expired: issue('expired', 'expired client', 'P-256', 'root', CLIENT_EXT, ['20200101000000Z', '20210101000000Z']),
+    serverOnly: issue('server-only', 'server-only leaf', 'P-256', 'root', SERVER_ONLY_EXT),
+    rsa: issue('rsa', 'rsa client', 'rsa', 'root', CLIENT_EXT),
+    strayKeyFile: file('stray.key'),
+    strayKeyPem: readFileSync(file('stray.key'), 'latin1'),
+  };
+}
