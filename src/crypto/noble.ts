@@ -121,6 +121,27 @@ function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number, ran
   };
 }
 
+/**
+ * The OS CSPRNG, drawn 4 KiB at a time: a handshake needs a few dozen random bytes in
+ * several calls, and each call into crypto.getRandomValues costs more than the bytes.
+ * Bytes handed out are removed from the pool, so none is ever used twice.
+ */
+export function pooledRandomBytes(poolSize = 4096): RandomBytes {
+  let pool = new Uint8Array(0);
+  let at = 0;
+  return (length: number): Uint8Array => {
+    if (length > poolSize) return randomBytes(length);
+    if (at + length > pool.length) {
+      pool = randomBytes(poolSize);
+      at = 0;
+    }
+    const out = pool.slice(at, at + length);
+    pool.fill(0, at, at + length);
+    at += length;
+    return out;
+  };
+}
+
 export interface NobleCryptoProviderOptions {
   /** Source of randomness (server randoms, session IDs, ephemeral keys). Default: the OS CSPRNG. */
   randomBytes?: RandomBytes;
@@ -130,7 +151,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   private readonly random: RandomBytes;
 
   constructor(options: NobleCryptoProviderOptions = {}) {
-    this.random = options.randomBytes ?? randomBytes;
+    this.random = options.randomBytes ?? pooledRandomBytes();
   }
 
   randomBytes(length: number): Uint8Array {

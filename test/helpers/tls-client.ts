@@ -15,9 +15,15 @@
  * The ServerKeyExchange signature is verified with noble against the public key Node's
  * X509Certificate finds in the server's leaf certificate.
  *
+ * Client authentication: when the server sends a CertificateRequest, the second flight is
+ * Certificate (the `clientCertificate` chain, or an empty list), ClientKeyExchange,
+ * CertificateVerify (when there is a chain and a key; signed with noble over every handshake
+ * message so far), ChangeCipherSpec, Finished. `makeCertificate` and `makeCertificateVerify`
+ * build those messages one by one for tests that send them out of turn.
+ *
  * `TcpTlsClient` at the end is a thin async wrapper over a TCP socket.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import net from 'node:net';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
@@ -44,6 +50,7 @@ export const HandshakeType = {
   server_key_exchange: 12,
   certificate_request: 13,
   server_hello_done: 14,
+  certificate_verify: 15,
   client_key_exchange: 16,
   finished: 20,
 } as const;
@@ -300,6 +307,24 @@ const SIGNATURE_HASHES: ReadonlyMap<number, (m: Uint8Array) => Uint8Array> = new
   [Sig.ecdsa_secp521r1_sha512, sha512],
 ]);
 
+/** An EC private key (PEM: PKCS#8 or SEC1) as noble takes it, read by Node's key parser. */
+export function ecPrivateKey(pem: string | Uint8Array): { curve: 'P-256' | 'P-384'; secret: Uint8Array } {
+  const jwk = createPrivateKey(typeof pem === 'string' ? pem : Buffer.from(pem)).export({ format: 'jwk' });
+  if ((jwk.crv !== 'P-256' && jwk.crv !== 'P-384') || !jwk.d) throw new TlsClientError(`unexpected private key ${jwk.kty}/${jwk.crv}`);
+  return { curve: jwk.crv, secret: new Uint8Array(Buffer.from(jwk.d, 'base64url')) };
+}
+
+/**
+ * An ECDSA signature (DER) over `message` with the hash of `scheme` (TLS 1.2: the scheme names
+ * the hash only, whatever the key's curve).
+ */
+export function ecdsaSign(key: { curve: 'P-256' | 'P-384'; secret: Uint8Array }, scheme: number, message: Uint8Array): Uint8Array {
+  const hash = SIGNATURE_HASHES.get(scheme);
+  if (!hash) throw new TlsClientError(`no hash for signature scheme 0x${scheme.toString(16)}`);
+  const curve = key.curve === 'P-256' ? p256 : p384;
+  return curve.sign(hash(message), key.secret, { prehash: false, format: 'der' });
+}
+
 /** The leaf's EC public key, found by Node's X.509 parser (independent of the server's). */
 export function certificatePublicKey(der: Uint8Array): { curve: 'P-256' | 'P-384'; point: Uint8Array } {
   const jwk = new X509Certificate(der).publicKey.export({ format: 'jwk' });
@@ -325,6 +350,23 @@ export interface SavedSession {
   ticket?: Uint8Array;
 }
 
+/** What the client answers a CertificateRequest with. */
+export interface ClientCertificateOptions {
+  /** DER certificates, leaf first; empty sends an empty Certificate message. */
+  chain: readonly Uint8Array[];
+  /** PEM private key (P-256 or P-384) that signs CertificateVerify; without it none is sent. */
+  key?: string | Uint8Array;
+  /** CertificateVerify's scheme; default: the one matching the key's curve (0x0403 / 0x0503). */
+  scheme?: number;
+}
+
+export interface CertificateRequestInfo {
+  certificateTypes: number[];
+  signatureSchemes: number[];
+  /** DER distinguished names, as received. */
+  authorities: Uint8Array[];
+}
+
 export interface ClientOptions extends HelloOptions {
   /** Randomness for the client random, session ids and the ECDHE key. Default: the OS. */
   rng?: RandomSource;
@@ -334,6 +376,8 @@ export interface ClientOptions extends HelloOptions {
   resume?: SavedSession;
   /** Answer the server's flights by itself (into takeOutput). Default true. */
   autoRespond?: boolean;
+  /** The answer to a CertificateRequest; default: an empty Certificate message. */
+  clientCertificate?: ClientCertificateOptions;
 }
 
 export interface ReceivedRecord extends WireRecord {
@@ -389,6 +433,8 @@ export class TlsClient {
   suite: CipherSuite | undefined;
   serverCertificates: Uint8Array[] = [];
   serverKeyExchange: ServerKeyExchangeInfo | undefined;
+  /** The server's CertificateRequest, when it sent one. */
+  certificateRequest: CertificateRequestInfo | undefined;
   newSessionTicket: { lifetimeHint: number; ticket: Uint8Array } | undefined;
   resumed = false;
   extendedMasterSecret = false;
@@ -526,6 +572,40 @@ export class TlsClient {
     return message;
   }
 
+  /** The client's Certificate message (default: the `clientCertificate` chain, else empty). */
+  makeCertificate(chain: readonly Uint8Array[] = this.options.clientCertificate?.chain ?? []): Uint8Array {
+    const w = new Writer();
+    w.lengthPrefixed(3, (list) => chain.forEach((c) => list.vec24(c)));
+    const message = handshakeMessage(HandshakeType.certificate, w.finish().slice());
+    this.transcript.push(message);
+    return message;
+  }
+
+  /**
+   * CertificateVerify: an ECDSA signature over every handshake message so far (RFC 5246
+   * §7.4.8), with the `clientCertificate` key unless `key` is given. `scheme` is what the
+   * message says and what decides the hash (`hashScheme` overrides the hash alone);
+   * `tamper` flips a bit of the signed data; `signature` replaces the signature bytes.
+   */
+  makeCertificateVerify(opts: { scheme?: number; hashScheme?: number; key?: string | Uint8Array; tamper?: boolean; signature?: Uint8Array } = {}): Uint8Array {
+    const pem = opts.key ?? this.options.clientCertificate?.key;
+    let signature = opts.signature;
+    const key = pem === undefined ? undefined : ecPrivateKey(pem);
+    const scheme =
+      opts.scheme ?? this.options.clientCertificate?.scheme ?? (key?.curve === 'P-384' ? Sig.ecdsa_secp384r1_sha384 : Sig.ecdsa_secp256r1_sha256);
+    if (!signature) {
+      if (!key) throw new TlsClientError('CertificateVerify without a key');
+      const signed = concat(...this.transcript);
+      if (opts.tamper) signed[signed.length - 1]! ^= 1;
+      signature = ecdsaSign(key, opts.hashScheme ?? scheme, signed);
+    }
+    const w = new Writer();
+    w.u16(scheme).vec16(signature);
+    const message = handshakeMessage(HandshakeType.certificate_verify, w.finish().slice());
+    this.transcript.push(message);
+    return message;
+  }
+
   /** The ChangeCipherSpec record; what the client writes afterwards is sealed. */
   changeCipherSpec(): Uint8Array {
     if (!this.pendingWrite) throw new TlsClientError('ChangeCipherSpec before keys were agreed');
@@ -548,10 +628,20 @@ export class TlsClient {
     return message;
   }
 
-  /** The whole second flight: [ClientKeyExchange,] ChangeCipherSpec, Finished. */
+  /**
+   * The whole second flight: [[Certificate,] ClientKeyExchange, [CertificateVerify,]]
+   * ChangeCipherSpec, Finished. Certificate answers a CertificateRequest; CertificateVerify
+   * follows when the chain is not empty and there is a key.
+   */
   secondFlight(opts: { tamperFinished?: boolean } = {}): Uint8Array {
     const parts: Uint8Array[] = [];
-    if (!this.resumed) parts.push(this.handshakeRecord(this.makeClientKeyExchange()));
+    if (!this.resumed) {
+      const answer = this.certificateRequest !== undefined;
+      const own = this.options.clientCertificate;
+      if (answer) parts.push(this.handshakeRecord(this.makeCertificate()));
+      parts.push(this.handshakeRecord(this.makeClientKeyExchange()));
+      if (answer && own && own.chain.length > 0 && own.key !== undefined) parts.push(this.handshakeRecord(this.makeCertificateVerify()));
+    }
     parts.push(this.changeCipherSpec());
     parts.push(this.handshakeRecord(this.makeFinished({ tamper: opts.tamperFinished === true })));
     return concat(...parts);
@@ -680,6 +770,22 @@ export class TlsClient {
         this.processServerKeyExchange(body);
         this.phase = 'ServerHelloDone';
         return;
+      case HandshakeType.certificate_request: {
+        this.expectPhase('ServerHelloDone', 'CertificateRequest');
+        if (this.certificateRequest) throw new TlsClientError('a second CertificateRequest');
+        this.transcript.push(raw);
+        const r = new Reader(body);
+        const certificateTypes = [...r.vec8()];
+        const schemes = r.sub16();
+        const signatureSchemes: number[] = [];
+        while (schemes.remaining > 0) signatureSchemes.push(schemes.u16());
+        const names = r.sub16();
+        const authorities: Uint8Array[] = [];
+        while (names.remaining > 0) authorities.push(names.vec16().slice());
+        r.expectEmpty('CertificateRequest');
+        this.certificateRequest = { certificateTypes, signatureSchemes, authorities };
+        return;
+      }
       case HandshakeType.server_hello_done:
         this.expectPhase('ServerHelloDone', 'ServerHelloDone');
         if (body.length !== 0) throw new TlsClientError('ServerHelloDone with a body');

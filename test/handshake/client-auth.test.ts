@@ -1,0 +1,467 @@
+/**
+ * Client authentication in memory (sans-IO): the scriptable test client answers the
+ * CertificateRequest with chains made by the openssl CLI (test/helpers/client-certs.ts) and
+ * signs CertificateVerify with noble; every message can also be sent out of turn.
+ */
+import assert from 'node:assert/strict';
+import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import { describe, it } from 'mocha';
+import { ServerConnection } from '../../src/connection.js';
+import type { TlsContextOptions } from '../../src/context.js';
+import { NobleCryptoProvider } from '../../src/crypto/noble.js';
+import { AlertDescription as A } from '../../src/errors.js';
+import { prf } from '../../src/handshake/key-schedule.js';
+import { MemorySessionCache } from '../../src/session/memory-cache.js';
+import { clientCerts, type ClientCert } from '../helpers/client-certs.js';
+import {
+  HandshakeType,
+  Sig,
+  Suite,
+  TlsClient,
+  bytesEqual,
+  concat,
+  handshakeInMemory,
+  hex,
+  type ClientOptions,
+} from '../helpers/tls-client.js';
+import { makeContext, plainAlert } from './harness.js';
+
+const crypto = new NobleCryptoProvider();
+
+/** A requestCert context trusting the test root (no tickets, unless asked). */
+function authContext(options: TlsContextOptions = {}): ReturnType<typeof makeContext> {
+  return makeContext({ requestCert: true, ca: clientCerts().root.pem, sessionIdContext: 'client-auth', tickets: false, ...options });
+}
+
+/** The chain a client sends for `leaf`: the leaf, and the intermediate when it issued it. */
+function chainOf(leaf: ClientCert): Uint8Array[] {
+  const c = clientCerts();
+  return leaf.chainPem === leaf.pem ? [leaf.der] : [leaf.der, c.inter.der];
+}
+
+function withCert(leaf: ClientCert, options: ClientOptions = {}): ClientOptions {
+  return { clientCertificate: { chain: chainOf(leaf), key: leaf.keyPem }, ...options };
+}
+
+/** A whole handshake in memory; returns both sides whatever happened. */
+function run(context: ReturnType<typeof makeContext>, options: ClientOptions): { client: TlsClient; server: ServerConnection } {
+  const client = new TlsClient(options);
+  const server = new ServerConnection(context);
+  handshakeInMemory(client, server);
+  return { client, server };
+}
+
+function completed(pair: { client: TlsClient; server: ServerConnection }): void {
+  assert.equal(pair.server.error, undefined, `server error: ${pair.server.error?.message}`);
+  assert.ok(pair.server.handshakeComplete, 'server handshake complete');
+  assert.ok(pair.client.handshakeComplete, `client handshake complete (phase ${pair.client.phase})`);
+}
+
+/** A client that has the server's first flight (with its CertificateRequest) and has not answered. */
+function atClientFlight(context: ReturnType<typeof makeContext>, options: ClientOptions = {}): { client: TlsClient; server: ServerConnection } {
+  const client = new TlsClient({ autoRespond: false, ...options });
+  const server = new ServerConnection(context);
+  server.receive(client.start());
+  client.receive(server.takeOutput()!);
+  assert.equal(client.phase, 'SendFlight');
+  return { client, server };
+}
+
+/** The server refused with exactly this alert, in clear, and is closed. */
+function refused(server: ServerConnection, alert: number, code?: string): void {
+  assert.equal(server.error?.alert, alert, server.error?.message);
+  if (code) assert.equal(server.error?.code, code);
+  assert.equal(hex(server.takeOutput() ?? new Uint8Array(0)), plainAlert(alert));
+  assert.ok(server.closed);
+  assert.equal(server.handshakeComplete, false);
+}
+
+const SCHEME_NAME: Record<number, string> = { 0x0403: 'ecdsa_sha256', 0x0503: 'ecdsa_sha384', 0x0603: 'ecdsa_sha512' };
+
+describe('client authentication, in memory', function () {
+  this.timeout(60_000);
+
+  describe('the CertificateRequest and a full handshake', () => {
+    it('asks for ecdsa_sign with ECDSA P-256/P-384/P-521 schemes and names no CA; without requestCert there is none', () => {
+      const { client } = atClientFlight(authContext());
+      assert.deepEqual(client.certificateRequest, {
+        certificateTypes: [64],
+        signatureSchemes: [Sig.ecdsa_secp256r1_sha256, Sig.ecdsa_secp384r1_sha384, Sig.ecdsa_secp521r1_sha512],
+        authorities: [],
+      });
+      // It comes between ServerKeyExchange and ServerHelloDone.
+      const types = client.messages.map((m) => m.type);
+      assert.deepEqual(types, [HandshakeType.server_hello, HandshakeType.certificate, HandshakeType.server_key_exchange, HandshakeType.certificate_request, HandshakeType.server_hello_done]);
+      const plain = atClientFlight(makeContext());
+      assert.equal(plain.client.certificateRequest, undefined);
+    });
+
+    it('a P-256 leaf from the trusted root: the session keeps the leaf DER and a verify result of OK', () => {
+      const c = clientCerts();
+      const pair = run(authContext(), withCert(c.p256));
+      completed(pair);
+      const session = pair.server.session!;
+      assert.equal(hex(session.peerCertificate!), hex(c.p256.der));
+      assert.equal(session.verifyResult ?? 0, 0);
+    });
+
+    it('a P-384 leaf sent with its intermediate: the session keeps the leaf only', () => {
+      const c = clientCerts();
+      const pair = run(authContext(), withCert(c.p384Inter));
+      completed(pair);
+      assert.equal(hex(pair.server.session!.peerCertificate!), hex(c.p384Inter.der));
+      assert.equal(pair.server.session!.verifyResult ?? 0, 0);
+    });
+
+    describe('the CertificateVerify hash is independent of the PRF hash', () => {
+      for (const [suite, prfHash] of [[Suite.AES128_GCM, 'sha256'], [Suite.AES256_GCM, 'sha384'], [Suite.CHACHA20, 'sha256']] as const) {
+        for (const leafName of ['p256', 'p384'] as const) {
+          for (const scheme of [Sig.ecdsa_secp256r1_sha256, Sig.ecdsa_secp384r1_sha384, Sig.ecdsa_secp521r1_sha512]) {
+            it(`suite 0x${suite.toString(16)} (PRF ${prfHash}), ${leafName} key, CertificateVerify ${SCHEME_NAME[scheme]}`, () => {
+              const leaf = clientCerts()[leafName];
+              const pair = run(authContext(), {
+                cipherSuites: [suite],
+                clientCertificate: { chain: [leaf.der], key: leaf.keyPem, scheme },
+              });
+              completed(pair);
+              assert.equal(pair.server.negotiated?.suite.hash, prfHash);
+              const cv = pair.client.transcriptMessages.find((m) => m[0] === HandshakeType.certificate_verify)!;
+              assert.equal((cv[4]! << 8) | cv[5]!, scheme, 'the scheme sent');
+            });
+          }
+        }
+      }
+    });
+  });
+
+  describe('extended master secret: the session hash covers the client Certificate and stops before CertificateVerify', () => {
+    for (const [suite, hash] of [[Suite.AES128_GCM, sha256], [Suite.AES256_GCM, sha384]] as const) {
+      it(`suite 0x${suite.toString(16)}: the server's master secret is PRF(pre_master, "extended master secret", Hash(ClientHello..ClientKeyExchange))`, () => {
+        const c = clientCerts();
+        const pair = run(authContext(), { ...withCert(c.p256), cipherSuites: [suite] });
+        completed(pair);
+        assert.equal(pair.server.negotiated?.extendedMasterSecret, true);
+        const messages = pair.client.transcriptMessages;
+        const types = messages.map((m) => m[0]);
+        const cke = types.indexOf(HandshakeType.client_key_exchange);
+        const cv = types.indexOf(HandshakeType.certificate_verify);
+        // ClientHello, ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone, Certificate (client), CKE, CV, ...
+        assert.equal(types[cke - 1], HandshakeType.certificate, 'the client Certificate comes right before ClientKeyExchange');
+        assert.equal(cv, cke + 1);
+        const ems = (upTo: Uint8Array[]): string =>
+          hex(prf(crypto, suite === Suite.AES256_GCM ? 'sha384' : 'sha256', pair.client.preMasterSecret!, new TextEncoder().encode('extended master secret'), hash(concat(...upTo)), 48));
+        const expected = ems(messages.slice(0, cke + 1));
+        assert.equal(hex(pair.server.session!.masterSecret), expected);
+        // The alternatives really are different values, so the check above can tell them apart.
+        assert.notEqual(ems(messages.slice(0, cv + 1)), expected, 'with CertificateVerify');
+        assert.notEqual(ems([...messages.slice(0, cke - 1), messages[cke]!]), expected, 'without the client Certificate');
+      });
+    }
+
+    /**
+     * A client that derives its keys from another session hash: the server cannot read its
+     * Finished (bad_record_mac), so the server's own hash is not that one.
+     */
+    function withSessionHash(pick: (messages: readonly Uint8Array[], cke: number) => Uint8Array[]): ServerConnection {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(authContext(), withCert(c.p256, { cipherSuites: [Suite.AES128_GCM] }));
+      const certificate = client.makeCertificate();
+      const kx = client.makeClientKeyExchange();
+      const cv = client.makeCertificateVerify();
+      const messages = client.transcriptMessages;
+      const hashed = pick(messages, messages.length - 2);
+      client.masterSecret = prf(crypto, 'sha256', client.preMasterSecret!, new TextEncoder().encode('extended master secret'), sha256(concat(...hashed)), 48);
+      (client as unknown as { prepareKeys(): void }).prepareKeys();
+      server.receive(concat(client.handshakeRecord(certificate), client.handshakeRecord(kx), client.handshakeRecord(cv)));
+      assert.equal(server.error, undefined, server.error?.message);
+      server.receive(concat(client.changeCipherSpec(), client.handshakeRecord(client.makeFinished())));
+      return server;
+    }
+
+    it('a client whose session hash includes CertificateVerify is refused at its Finished', () => {
+      const server = withSessionHash((m, cke) => m.slice(0, cke + 2));
+      refused(server, A.bad_record_mac);
+    });
+
+    it('a client whose session hash leaves out its Certificate is refused at its Finished', () => {
+      const server = withSessionHash((m, cke) => [...m.slice(0, cke - 1), m[cke]!]);
+      refused(server, A.bad_record_mac);
+    });
+
+    it('(control) the same client with the right session hash completes', () => {
+      const server = withSessionHash((m, cke) => m.slice(0, cke + 1));
+      assert.equal(server.error, undefined, server.error?.message);
+      assert.ok(server.handshakeComplete);
+    });
+  });
+
+  describe('CertificateVerify refusals', () => {
+    /** Certificate and ClientKeyExchange sent; returns the pair waiting for CertificateVerify. */
+    function afterKeyExchange(leaf: ClientCert, options: TlsContextOptions = {}): { client: TlsClient; server: ServerConnection } {
+      const pair = atClientFlight(authContext(options), withCert(leaf));
+      const { client, server } = pair;
+      server.receive(concat(client.handshakeRecord(client.makeCertificate()), client.handshakeRecord(client.makeClientKeyExchange())));
+      assert.equal(server.error, undefined, server.error?.message);
+      assert.equal(server.takeOutput(), undefined, 'nothing to say yet');
+      return pair;
+    }
+
+    it('a scheme we did not offer (ecdsa_sha1, correctly signed) is illegal_parameter', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme: Sig.ecdsa_sha1 })));
+      refused(server, A.illegal_parameter);
+    });
+
+    it('an RSA-PSS scheme (0x0804) is illegal_parameter, before the signature is looked at', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme: 0x0804, signature: new Uint8Array(256).fill(1) })));
+      refused(server, A.illegal_parameter);
+    });
+
+    it('a signature over other data is decrypt_error', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ tamper: true })));
+      refused(server, A.decrypt_error, 'ERR_BAD_SIGNATURE');
+    });
+
+    it('a signature made with another hash than the scheme says is decrypt_error', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p384);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme: Sig.ecdsa_secp384r1_sha384, hashScheme: Sig.ecdsa_secp256r1_sha256 })));
+      refused(server, A.decrypt_error, 'ERR_BAD_SIGNATURE');
+    });
+
+    it('a signature by a key that is not the certificate\'s is decrypt_error', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ key: clientCerts().strayKeyPem })));
+      refused(server, A.decrypt_error, 'ERR_BAD_SIGNATURE');
+    });
+
+    it('garbage in place of the DER signature is decrypt_error', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ signature: Uint8Array.of(1, 2, 3) })));
+      refused(server, A.decrypt_error);
+    });
+
+    it('a CertificateVerify with trailing bytes is decode_error', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      const cv = client.makeCertificateVerify();
+      const body = concat(cv.subarray(4), Uint8Array.of(0));
+      const padded = concat(Uint8Array.of(HandshakeType.certificate_verify, 0, body.length >> 8, body.length & 0xff), body);
+      server.receive(client.handshakeRecord(padded));
+      refused(server, A.decode_error);
+    });
+
+    it('CertificateVerify missing (ChangeCipherSpec right after ClientKeyExchange, a certificate having been sent) is unexpected_message', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.changeCipherSpec());
+      refused(server, A.unexpected_message);
+    });
+
+    it('Finished in place of CertificateVerify is unexpected_message', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeFinished()));
+      refused(server, A.unexpected_message);
+    });
+
+    it('a second CertificateVerify is unexpected_message', () => {
+      const { client, server } = afterKeyExchange(clientCerts().p256);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify()));
+      assert.equal(server.error, undefined, server.error?.message);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify()));
+      refused(server, A.unexpected_message);
+    });
+
+    it('with rejectUnauthorized: false, a bad signature is still decrypt_error (possession of the key is not optional)', () => {
+      const { client, server } = afterKeyExchange(clientCerts().stranger, { rejectUnauthorized: false });
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ key: clientCerts().strayKeyPem })));
+      refused(server, A.decrypt_error);
+    });
+  });
+
+  describe('messages out of turn', () => {
+    it('a CertificateVerify when the Certificate was empty is unexpected_message', () => {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(authContext({ rejectUnauthorized: false }));
+      server.receive(concat(client.handshakeRecord(client.makeCertificate([])), client.handshakeRecord(client.makeClientKeyExchange())));
+      assert.equal(server.error, undefined, server.error?.message);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ key: c.p256.keyPem })));
+      refused(server, A.unexpected_message);
+    });
+
+    it('a Certificate when requestCert is off is unexpected_message', () => {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(makeContext());
+      assert.equal(client.certificateRequest, undefined);
+      server.receive(client.handshakeRecord(client.makeCertificate([c.p256.der])));
+      refused(server, A.unexpected_message);
+    });
+
+    it('an empty Certificate when requestCert is off is unexpected_message too', () => {
+      const { client, server } = atClientFlight(makeContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([])));
+      refused(server, A.unexpected_message);
+    });
+
+    it('ClientKeyExchange without the Certificate the server asked for is unexpected_message', () => {
+      const { client, server } = atClientFlight(authContext({ rejectUnauthorized: false }));
+      server.receive(client.handshakeRecord(client.makeClientKeyExchange()));
+      refused(server, A.unexpected_message);
+    });
+
+    it('two Certificate messages are unexpected_message', () => {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([c.p256.der])));
+      assert.equal(server.error, undefined, server.error?.message);
+      server.receive(client.handshakeRecord(client.makeCertificate([c.p256.der])));
+      refused(server, A.unexpected_message);
+    });
+  });
+
+  describe('the Certificate message', () => {
+    it('empty, with rejectUnauthorized: handshake_failure as soon as it arrives', () => {
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([])));
+      refused(server, A.handshake_failure, 'ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+    });
+
+    it('empty, with rejectUnauthorized: false: the handshake completes with no peer certificate', () => {
+      const pair = run(authContext({ rejectUnauthorized: false }), {});
+      completed(pair);
+      const sent = pair.client.transcriptMessages.find((m) => m[0] === HandshakeType.certificate && m.length === 7);
+      assert.ok(sent, 'the client sent an empty Certificate');
+      assert.equal(pair.server.session!.peerCertificate, undefined);
+      assert.equal(pair.client.transcriptMessages.some((m) => m[0] === HandshakeType.certificate_verify), false);
+    });
+
+    it('from an unknown CA: unknown_ca; with rejectUnauthorized: false the handshake completes and the session keeps the verify result', () => {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([c.stranger.der])));
+      refused(server, A.unknown_ca, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+      const pair = run(authContext({ rejectUnauthorized: false }), withCert(c.stranger));
+      completed(pair);
+      assert.equal(hex(pair.server.session!.peerCertificate!), hex(c.stranger.der));
+      // SSL_get_verify_result under node:tls's callback: the last error, UNABLE_TO_VERIFY_LEAF_SIGNATURE (21).
+      assert.equal(pair.server.session!.verifyResult, 21);
+    });
+
+    it('expired: certificate_expired', () => {
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([clientCerts().expired.der])));
+      refused(server, A.certificate_expired, 'CERT_HAS_EXPIRED');
+    });
+
+    it('a serverAuth-only leaf: unsupported_certificate', () => {
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([clientCerts().serverOnly.der])));
+      refused(server, A.unsupported_certificate, 'INVALID_PURPOSE');
+    });
+
+    it('a leaf sent without the intermediate that issued it: unknown_ca', () => {
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([clientCerts().p256Inter.der])));
+      refused(server, A.unknown_ca);
+    });
+
+    it('an RSA leaf (sent although we asked for ecdsa_sign) that verifies: unsupported_certificate, with or without rejectUnauthorized', () => {
+      for (const rejectUnauthorized of [true, false]) {
+        const { client, server } = atClientFlight(authContext({ rejectUnauthorized }));
+        server.receive(client.handshakeRecord(client.makeCertificate([clientCerts().rsa.der])));
+        refused(server, A.unsupported_certificate);
+      }
+    });
+
+    it('a certificate that does not parse: bad_certificate, with or without rejectUnauthorized', () => {
+      for (const rejectUnauthorized of [true, false]) {
+        const { client, server } = atClientFlight(authContext({ rejectUnauthorized }));
+        server.receive(client.handshakeRecord(client.makeCertificate([Uint8Array.of(0x30, 0x03, 1, 2, 3)])));
+        refused(server, A.bad_certificate);
+      }
+    });
+
+    it('an empty certificate inside the list: decode_error', () => {
+      const { client, server } = atClientFlight(authContext());
+      server.receive(client.handshakeRecord(client.makeCertificate([new Uint8Array(0)])));
+      refused(server, A.decode_error);
+    });
+  });
+
+  describe('sessions', () => {
+    it('a resumption (session ID) keeps the peer certificate and verify result, and sends no CertificateRequest', () => {
+      const c = clientCerts();
+      const ctx = authContext({ rejectUnauthorized: false });
+      const first = run(ctx, withCert(c.stranger));
+      completed(first);
+      const again = run(ctx, { resume: first.client.session! });
+      completed(again);
+      assert.equal(again.client.resumed, true);
+      assert.equal(again.client.certificateRequest, undefined);
+      assert.equal(hex(again.server.session!.peerCertificate!), hex(c.stranger.der));
+      assert.equal(again.server.session!.verifyResult, 21);
+    });
+
+    it('a resumption by ticket keeps them too', () => {
+      const c = clientCerts();
+      const ctx = authContext({ tickets: true });
+      const first = run(ctx, withCert(c.p384Inter, { sessionTicket: new Uint8Array(0) }));
+      completed(first);
+      assert.ok(first.client.newSessionTicket);
+      const again = run(ctx, { resume: first.client.session!, sessionTicket: new Uint8Array(0) });
+      completed(again);
+      assert.equal(again.server.negotiated?.resumedBy, 'ticket');
+      assert.equal(hex(again.server.session!.peerCertificate!), hex(c.p384Inter.der));
+      assert.equal(again.server.session!.verifyResult ?? 0, 0);
+    });
+
+    describe('spec rule 3: requestCert with an empty sid_ctx', () => {
+      it('the session is not cached, although ServerHello carries a session ID (as OpenSSL); offering that ID back is a plain miss', () => {
+        const c = clientCerts();
+        const cache = new MemorySessionCache({ flushIntervalSeconds: 0 });
+        const ctx = authContext({ sessionIdContext: '', sessionCache: cache });
+        const first = run(ctx, withCert(c.p256));
+        completed(first);
+        assert.equal(first.client.serverHello!.sessionId.length, 32);
+        assert.equal(cache.size, 0, 'not cached');
+        const again = run(ctx, { ...withCert(c.p256), resume: first.client.session! });
+        completed(again);
+        assert.equal(again.client.resumed, false);
+        assert.equal(ctx.stats.misses, 1);
+        assert.equal(ctx.stats.hits, 0);
+        assert.equal(cache.size, 0);
+      });
+
+      it('with a sid_ctx the same session is cached (control)', () => {
+        const cache = new MemorySessionCache({ flushIntervalSeconds: 0 });
+        const ctx = authContext({ sessionCache: cache });
+        completed(run(ctx, withCert(clientCerts().p256)));
+        assert.equal(cache.size, 1);
+      });
+
+      it('a ticket made under the empty sid_ctx is a fatal internal_error (SESSION_ID_CONTEXT_UNINITIALIZED)', () => {
+        const c = clientCerts();
+        const ctx = authContext({ sessionIdContext: '', tickets: true });
+        const first = run(ctx, withCert(c.p256, { sessionTicket: new Uint8Array(0) }));
+        completed(first);
+        assert.ok(first.client.newSessionTicket, 'a ticket was issued');
+        const again = run(ctx, { ...withCert(c.p256), resume: first.client.session! });
+        assert.equal(again.server.error?.alert, A.internal_error);
+        assert.equal(again.server.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+        assert.equal(again.client.fatalAlert, A.internal_error);
+        assert.equal(again.server.handshakeComplete, false);
+      });
+
+      it('a session imported into the cache with an empty sid_ctx, offered by ID: fatal internal_error', async () => {
+        const c = clientCerts();
+        const ctx = authContext({ sessionIdContext: '' });
+        const first = run(ctx, withCert(c.p256));
+        completed(first);
+        await ctx.importSession(first.server.session!.toDER());
+        const again = run(ctx, { ...withCert(c.p256), resume: first.client.session! });
+        assert.equal(again.server.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+        assert.equal(again.client.fatalAlert, A.internal_error);
+        assert.ok(bytesEqual(again.client.offeredSessionId, first.client.serverHello!.sessionId));
+      });
+    });
+  });
+});
