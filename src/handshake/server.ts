@@ -315,6 +315,7 @@ export class ServerHandshake {
       version: ProtocolVersion.TLSv1_2,
       sidCtx: this.host.sidCtx,
       clientCertRequested: context.requestCert,
+      clientCertRequired: context.rejectUnauthorized,
       nowSeconds: Math.floor(context.now() / 1000),
       clientOffersEms: hello.extensions.extendedMasterSecret,
       offeredSuites: hello.cipherSuites,

@@ -3,7 +3,7 @@ import { Duplex } from 'node:stream';
 import type { CipherInfo, ServerConnection } from '../connection.js';
 import type { TlsError } from '../errors.js';
 import { describePeerCertificate, type PeerCertificate } from './peer-certificate.js';
-import { nodeAuthorizationError } from '../pki/verify.js';
+import { X509_V_ERR, nodeAuthorizationError } from '../pki/verify.js';
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -98,7 +98,8 @@ export class TlsSocket extends Duplex {
   get authorizationError(): string | null {
     const session = this.connection.session;
     if (!this.connection.handshakeComplete || !this.connection.context.requestCert) return null;
-    if (!session?.peerCertificate) return 'PEER_DID_NOT_RETURN_A_CERTIFICATE';
+    // node:tls reports a missing certificate as X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT.
+    if (!session?.peerCertificate) return nodeAuthorizationError(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT) ?? null;
     const code = session.verifyResult ?? 0;
     return nodeAuthorizationError(code) ?? null;
   }

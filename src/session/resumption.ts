@@ -9,6 +9,8 @@ export interface ResumptionRequest {
   sidCtx: Uint8Array;
   /** OpenSSL's SSL_VERIFY_PEER: the server asks for client certificates. */
   clientCertRequested: boolean;
+  /** With clientCertRequested: only clients with a verified certificate are served. */
+  clientCertRequired: boolean;
   /** Now, in whole seconds since the epoch. */
   nowSeconds: number;
   /** The ClientHello offers extended_master_secret (RFC 7627). */
@@ -27,7 +29,8 @@ export type MissReason =
   | 'expired'
   | 'no-extended-master-secret'
   | 'suite-not-offered'
-  | 'server-name-mismatch';
+  | 'server-name-mismatch'
+  | 'client-not-authorized';
 
 export type ResumptionDecision =
   | { kind: 'resume' }
@@ -82,5 +85,11 @@ export function decideResumption(session: Session, req: ResumptionRequest): Resu
   }
   // 7.
   if (!sameServerName(session.serverName, req.serverName)) return { kind: 'miss', reason: 'server-name-mismatch' };
+  // 8. (puretls) A context that requires a verified client certificate does not resume a
+  //    session without one (made where it was optional): a full handshake lets the client
+  //    authenticate. node:tls refuses such a connection after the handshake instead.
+  if (req.clientCertRequested && req.clientCertRequired && (session.peerCertificate === undefined || (session.verifyResult ?? 0) !== 0)) {
+    return { kind: 'miss', reason: 'client-not-authorized' };
+  }
   return { kind: 'resume' };
 }

@@ -113,6 +113,27 @@ describe('client authentication, in memory', function () {
       assert.equal(pair.server.session!.verifyResult ?? 0, 0);
     });
 
+    it('per virtual host: the context chosen by SNI decides whether a certificate is requested', () => {
+      const c = clientCerts();
+      const strict = authContext();
+      const base = makeContext({ serverNames: { 'auth.test': strict } });
+      const asked = run(base, withCert(c.p256, { serverName: 'auth.test' }));
+      completed(asked);
+      assert.ok(asked.client.certificateRequest);
+      assert.equal(hex(asked.server.session!.peerCertificate!), hex(c.p256.der));
+      const open = run(base, withCert(c.p256, { serverName: 'www.test' }));
+      completed(open);
+      assert.equal(open.client.certificateRequest, undefined);
+      assert.equal(open.server.session!.peerCertificate, undefined);
+      // And the reverse: a requestCert default context, an open virtual host.
+      const reverse = authContext({ serverNames: { 'open.test': makeContext({ sessionIdContext: 'open' }) } });
+      const viaOpen = run(reverse, { serverName: 'open.test' });
+      completed(viaOpen);
+      assert.equal(viaOpen.client.certificateRequest, undefined);
+      const viaDefault = run(reverse, { serverName: 'other.test' });
+      assert.equal(viaDefault.server.error?.alert, A.handshake_failure, 'no certificate for the default, strict context');
+    });
+
     describe('the CertificateVerify hash is independent of the PRF hash', () => {
       for (const [suite, prfHash] of [[Suite.AES128_GCM, 'sha256'], [Suite.AES256_GCM, 'sha384'], [Suite.CHACHA20, 'sha256']] as const) {
         for (const leafName of ['p256', 'p384'] as const) {
@@ -387,6 +408,39 @@ describe('client authentication, in memory', function () {
     });
   });
 
+  describe('delivery', () => {
+    it('the client flight one byte at a time', () => {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(authContext(), withCert(c.p256Inter));
+      const flight = client.secondFlight();
+      for (let i = 0; i < flight.length; i++) server.receive(flight.subarray(i, i + 1));
+      client.receive(server.takeOutput()!);
+      assert.equal(server.error, undefined, server.error?.message);
+      assert.ok(server.handshakeComplete && client.handshakeComplete);
+      assert.equal(hex(server.session!.peerCertificate!), hex(c.p256Inter.der));
+    });
+
+    it('the caller reuses its buffer after each receive(): the kept messages and the peer certificate are not views of it', () => {
+      const c = clientCerts();
+      const { client, server } = atClientFlight(authContext(), withCert(c.p384));
+      const buffer = new Uint8Array(16384);
+      const send = (bytes: Uint8Array): void => {
+        buffer.set(bytes);
+        server.receive(buffer.subarray(0, bytes.length));
+        buffer.fill(0xee); // the caller's next read lands here
+      };
+      // Certificate and ClientKeyExchange in one read, CertificateVerify in the next: the
+      // signature is checked against messages that came in through the reused buffer.
+      send(concat(client.handshakeRecord(client.makeCertificate()), client.handshakeRecord(client.makeClientKeyExchange())));
+      send(client.handshakeRecord(client.makeCertificateVerify()));
+      send(concat(client.changeCipherSpec(), client.handshakeRecord(client.makeFinished())));
+      assert.equal(server.error, undefined, server.error?.message);
+      client.receive(server.takeOutput()!);
+      assert.ok(server.handshakeComplete && client.handshakeComplete);
+      assert.equal(hex(server.session!.peerCertificate!), hex(c.p384.der));
+    });
+  });
+
   describe('sessions', () => {
     it('a resumption (session ID) keeps the peer certificate and verify result, and sends no CertificateRequest', () => {
       const c = clientCerts();
@@ -412,6 +466,37 @@ describe('client authentication, in memory', function () {
       assert.equal(again.server.negotiated?.resumedBy, 'ticket');
       assert.equal(hex(again.server.session!.peerCertificate!), hex(c.p384Inter.der));
       assert.equal(again.server.session!.verifyResult ?? 0, 0);
+    });
+
+    describe('rejectUnauthorized holds for resumption: a strict context sharing a cache and sid_ctx with a lenient one', () => {
+      // A session the lenient context made for an unauthorized client must not let that client
+      // into the strict one (node:tls refuses it: it checks the verify result after every
+      // handshake). A full handshake instead (then unknown_ca) or a refusal are both fine.
+      for (const [name, leaf] of [['unknown-CA certificate', 'stranger'], ['no certificate', undefined]] as const) {
+        for (const by of ['session-id', 'ticket'] as const) {
+          it(`${name}, resumed by ${by}`, () => {
+            const c = clientCerts();
+            const cache = new MemorySessionCache({ flushIntervalSeconds: 0 });
+            const ticketKeys = new Uint8Array(48).fill(7);
+            const shared = { sessionCache: cache, sessionIdContext: 'shared', tickets: by === 'ticket', ...(by === 'ticket' ? { ticketKeys } : {}) };
+            const lenient = authContext({ ...shared, rejectUnauthorized: false });
+            const strict = authContext({ ...shared, rejectUnauthorized: true });
+            const options: ClientOptions = {
+              ...(leaf ? withCert(c[leaf]) : {}),
+              ...(by === 'ticket' ? { sessionTicket: new Uint8Array(0) } : {}),
+            };
+            const first = run(lenient, options);
+            completed(first);
+            const again = run(strict, { ...options, resume: first.client.session! });
+            const s = again.server;
+            const authorized = s.session?.peerCertificate !== undefined && (s.session.verifyResult ?? 0) === 0;
+            assert.ok(
+              !s.handshakeComplete || authorized,
+              `the strict context completed a handshake (resumed: ${String(s.isSessionReused)}) for an unauthorized client`,
+            );
+          });
+        }
+      }
     });
 
     describe('spec rule 3: requestCert with an empty sid_ctx', () => {

@@ -19,6 +19,8 @@ function request(changes: Partial<ResumptionRequest> = {}): ResumptionRequest {
     version: 0x0303,
     sidCtx: utf8('app'),
     clientCertRequested: false,
+    // Rules 1-7 are about other things: a certificate is optional unless a test says so (rule 8).
+    clientCertRequired: false,
     nowSeconds: T0 + 10,
     clientOffersEms: true,
     offeredSuites: [AES128, AES256],
@@ -241,5 +243,26 @@ describe('decideResumption (SPEC-sid-ctx.md: the one decision)', () => {
     assert.deepEqual([...s.sidCtx], before.sid);
     assert.deepEqual([...s.masterSecret], before.ms);
     assert.equal(JSON.stringify({ ...req, sidCtx: [...req.sidCtx] }), before.req);
+  });
+
+  describe('rule 8 (puretls): a context that requires a verified client certificate', () => {
+    const verified = { peerCertificate: Uint8Array.of(0x30, 0), verifyResult: 0 };
+    const required = { clientCertRequested: true, clientCertRequired: true };
+    it('resumes a session that holds a verified client certificate', () => {
+      assert.deepEqual(decide(verified, required), { kind: 'resume' });
+    });
+    it('does not resume one without a client certificate: a full handshake lets the client authenticate', () => {
+      assert.deepEqual(decide({}, required), { kind: 'miss', reason: 'client-not-authorized' });
+    });
+    it('does not resume one whose certificate did not verify', () => {
+      assert.deepEqual(decide({ ...verified, verifyResult: 20 }, required), { kind: 'miss', reason: 'client-not-authorized' });
+    });
+    it('resumes either when the certificate is optional (rejectUnauthorized false) or not asked for', () => {
+      assert.deepEqual(decide({ ...verified, verifyResult: 20 }, { clientCertRequested: true, clientCertRequired: false }), { kind: 'resume' });
+      assert.deepEqual(decide({}, { clientCertRequested: false, clientCertRequired: true }), { kind: 'resume' });
+    });
+    it('comes after the SNI rule', () => {
+      assert.deepEqual(decide({}, { ...required, serverName: 'other.example' }), { kind: 'miss', reason: 'server-name-mismatch' });
+    });
   });
 });
