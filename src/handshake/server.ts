@@ -367,9 +367,11 @@ export class ServerHandshake {
     const alpnProtocol = this.negotiateAlpn(hello);
     const ems = hello.extensions.extendedMasterSecret;
     const issueTicket = this.willIssueTicket(hello);
-    // A session ID only when the session can be found by it: a ticket-only session has none,
-    // and neither has one made without extended master secret, which is never resumed.
-    const sessionId = context.sessionCache && ems ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
+    // A session ID only when the session goes into the cache: a ticket-only session has none;
+    // neither has one made without extended master secret (never resumed), nor one made with
+    // client certificates requested and no sid_ctx (OpenSSL since 1.1.1 does not cache those).
+    const cached = context.sessionCache !== undefined && ems && !(context.requestCert && this.host.sidCtx.length === 0);
+    const sessionId = cached ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
 
     const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, sessionId, {
       renegotiationInfo: secureRenegotiation,
@@ -462,10 +464,7 @@ export class ServerHandshake {
       // As SSL_get_verify_result: the last error the verification met (node:tls reports the same).
       verifyResult: peer?.verification?.verifyResult,
     });
-    // OpenSSL (since 1.1.1) does not cache a session made with client certificates requested
-    // and no sid_ctx: it could never be resumed safely.
-    const cacheable = sessionId.length > 0 && !(context.requestCert && this.host.sidCtx.length === 0);
-    const keyed: Keyed = { ...hs, master, session, cacheable, group, viaTicket: false };
+    const keyed: Keyed = { ...hs, master, session, cacheable: sessionId.length > 0, group, viaTicket: false };
     this.establishKeys(keyed);
     this.state =
       peer && peer.chain.length > 0

@@ -402,9 +402,10 @@ describe('session id context: the decision inside real handshakes', () => {
       assert.equal(ctx.stats.acceptGood, 1);
       assert.equal(ctx.sessionCache?.size, 0, 'not cached');
       const again = await nodeClient(port, first.session);
-      assert.equal(again.error, undefined, 'a plain miss, not the fatal rule');
+      assert.equal(again.error, undefined, 'not the fatal rule');
       assert.equal(again.reused, false);
-      assert.equal(ctx.stats.misses, 1);
+      // No session ID was given out for a session that is not cached, so nothing is offered back.
+      assert.equal(ctx.stats.misses, 0);
       // With a sid_ctx it is cached and resumes.
       const withCtx = authContext({ sessionIdContext: 'auth' });
       const port2 = await serve(withCtx);
