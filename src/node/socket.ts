@@ -259,6 +259,9 @@ export class TlsSocket extends Duplex {
     if (this.ended) return;
     this.ended = true;
     this.push(null);
+    // As net.Socket at end of stream: emits 'end' even if the application never reads, so a
+    // socket that is not half-open ends its side too.
+    this.read(0);
   }
 
   private onSocketEnd(): void {

@@ -117,6 +117,17 @@ describe('node: TlsSocket endings and failures', function () {
       assert.equal(server.destroyed, true);
     });
 
+    it("a client's end() closes a server socket that the application never reads (as net.Socket)", async () => {
+      const h = await serve({}, () => undefined); // no 'data' listener, no resume(): nobody reads
+      const client = await connect(h.port);
+      const server = await h.socket(0);
+      const serverClosed = once(server, 'close');
+      const clientClosed = once(client, 'close');
+      client.end();
+      await Promise.all([serverClosed, clientClosed]);
+      assert.equal(server.connection.sentCloseNotify, true, 'the server ended its side: close_notify');
+    });
+
     it('with allowHalfOpen: true the server may go on writing after the client ended', async () => {
       const h = await serve({ allowHalfOpen: true }, (s) => {
         s.resume();
