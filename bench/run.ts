@@ -1,0 +1,755 @@
+/**
+ * npm run bench [-- --quick | --profile | --only=sockets,inprocess,bulk,cache,idle,profile]
+ *
+ * puretls against node:tls (OpenSSL) in one run, with the same node:tls client, the two
+ * servers measured in alternating rounds so that noise on a shared machine hits both.
+ * See bench/README.md for the method and what each figure means.
+ */
+import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { testCertificate } from '../test/helpers/fixtures.js';
+import {
+  BENCH_DIST_DIR,
+  BULK_SUITES,
+  KINDS,
+  KIND_LABEL,
+  REPO_ROOT,
+  RESULTS_DIR,
+  SUITE,
+  median,
+  percentile,
+  sleep,
+  type FromServer,
+  type MemorySample,
+  type Resumption,
+  type ServerConfig,
+  type ServerKind,
+  type ToServer,
+} from './common.js';
+import type { InProcessResult, PrimitiveCost } from './inprocess.js';
+import { HandshakeLoad, bulkRead, clientContext, closeAll, fetchSession, openIdle, type LoadCounters } from './load.js';
+import { profileMarkdown, summarise, type CpuProfile, type ProfileSummary } from './profile.js';
+import {
+  buildRows,
+  buildTargets,
+  chartGroups,
+  markdownTables,
+  replaceBlock,
+  sessionsLabel,
+  svgChart,
+  textTable,
+  type BenchResults,
+  type BulkFigures,
+  type BulkScenario,
+  type CacheFigures,
+  type CacheScenario,
+  type HandshakeFigures,
+  type HandshakeRound,
+  type HandshakeScenario,
+  type IdleScenario,
+} from './report.js';
+
+// ---------------------------------------------------------------------------------------
+// Configuration
+
+interface Settings {
+  quick: boolean;
+  concurrency: number;
+  /** First warm-up of each server in a handshake scenario. */
+  warmupMs: number;
+  /** Load before each measured window (the connections in flight reach steady state). */
+  settleMs: number;
+  windowMs: number;
+  rounds: number;
+  bulkBytes: number;
+  bulkRounds: number;
+  cacheSizes: number[];
+  cacheWindowMs: number;
+  cacheRounds: number;
+  /** Sessions the client resumes from, round robin, in the cache-scale runs. */
+  cacheClientSessions: number;
+  idleConnections: number;
+  inProcessArgs: string[];
+  profileMs: number;
+}
+
+const QUICK: Settings = {
+  quick: true,
+  concurrency: 8,
+  warmupMs: 400,
+  settleMs: 150,
+  windowMs: 1000,
+  rounds: 1,
+  bulkBytes: 32 << 20,
+  bulkRounds: 1,
+  cacheSizes: [1_000, 100_000],
+  cacheWindowMs: 800,
+  cacheRounds: 1,
+  cacheClientSessions: 8,
+  idleConnections: 500,
+  inProcessArgs: ['--quick'],
+  profileMs: 2000,
+};
+
+const FULL: Settings = {
+  quick: false,
+  concurrency: 8,
+  warmupMs: 1500,
+  settleMs: 300,
+  windowMs: 3000,
+  rounds: 3,
+  bulkBytes: 256 << 20,
+  bulkRounds: 2,
+  cacheSizes: [1_000, 100_000, 1_000_000],
+  cacheWindowMs: 2500,
+  cacheRounds: 2,
+  cacheClientSessions: 16,
+  idleConnections: 500,
+  inProcessArgs: [],
+  profileMs: 4000,
+};
+
+const PARTS = ['sockets', 'inprocess', 'bulk', 'cache', 'idle', 'profile'] as const;
+type Part = (typeof PARTS)[number];
+
+function parseArgs(argv: string[]): { settings: Settings; parts: Set<Part>; output: 'latest' | 'quick' | 'partial' } {
+  const quick = argv.includes('--quick');
+  const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  let parts: Set<Part>;
+  if (argv.includes('--profile')) parts = new Set(['profile']);
+  else if (only) {
+    parts = new Set(only.split(',').map((p) => p.trim()) as Part[]);
+    for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part '${p}' (known: ${PARTS.join(', ')})`);
+  } else parts = new Set(quick ? PARTS.filter((p) => p !== 'profile') : PARTS);
+  const unknown = argv.filter((a) => a !== '--quick' && a !== '--profile' && !a.startsWith('--only='));
+  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (use --quick, --profile, --only=${PARTS.join(',')})`);
+  const output = quick ? 'quick' : only || argv.includes('--profile') ? 'partial' : 'latest';
+  return { settings: quick ? QUICK : FULL, parts, output };
+}
+
+const cert = testCertificate('P-256');
+/** Extra node flags for the server children, for experiments (e.g. "--max-semi-space-size=64"). */
+const EXTRA_SERVER_ARGS = (process.env.PURETLS_BENCH_SERVER_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - startedAt) / 1000).toFixed(1)}s] ${message}\n`);
+}
+const startedAt = performance.now();
+
+// ---------------------------------------------------------------------------------------
+// Server children
+
+type Reply<T extends FromServer['type']> = Extract<FromServer, { type: T }>;
+
+class ServerChild {
+  port = 0;
+  private pending: Array<{ type: string; resolve: (m: FromServer) => void; reject: (e: Error) => void }> = [];
+  private exited: Promise<void>;
+
+  private constructor(
+    readonly kind: ServerKind,
+    readonly child: ChildProcess,
+  ) {
+    child.on('message', (m: FromServer) => {
+      if (m.type === 'error') {
+        const err = new Error(`${kind} server: ${m.message}`);
+        for (const p of this.pending.splice(0)) p.reject(err);
+        log(err.message);
+        return;
+      }
+      const i = this.pending.findIndex((p) => p.type === m.type);
+      if (i >= 0) this.pending.splice(i, 1)[0]!.resolve(m);
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        const err = new Error(`${kind} server exited (${signal ?? code})`);
+        for (const p of this.pending.splice(0)) p.reject(err);
+        resolve();
+      }),
+    );
+  }
+
+  static async start(config: Omit<ServerConfig, 'keyPem' | 'certPem'>): Promise<ServerChild> {
+    const child = fork(path.join(BENCH_DIST_DIR, 'server.js'), [], {
+      execArgv: ['--expose-gc', '--max-old-space-size=12288', ...EXTRA_SERVER_ARGS],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const server = new ServerChild(config.kind, child);
+    await server.waitFor('ready', 30_000);
+    // Prefilling a million sessions takes a while on a busy machine.
+    const m = await server.request({ type: 'start', config: { ...config, keyPem: cert.keyPem, certPem: cert.certPem } }, 'listening', 300_000);
+    server.port = m.port;
+    server.prefill = m.prefill;
+    return server;
+  }
+
+  prefill: Reply<'listening'>['prefill'];
+
+  send(message: ToServer): void {
+    this.child.send(message);
+  }
+
+  /** The next message of `type`; fails after `timeoutMs` (a child that hangs must not hang the bench). */
+  waitFor<T extends FromServer['type']>(type: T, timeoutMs = 120_000): Promise<Reply<T>> {
+    return new Promise((resolve, reject) => {
+      const entry = {
+        type,
+        resolve: (m: FromServer) => {
+          clearTimeout(timer);
+          resolve(m as Reply<T>);
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.pending = this.pending.filter((p) => p !== entry);
+        this.child.kill('SIGKILL');
+        reject(new Error(`${this.kind} server: no '${type}' within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.push(entry);
+    });
+  }
+
+  request<T extends FromServer['type']>(message: ToServer, reply: T, timeoutMs?: number): Promise<Reply<T>> {
+    const p = this.waitFor(reply, timeoutMs);
+    this.send(message);
+    return p;
+  }
+
+  async memory(): Promise<MemorySample> {
+    return (await this.request({ type: 'memory' }, 'memory')).memory;
+  }
+
+  async exit(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.send({ type: 'exit' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+async function startBoth(config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>): Promise<Record<ServerKind, ServerChild>> {
+  const [puretls, node] = await Promise.all(KINDS.map((kind) => ServerChild.start({ ...config, kind })));
+  return { puretls: puretls!, node: node! };
+}
+
+async function exitAll(servers: Record<ServerKind, ServerChild>): Promise<void> {
+  await Promise.all(KINDS.map((k) => servers[k].exit()));
+}
+
+/** Alternating order: A B in even rounds, B A in odd ones. */
+function order(round: number): readonly ServerKind[] {
+  return round % 2 === 0 ? KINDS : [...KINDS].reverse();
+}
+
+// ---------------------------------------------------------------------------------------
+// Handshakes over sockets
+
+interface Window {
+  windowMs: number;
+  cpuUs: number;
+  userUs: number;
+  systemUs: number;
+  serverGood: number;
+  serverWrong: number;
+  serverErrors: number;
+  client: LoadCounters;
+}
+
+/** Runs the load, then one measured window of `windowMs` on the server's CPU clock. */
+async function measuredWindow(server: ServerChild, load: HandshakeLoad, resumption: Resumption, settleMs: number, windowMs: number): Promise<Window> {
+  load.start();
+  await sleep(settleMs);
+  await server.request({ type: 'mark' }, 'marked');
+  load.reset();
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const report = await server.request({ type: 'report' }, 'report');
+  const client = load.reset();
+  const ms = performance.now() - t0;
+  await load.stop();
+  const c = report.counts;
+  const good = resumption === 'none' ? c.full : resumption === 'session-id' ? c.sessionId : c.ticket;
+  const all = c.full + c.sessionId + c.ticket;
+  return { windowMs: ms, cpuUs: report.cpuUs, userUs: report.userUs, systemUs: report.systemUs, serverGood: good, serverWrong: all - good, serverErrors: c.errors, client };
+}
+
+function handshakeFigures(w: Window): HandshakeFigures & { serverCpuShare: number } {
+  const good = Math.max(1, w.serverGood);
+  const cpuUsPerHs = w.cpuUs / good;
+  return {
+    hsPerSec: w.client.good / (w.windowMs / 1000),
+    cpuUsPerHs,
+    userUsPerHs: w.userUs / good,
+    systemUsPerHs: w.systemUs / good,
+    hsPerCpuSec: 1e6 / cpuUsPerHs,
+    p50Ms: percentile(w.client.latenciesMs, 50),
+    p99Ms: percentile(w.client.latenciesMs, 99),
+    wrong: w.serverWrong + w.client.wrong,
+    errors: w.serverErrors + w.client.errors,
+    good: w.client.good,
+    serverCpuShare: w.cpuUs / 1000 / w.windowMs,
+  };
+}
+
+function summariseRounds(rounds: HandshakeRound[], latencies: number[]): HandshakeFigures {
+  return {
+    hsPerSec: median(rounds.map((r) => r.hsPerSec)),
+    cpuUsPerHs: median(rounds.map((r) => r.cpuUsPerHs)),
+    userUsPerHs: median(rounds.map((r) => r.userUsPerHs)),
+    systemUsPerHs: median(rounds.map((r) => r.systemUsPerHs)),
+    hsPerCpuSec: median(rounds.map((r) => r.hsPerCpuSec)),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    wrong: rounds.reduce((n, r) => n + r.wrong, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    good: rounds.reduce((n, r) => n + r.good, 0),
+  };
+}
+
+async function handshakeScenario(resumption: Resumption, s: Settings): Promise<HandshakeScenario> {
+  log(`sockets: ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}`);
+  const servers = await startBoth({ mode: 'greet', resumption, ciphers: SUITE });
+  const ctx = clientContext(SUITE);
+  const loads = {} as Record<ServerKind, HandshakeLoad>;
+  for (const kind of KINDS) {
+    const sessions = resumption === 'none' ? [] : [await fetchSession(servers[kind].port, ctx)];
+    loads[kind] = new HandshakeLoad(servers[kind].port, resumption, ctx, sessions, s.concurrency);
+    loads[kind].start();
+    await sleep(s.warmupMs);
+    await loads[kind].stop();
+  }
+  const rounds: HandshakeRound[] = [];
+  const latencies: Record<ServerKind, number[]> = { puretls: [], node: [] };
+  for (let round = 0; round < s.rounds; round++) {
+    for (const kind of order(round)) {
+      const w = await measuredWindow(servers[kind], loads[kind], resumption, s.settleMs, s.windowMs);
+      const f = handshakeFigures(w);
+      rounds.push({ kind, round, windowMs: w.windowMs, ...f });
+      latencies[kind].push(...w.client.latenciesMs);
+      if (loads[kind].lastError) log(`  ${KIND_LABEL[kind]}: last client error: ${String(loads[kind].lastError)}`);
+      log(
+        `  round ${round + 1} ${KIND_LABEL[kind].padEnd(8)} ${f.hsPerSec.toFixed(0).padStart(6)} hs/s  ${f.cpuUsPerHs.toFixed(0).padStart(6)} µs CPU/hs` +
+          ` (user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)})` +
+          `  (server CPU ${(f.serverCpuShare * 100).toFixed(0)}%, wrong ${f.wrong}, errors ${f.errors})`,
+      );
+    }
+  }
+  await exitAll(servers);
+  const summary = {} as Record<ServerKind, HandshakeFigures>;
+  for (const kind of KINDS) summary[kind] = summariseRounds(rounds.filter((r) => r.kind === kind), latencies[kind]);
+  return { resumption, rounds, summary };
+}
+
+/**
+ * The floor under every socket figure: a net.Server doing the same per-connection work
+ * (write a few bytes, end) with no TLS, driven the same way. Both servers pay it.
+ */
+async function tcpFloor(s: Settings): Promise<HandshakeFigures> {
+  log('sockets: TCP floor (no TLS)');
+  const server = await ServerChild.start({ kind: 'node', plain: true, mode: 'greet', resumption: 'none', ciphers: SUITE });
+  const load = new HandshakeLoad(server.port, 'none', 'plain', [], s.concurrency);
+  load.start();
+  await sleep(s.warmupMs);
+  await load.stop();
+  const rounds: HandshakeRound[] = [];
+  const latencies: number[] = [];
+  for (let round = 0; round < Math.min(2, s.rounds); round++) {
+    const w = await measuredWindow(server, load, 'none', s.settleMs, s.windowMs);
+    rounds.push({ kind: 'node', round, windowMs: w.windowMs, ...handshakeFigures(w) });
+    latencies.push(...w.client.latenciesMs);
+  }
+  await server.exit();
+  const f = summariseRounds(rounds, latencies);
+  log(`  ${f.hsPerSec.toFixed(0)} connections/s  ${f.cpuUsPerHs.toFixed(0)} µs CPU/connection (user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)})`);
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------
+// In process
+
+function inProcess(s: Settings): Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }> {
+  log('in process: recorded flights replayed against the sans-IO server');
+  return new Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }>((resolve, reject) => {
+    const child = fork(path.join(BENCH_DIST_DIR, 'inprocess.js'), s.inProcessArgs, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let got: { results: InProcessResult[]; primitives: PrimitiveCost[] } | undefined;
+    child.on('message', (m: { type: string; results: InProcessResult[]; primitives: PrimitiveCost[] }) => {
+      if (m.type === 'inprocess') got = { results: m.results, primitives: m.primitives };
+    });
+    child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`in-process bench exited with ${code}`))));
+  }).then((got) => {
+    for (const r of got.results) log(`  ${r.scenario.padEnd(10)} ${r.handshakesPerSecond.toFixed(0).padStart(6)} hs/s/core  ${r.usPerHandshake.toFixed(0)} µs`);
+    for (const p of got.primitives) log(`  ${p.name}: ${p.us.toFixed(1)} µs`);
+    return got;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk
+
+async function bulkScenario(suite: string, s: Settings): Promise<BulkScenario> {
+  log(`bulk: ${suite}, ${s.bulkBytes / 2 ** 20} MiB`);
+  const servers = await startBoth({ mode: 'bulk', resumption: 'none', ciphers: suite, bulkBytes: s.bulkBytes, bulkChunk: 16384 });
+  const ctx = clientContext(suite);
+  const rounds: BulkScenario['rounds'] = [];
+  for (let round = 0; round < s.bulkRounds; round++) {
+    for (const kind of order(round)) {
+      const server = servers[kind];
+      const [client, srv] = await Promise.all([bulkRead(server.port, ctx), server.waitFor('bulk')]);
+      if (client.bytes !== s.bulkBytes) throw new Error(`${kind}: the client read ${client.bytes} bytes, not ${s.bulkBytes}`);
+      const mib = client.bytes / 2 ** 20;
+      const f: BulkFigures = { mibPerSec: mib / (client.ms / 1000), cpuMsPerMiB: srv.cpuUs / 1000 / mib, mibPerCpuSec: mib / (srv.cpuUs / 1e6) };
+      rounds.push({ kind, round, ...f });
+      log(`  round ${round + 1} ${KIND_LABEL[kind].padEnd(8)} ${f.mibPerSec.toFixed(1).padStart(7)} MiB/s  ${f.cpuMsPerMiB.toFixed(2)} ms CPU/MiB`);
+    }
+  }
+  await exitAll(servers);
+  const summary = {} as Record<ServerKind, BulkFigures>;
+  for (const kind of KINDS) {
+    const mine = rounds.filter((r) => r.kind === kind);
+    summary[kind] = {
+      mibPerSec: median(mine.map((r) => r.mibPerSec)),
+      cpuMsPerMiB: median(mine.map((r) => r.cpuMsPerMiB)),
+      mibPerCpuSec: median(mine.map((r) => r.mibPerCpuSec)),
+    };
+  }
+  return { suite, bytes: s.bulkBytes, rounds, summary };
+}
+
+// ---------------------------------------------------------------------------------------
+// Cache scale
+
+async function cacheScenario(sessions: number, index: number, s: Settings): Promise<CacheScenario> {
+  log(`cache scale: ${sessionsLabel(sessions)} sessions cached`);
+  const summary = {} as Record<ServerKind, CacheFigures>;
+  const ctx = clientContext(SUITE);
+  for (const kind of order(index)) {
+    const server = await ServerChild.start({ kind, mode: 'greet', resumption: 'session-id', ciphers: SUITE, prefill: sessions });
+    const prefill = server.prefill!;
+    const heap = (m: MemorySample): number => m.heapUsed + m.external;
+    const clientSessions: Buffer[] = [];
+    for (let i = 0; i < s.cacheClientSessions; i++) clientSessions.push(await fetchSession(server.port, ctx));
+    const load = new HandshakeLoad(server.port, 'session-id', ctx, clientSessions, s.concurrency);
+    load.start();
+    await sleep(s.warmupMs);
+    await load.stop();
+    const figures: HandshakeFigures[] = [];
+    for (let r = 0; r < s.cacheRounds; r++) figures.push(handshakeFigures(await measuredWindow(server, load, 'session-id', s.settleMs, s.cacheWindowMs)));
+    await server.exit();
+    const f: CacheFigures = {
+      hsPerSec: median(figures.map((x) => x.hsPerSec)),
+      cpuUsPerHs: median(figures.map((x) => x.cpuUsPerHs)),
+      hsPerCpuSec: median(figures.map((x) => x.hsPerCpuSec)),
+      bytesPerSession: (heap(prefill.after) - heap(prefill.before)) / sessions,
+      rssPerSession: (prefill.after.rss - prefill.before.rss) / sessions,
+      prefillMs: prefill.ms,
+      wrong: figures.reduce((n, x) => n + x.wrong, 0),
+      errors: figures.reduce((n, x) => n + x.errors, 0),
+    };
+    summary[kind] = f;
+    log(
+      `  ${KIND_LABEL[kind].padEnd(8)} ${f.hsPerCpuSec.toFixed(0).padStart(6)} hs/CPU-s  ${f.bytesPerSession.toFixed(0)} B/session (heap+external)` +
+        `  ${f.rssPerSession.toFixed(0)} B/session RSS  prefill ${f.prefillMs.toFixed(0)} ms  wrong ${f.wrong} errors ${f.errors}`,
+    );
+  }
+  return { sessions, summary };
+}
+
+// ---------------------------------------------------------------------------------------
+// Idle connections
+
+async function waitForConnections(server: ServerChild, n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if ((await server.request({ type: 'connections' }, 'connections')).count === n) return;
+    await sleep(20);
+  }
+  throw new Error(`${server.kind}: the server never reached ${n} connections`);
+}
+
+async function idleScenario(s: Settings): Promise<IdleScenario> {
+  log(`memory: ${s.idleConnections} idle connections per server`);
+  const ctx = clientContext(SUITE);
+  const summary = {} as IdleScenario['summary'];
+  for (const kind of KINDS) {
+    const server = await ServerChild.start({ kind, mode: 'idle', resumption: 'none', ciphers: SUITE });
+    // Warm the code paths (and the allocator), then measure from an empty server.
+    await closeAll(await openIdle(server.port, ctx, 50));
+    await waitForConnections(server, 0);
+    const before = await server.memory();
+    const sockets = await openIdle(server.port, ctx, s.idleConnections);
+    await waitForConnections(server, s.idleConnections);
+    await sleep(100);
+    const after = await server.memory();
+    await closeAll(sockets);
+    await server.exit();
+    const n = s.idleConnections;
+    summary[kind] = {
+      rssPerConnection: (after.rss - before.rss) / n,
+      heapPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / n,
+    };
+    log(`  ${KIND_LABEL[kind].padEnd(8)} ${(summary[kind].rssPerConnection / 1024).toFixed(1)} KiB RSS/connection  ${(summary[kind].heapPerConnection / 1024).toFixed(1)} KiB heap+external/connection`);
+  }
+  return { connections: s.idleConnections, summary };
+}
+
+// ---------------------------------------------------------------------------------------
+// Profiles of the puretls server
+
+interface ProfileResult {
+  resumption: Resumption;
+  view: 'sockets' | 'in-process';
+  /** Socket view, measured without the profiler: server CPU per handshake and the part inside ServerConnection. */
+  core?: { cpuUsPerHs: number; systemUsPerHs: number; coreUsPerHs: number };
+  file: string;
+  cpuUsPerHs: number;
+  summary: ProfileSummary;
+}
+
+async function profileScenario(resumption: Resumption, s: Settings, dir: string): Promise<ProfileResult> {
+  log(`profile: puretls server, ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}`);
+  const server = await ServerChild.start({ kind: 'puretls', mode: 'greet', resumption, ciphers: SUITE, instrument: true });
+  const ctx = clientContext(SUITE);
+  const sessions = resumption === 'none' ? [] : [await fetchSession(server.port, ctx)];
+  const load = new HandshakeLoad(server.port, resumption, ctx, sessions, s.concurrency);
+  load.start();
+  await sleep(s.warmupMs);
+  // First a window without the profiler: how the server's CPU splits between the sans-IO core and the rest.
+  await server.request({ type: 'mark' }, 'marked');
+  await sleep(s.profileMs);
+  const split = await server.request({ type: 'report' }, 'report');
+  await server.request({ type: 'profile-start', intervalUs: 200 }, 'profile-started');
+  await server.request({ type: 'mark' }, 'marked');
+  await sleep(s.profileMs);
+  const report = await server.request({ type: 'report' }, 'report');
+  const file = path.join(dir, `puretls-${resumption}.cpuprofile`);
+  await server.request({ type: 'profile-stop', file }, 'profile-stopped');
+  await load.stop();
+  await server.exit();
+  const good = (r: typeof report): number => Math.max(1, resumption === 'none' ? r.counts.full : resumption === 'session-id' ? r.counts.sessionId : r.counts.ticket);
+  const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
+  const core = {
+    cpuUsPerHs: split.cpuUs / good(split),
+    systemUsPerHs: split.systemUs / good(split),
+    coreUsPerHs: (split.coreNs ?? 0) / 1000 / good(split),
+  };
+  log(`  unprofiled: ${core.cpuUsPerHs.toFixed(0)} µs CPU/hs, of which ${core.coreUsPerHs.toFixed(0)} µs inside ServerConnection, ${core.systemUsPerHs.toFixed(0)} µs system`);
+  return { resumption, view: 'sockets', file: path.relative(REPO_ROOT, file), cpuUsPerHs: report.cpuUs / good(report), summary, core };
+}
+
+/** The in-process replay of one scenario under the V8 profiler (--cpu-prof): our own code alone. */
+function profileInProcess(scenario: 'full' | 'session-id' | 'ticket', dir: string): Promise<ProfileResult> {
+  log(`profile: in process, ${scenario}`);
+  const out = path.join(dir, `inprocess-${scenario}`);
+  return new Promise<InProcessResult>((resolve, reject) => {
+    const child = fork(path.join(BENCH_DIST_DIR, 'inprocess.js'), ['--quick', `--scenario=${scenario}`], {
+      execArgv: ['--cpu-prof', `--cpu-prof-dir=${out}`, '--cpu-prof-interval=200'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: InProcessResult | undefined;
+    child.on('message', (m: { type: string; results: InProcessResult[] }) => {
+      if (m.type === 'inprocess') result = m.results[0];
+    });
+    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`in-process profile exited with ${code}`))));
+  }).then((result) => {
+    const file = path.join(out, readdirSync(out).find((f) => f.endsWith('.cpuprofile'))!);
+    const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
+    const resumption = scenario === 'full' ? 'none' : scenario;
+    return { resumption, view: 'in-process', file: path.relative(REPO_ROOT, file), cpuUsPerHs: result.usPerHandshake, summary };
+  });
+}
+
+/**
+ * Per handshake, where puretls's server CPU goes against node:tls's whole cost and the
+ * target's budget: the socket rounds, the profile step's unprofiled window (core / kernel /
+ * embedding), the in-process replay and the TCP floor, side by side.
+ */
+function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): string | undefined {
+  const cols = ['none', 'session-id', 'ticket'] as const;
+  const hs = (r: Resumption) => results.handshakes.find((h) => h.resumption === r);
+  const prof = (r: Resumption) => profiles.find((p) => p.view === 'sockets' && p.resumption === r)?.core;
+  const inproc = (r: Resumption) => results.inProcess.find((x) => x.scenario === (r === 'none' ? 'full' : r));
+  if (!cols.every((c) => hs(c) && prof(c) && inproc(c)) || !results.tcpFloor) return undefined;
+  const us = (v: number): string => Math.round(v).toLocaleString('en-US');
+  const line = (label: string, f: (r: Resumption) => string): string => `| ${label} | ${cols.map((c) => f(c)).join(' | ')} |`;
+  const target = (r: Resumption): number => (r === 'none' ? 0.5 : 1);
+  return [
+    'Microseconds of server CPU per handshake, from the full run above.',
+    '',
+    '| µs per handshake | full | session-ID | ticket |',
+    '| --- | ---: | ---: | ---: |',
+    line('node:tls, whole server process (sockets)', (r) => us(hs(r)!.summary.node.cpuUsPerHs)),
+    line('**budget for puretls** (node:tls / target ratio)', (r) => `**${us(hs(r)!.summary.node.cpuUsPerHs / target(r))}**`),
+    line('puretls, whole server process (sockets)', (r) => us(hs(r)!.summary.puretls.cpuUsPerHs)),
+    line('puretls in the profile step, unprofiled window', (r) => us(prof(r)!.cpuUsPerHs)),
+    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core)', (r) => us(prof(r)!.coreUsPerHs)),
+    line('&nbsp;&nbsp;kernel (system time)', (r) => us(prof(r)!.systemUsPerHs)),
+    line('&nbsp;&nbsp;the rest: Node streams and sockets, events, GC outside the core', (r) => us(prof(r)!.cpuUsPerHs - prof(r)!.coreUsPerHs - prof(r)!.systemUsPerHs)),
+    line('puretls core in process (hot loop, no sockets)', (r) => us(inproc(r)!.usPerHandshake)),
+    line('TCP floor: net.Server, same work, no TLS', () => us(results.tcpFloor!.cpuUsPerHs)),
+    ...(results.primitives.length > 0
+      ? ['', `noble alone: ${results.primitives.map((p) => `${p.name} ${us(p.us)} µs`).join('; ')}.`]
+      : []),
+  ].join('\n');
+}
+
+function profilesMarkdown(profiles: ProfileResult[], date: string): string {
+  const title = { none: 'Full handshakes', 'session-id': 'Session-ID resumption', ticket: 'Ticket resumption' } as const;
+  const parts = [
+    `Profiled ${date} with \`npm run bench -- --profile\`: the V8 sampling profiler (200 µs interval) in the puretls ` +
+      `server process under the socket view's load, started after the warm-up (profiling slows the server a little), ` +
+      `and the in-process replay under \`--cpu-prof\`. Self time: "noble/curves" is time inside noble's code, not in ` +
+      `the puretls functions that call it. Raw profiles: \`bench/results/profiles/\` (not committed; open them in Chrome DevTools).`,
+    '',
+  ];
+  for (const p of profiles) {
+    const view = p.view === 'sockets' ? 'server process over sockets' : 'in process, server only';
+    const per =
+      p.view === 'sockets'
+        ? `${p.cpuUsPerHs.toFixed(0)} µs of server CPU per handshake while profiled`
+        : `${p.cpuUsPerHs.toFixed(0)} µs of server time per replayed handshake while profiled (the profile also holds the recording and warm-up)`;
+    parts.push(profileMarkdown(`${title[p.resumption]}, ${view}`, p.summary, per));
+    if (p.core) {
+      const { cpuUsPerHs: all, coreUsPerHs: core, systemUsPerHs: sys } = p.core;
+      parts.push(
+        `Without the profiler, in a window of the same length: ${all.toFixed(0)} µs of server CPU per handshake, of which ` +
+          `${core.toFixed(0)} µs (${((core / all) * 100).toFixed(0)}%) inside \`ServerConnection\` calls (the sans-IO core, ` +
+          `wall time, GC pauses that fall inside included), ${sys.toFixed(0)} µs (${((sys / all) * 100).toFixed(0)}%) in the kernel, ` +
+          `and the remaining ${(all - core - sys).toFixed(0)} µs (${(((all - core - sys) / all) * 100).toFixed(0)}%) in the Node embedding: ` +
+          `net.Socket and the TlsSocket Duplex, events, timers, and the GC outside the core.`,
+        '',
+      );
+    }
+  }
+  return parts.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Main
+
+function gitDescribe(): string | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} (src/ modified)` : commit;
+  } catch {
+    return undefined;
+  }
+}
+
+function packageVersion(name: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const { settings: s, parts, output } = parseArgs(process.argv.slice(2));
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const date = new Date().toISOString();
+  const meta = {
+    date,
+    mode: s.quick ? 'quick' : 'full',
+    parts: [...parts],
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      loadAverageAtStart: os.loadavg(),
+    },
+    node: process.version,
+    openssl: process.versions.openssl,
+    noble: { curves: packageVersion('@noble/curves'), hashes: packageVersion('@noble/hashes'), ciphers: packageVersion('@noble/ciphers') },
+    puretls: gitDescribe(),
+    settings: s,
+    setup: {
+      suite: SUITE,
+      serverGroups: 'X25519',
+      clientGroups: 'X25519:P-256',
+      certificate: 'P-256 ECDSA, self-signed (test/helpers/fixtures.ts testCertificate)',
+      client: 'node:tls in the orchestrating process, one shared SecureContext',
+    },
+  };
+  log(`${meta.mode} run (${[...parts].join(', ')}) on ${meta.machine.cores} × ${meta.machine.cpu}, node ${meta.node}, OpenSSL ${meta.openssl}`);
+
+  const results: BenchResults = { handshakes: [], tcpFloor: undefined, inProcess: [], primitives: [], bulk: [], cache: [], idle: undefined };
+  if (parts.has('sockets')) {
+    for (const r of ['none', 'session-id', 'ticket'] as const) results.handshakes.push(await handshakeScenario(r, s));
+    results.tcpFloor = await tcpFloor(s);
+  }
+  if (parts.has('inprocess')) {
+    const got = await inProcess(s);
+    results.inProcess = got.results;
+    results.primitives = got.primitives;
+  }
+  if (parts.has('bulk')) for (const suite of BULK_SUITES) results.bulk.push(await bulkScenario(suite, s));
+  if (parts.has('cache')) for (const [i, n] of s.cacheSizes.entries()) results.cache.push(await cacheScenario(n, i, s));
+  if (parts.has('idle')) results.idle = await idleScenario(s);
+
+  const profiles: ProfileResult[] = [];
+  if (parts.has('profile')) {
+    const dir = path.join(RESULTS_DIR, 'profiles');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const r of ['none', 'session-id', 'ticket'] as const) {
+      profiles.push(await profileScenario(r, s, dir));
+      profiles.push(await profileInProcess(r === 'none' ? 'full' : r, dir));
+    }
+  }
+
+  const rows = buildRows(results);
+  const targets = buildTargets(results, rows);
+  if (rows.length > 0) console.log(textTable(rows, targets));
+
+  const readmePath = path.join(REPO_ROOT, 'bench', 'README.md');
+  let readme: string | undefined;
+  try {
+    readme = readFileSync(readmePath, 'utf8');
+  } catch {
+    readme = undefined;
+  }
+  const written: string[] = [];
+  if (rows.length > 0) {
+    const json = path.join(RESULTS_DIR, `${output}.json`);
+    writeFileSync(json, `${JSON.stringify({ meta, results, rows, targets }, null, 2)}\n`);
+    const svg = path.join(RESULTS_DIR, `${output}.svg`);
+    const subtitle = `${date.slice(0, 10)}, ${meta.mode} run, ${meta.machine.cores} cores, node ${meta.node}, OpenSSL ${meta.openssl}, puretls ${meta.puretls ?? ''}`;
+    writeFileSync(svg, svgChart(chartGroups(rows, targets, results), subtitle));
+    written.push(json, svg);
+    if (output === 'latest' && readme !== undefined) {
+      const header =
+        `Full run of ${date.slice(0, 10)} (puretls ${meta.puretls ?? 'unknown commit'}; node ${meta.node}, OpenSSL ${meta.openssl}; ` +
+        `${meta.machine.cores} × ${meta.machine.cpu}, load average ${meta.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join('/')} at start). ` +
+        `Medians of ${s.rounds} alternating rounds of ${s.windowMs / 1000} s per server; ${s.concurrency} handshakes in flight.`;
+      readme = replaceBlock(readme, 'bench:figures', `${header}\n\n${markdownTables(rows, targets)}`);
+    }
+  }
+  if (profiles.length > 0) {
+    const md = profilesMarkdown(profiles, date.slice(0, 10));
+    // A quick profile is for a look only: it replaces neither the committed summary nor the README's.
+    const file = path.join(RESULTS_DIR, s.quick ? path.join('profiles', 'summary.md') : 'profile.md');
+    writeFileSync(file, `${md}\n`);
+    written.push(file);
+    if (readme !== undefined && !s.quick) readme = replaceBlock(readme, 'bench:profile', md);
+    const budget = output === 'latest' ? budgetMarkdown(results, profiles) : undefined;
+    if (readme !== undefined && budget) readme = replaceBlock(readme, 'bench:budget', budget);
+    console.log(`\n${md}`);
+  }
+  if (readme !== undefined && !s.quick && (output === 'latest' || profiles.length > 0)) {
+    writeFileSync(readmePath, readme);
+    written.push(readmePath);
+  }
+  log(`done in ${((performance.now() - startedAt) / 1000).toFixed(0)} s; wrote ${written.map((f) => path.relative(REPO_ROOT, f)).join(', ')}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

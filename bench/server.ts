@@ -1,0 +1,311 @@
+/**
+ * A bench server child: one process per server kind, forked by run.ts with --expose-gc.
+ * It listens on a loopback port, serves TLS with puretls or node:tls configured alike,
+ * counts the handshakes by kind, and reports its own CPU time and memory over IPC.
+ *
+ *   run.ts --start--> server.ts --listening(port)-->
+ *          --mark-->            (reset counters, snapshot process.cpuUsage)  --marked-->
+ *          --report-->          (CPU since mark, handshakes by kind)          --report-->
+ *          --memory-->          (after a full gc)                             --memory-->
+ *          --exit-->            process.exit(0) (so --cpu-prof writes its profile)
+ */
+import { randomFillSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector/promises';
+import net, { type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { ServerConnection } from '../src/connection.js';
+import { createServer as createPuretlsServer, type Server as PuretlsServer } from '../src/node/server.js';
+import { MemorySessionCache, DEFAULT_CACHE_SIZE } from '../src/session/memory-cache.js';
+import { Session } from '../src/session/session.js';
+import type { TlsSocket } from '../src/node/socket.js';
+import type { ServerOptions } from '../src/node/options.js';
+import {
+  GREETING,
+  SERVER_CURVE,
+  SID_CTX,
+  fullGc,
+  memorySample,
+  type FromServer,
+  type HandshakeCounts,
+  type PrefillReport,
+  type ServerConfig,
+  type ToServer,
+} from './common.js';
+
+/** OpenSSL's SSL_OP_NO_TICKET. */
+const SSL_OP_NO_TICKET = 0x4000;
+const TLS1_2_VERSION = 0x0303;
+const AES128_GCM_ID = 0xc02b;
+const X25519_ID = 29;
+/** The session lifetime both servers use (node:tls's documented default). */
+const SESSION_TIMEOUT = 300;
+
+function send(message: FromServer): void {
+  process.send!(message);
+}
+
+let counts: HandshakeCounts = { full: 0, sessionId: 0, ticket: 0, errors: 0 };
+let markCpu = process.cpuUsage();
+let markWall = process.hrtime.bigint();
+
+/** Synthetic sessions: fresh random session IDs and master secrets, this server's sid_ctx. */
+function syntheticSession(random: Uint8Array, at: number, now: number, sidCtx: Uint8Array): Session {
+  return new Session({
+    version: TLS1_2_VERSION,
+    cipherSuite: AES128_GCM_ID,
+    sessionId: random.slice(at, at + 32),
+    masterSecret: random.slice(at + 32, at + 80),
+    sidCtx,
+    createdAt: now,
+    timeout: SESSION_TIMEOUT,
+    extendedMasterSecret: true,
+    kexGroup: X25519_ID,
+  });
+}
+
+/** Random bytes for `n` sessions' IDs and master secrets, made in batches. */
+function* randomBatches(n: number): Generator<{ random: Uint8Array; count: number }> {
+  const batch = 4096;
+  const random = new Uint8Array(batch * 80);
+  for (let done = 0; done < n; done += batch) {
+    randomFillSync(random);
+    yield { random, count: Math.min(batch, n - done) };
+  }
+}
+
+function where(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  throw new Error('needle not found');
+}
+
+async function prefill(n: number, put: (batch: { random: Uint8Array; count: number }) => void): Promise<PrefillReport> {
+  await fullGc();
+  const before = memorySample();
+  const t0 = performance.now();
+  for (const batch of randomBatches(n)) put(batch);
+  const ms = performance.now() - t0;
+  await fullGc();
+  return { sessions: n, before, after: memorySample(), ms };
+}
+
+/** Nanoseconds spent inside ServerConnection's methods since the last mark (instrumented runs only). */
+let coreNs: number | undefined;
+
+/** Wraps the sans-IO entry points the socket layer calls, to split the server's time into core and the rest. */
+function instrumentCore(): void {
+  coreNs = 0;
+  const proto = ServerConnection.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['receive', 'takeOutput', 'takePlaintext', 'write', 'close']) {
+    const original = proto[name]!;
+    proto[name] = function (this: unknown, ...args: unknown[]): unknown {
+      const t0 = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        coreNs! += Number(process.hrtime.bigint() - t0);
+      }
+    };
+  }
+}
+
+async function startPuretls(config: ServerConfig): Promise<{ server: NetServer; prefill?: PrefillReport }> {
+  if (config.instrument) instrumentCore();
+  const options: ServerOptions = {
+    key: config.keyPem,
+    cert: config.certPem,
+    maxVersion: 'TLSv1.2',
+    ciphers: config.ciphers,
+    ecdhCurve: SERVER_CURVE,
+    sessionIdContext: SID_CTX,
+    sessionTimeout: SESSION_TIMEOUT,
+  };
+  if (config.resumption === 'session-id') options.tickets = false;
+  // The default cache holds 20480 sessions (OpenSSL's default); the cache-scale runs need room for all.
+  const cache = config.prefill ? new MemorySessionCache({ maxSize: Math.max(DEFAULT_CACHE_SIZE, config.prefill + 100_000) }) : undefined;
+  if (cache) options.sessionCache = cache;
+  const server: PuretlsServer = createPuretlsServer(options, (socket: TlsSocket) => {
+    if (socket.isSessionReused()) {
+      if (socket.connection.negotiated?.resumedBy === 'ticket') counts.ticket++;
+      else counts.sessionId++;
+    } else {
+      counts.full++;
+    }
+    serve(socket, config);
+  });
+  server.on('tlsClientError', () => counts.errors++);
+  let report: PrefillReport | undefined;
+  if (cache && config.prefill) {
+    const now = Math.floor(Date.now() / 1000);
+    const sidCtx = new TextEncoder().encode(SID_CTX);
+    report = await prefill(config.prefill, ({ random, count }) => {
+      for (let i = 0; i < count; i++) cache.set(syntheticSession(random, i * 80, now, sidCtx));
+    });
+  }
+  return report ? { server, prefill: report } : { server };
+}
+
+async function startNode(config: ServerConfig): Promise<{ server: NetServer; prefill?: PrefillReport }> {
+  const options: tls.TlsOptions = {
+    key: config.keyPem,
+    cert: config.certPem,
+    maxVersion: 'TLSv1.2',
+    minVersion: 'TLSv1.2',
+    ciphers: config.ciphers,
+    ecdhCurve: SERVER_CURVE,
+    sessionIdContext: SID_CTX,
+    sessionTimeout: SESSION_TIMEOUT,
+  };
+  if (config.resumption === 'session-id') options.secureOptions = SSL_OP_NO_TICKET;
+  const server = tls.createServer(options, (socket: tls.TLSSocket) => {
+    if (socket.isSessionReused()) {
+      if (config.resumption === 'session-id') counts.sessionId++;
+      else counts.ticket++;
+    } else {
+      counts.full++;
+    }
+    serve(socket, config);
+  });
+  server.on('tlsClientError', () => counts.errors++);
+  let report: PrefillReport | undefined;
+  if (config.resumption === 'session-id') {
+    // node:tls has no internal server cache: an application keeps sessions itself, as here.
+    const store = new Map<string, Buffer>();
+    server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+      store.set(id.toString('hex'), data);
+      done();
+    });
+    server.on('resumeSession', (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
+      done(null, store.get(id.toString('hex')) ?? null);
+    });
+    if (config.prefill) {
+      // Realistic entries: OpenSSL's i2d_SSL_SESSION layout (what newSession hands over), each
+      // in its own buffer as node:tls gives them, with its own session ID and master secret.
+      const template = syntheticSession(new Uint8Array(80).fill(0xa5), 0, Math.floor(Date.now() / 1000), new TextEncoder().encode(SID_CTX)).toDER();
+      const idAt = where(template, new Uint8Array(32).fill(0xa5));
+      const secretAt = where(template.subarray(idAt + 32), new Uint8Array(48).fill(0xa5)) + idAt + 32;
+      report = await prefill(config.prefill, ({ random, count }) => {
+        for (let i = 0; i < count; i++) {
+          const der = Buffer.allocUnsafeSlow(template.length);
+          der.set(template);
+          der.set(random.subarray(i * 80, i * 80 + 32), idAt);
+          der.set(random.subarray(i * 80 + 32, i * 80 + 80), secretAt);
+          store.set(der.toString('hex', idAt, idAt + 32), der);
+        }
+      });
+    }
+  }
+  return report ? { server, prefill: report } : { server };
+}
+
+/** The TCP floor: the same per-connection work with no TLS (counted as full handshakes). */
+function startPlain(config: ServerConfig): { server: NetServer; prefill?: PrefillReport } {
+  const server = net.createServer((socket) => {
+    counts.full++;
+    serve(socket, config);
+  });
+  return { server };
+}
+
+/** The per-connection work, the same for both servers. */
+function serve(socket: tls.TLSSocket | TlsSocket | Socket, config: ServerConfig): void {
+  socket.on('error', () => undefined);
+  if (config.mode === 'greet') {
+    socket.end(GREETING);
+    return;
+  }
+  if (config.mode === 'idle') {
+    // An application reads what arrives (nothing here, but the client's FIN must be seen).
+    socket.resume();
+    return;
+  }
+  // bulk
+  const total = config.bulkBytes ?? 64 << 20;
+  const chunk = Buffer.alloc(config.bulkChunk ?? 16384, 0x61);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < total) {
+      sent += chunk.length;
+      if (!socket.write(chunk)) {
+        socket.once('drain', pump);
+        return;
+      }
+    }
+    socket.end(() => {
+      const cpu = process.cpuUsage(cpu0);
+      send({ type: 'bulk', cpuUs: cpu.user + cpu.system, bytes: sent, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 });
+    });
+  };
+  pump();
+}
+
+let server: NetServer | undefined;
+let profiler: InspectorSession | undefined;
+
+process.on('message', (message: ToServer) => {
+  void handle(message).catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
+});
+
+async function handle(message: ToServer): Promise<void> {
+  switch (message.type) {
+    case 'start': {
+      const config = message.config;
+      const started = config.plain ? startPlain(config) : config.kind === 'puretls' ? await startPuretls(config) : await startNode(config);
+      server = started.server;
+      server.on('connection', (s: Socket) => s.on('error', () => undefined));
+      await new Promise<void>((resolve) => server!.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, resolve));
+      const port = (server.address() as AddressInfo).port;
+      send(started.prefill ? { type: 'listening', port, prefill: started.prefill } : { type: 'listening', port });
+      return;
+    }
+    case 'mark':
+      counts = { full: 0, sessionId: 0, ticket: 0, errors: 0 };
+      markCpu = process.cpuUsage();
+      markWall = process.hrtime.bigint();
+      if (coreNs !== undefined) coreNs = 0;
+      send({ type: 'marked' });
+      return;
+    case 'report': {
+      const cpu = process.cpuUsage(markCpu);
+      const wallMs = Number(process.hrtime.bigint() - markWall) / 1e6;
+      const base = { type: 'report' as const, cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, wallMs, counts: { ...counts } };
+      send(coreNs === undefined ? base : { ...base, coreNs });
+      return;
+    }
+    case 'memory':
+      await fullGc();
+      send({ type: 'memory', memory: memorySample() });
+      return;
+    case 'connections':
+      server!.getConnections((_err, count) => send({ type: 'connections', count }));
+      return;
+    case 'profile-start':
+      // The inspector's Profiler is the sampler behind --cpu-prof, started after the warm-up.
+      profiler = new InspectorSession();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: message.intervalUs });
+      await profiler.post('Profiler.start');
+      send({ type: 'profile-started' });
+      return;
+    case 'profile-stop': {
+      const { profile } = await profiler!.post('Profiler.stop');
+      profiler!.disconnect();
+      profiler = undefined;
+      writeFileSync(message.file, JSON.stringify(profile));
+      send({ type: 'profile-stopped', file: message.file });
+      return;
+    }
+    case 'exit':
+      process.exit(0);
+  }
+}
+
+process.on('disconnect', () => process.exit(0));
+// Messages sent before a listener exists are lost: the parent waits for this before 'start'.
+send({ type: 'ready' });
