@@ -8,7 +8,8 @@ export { MemorySessionCache, DEFAULT_CACHE_SIZE, type MemorySessionCacheOptions 
 export { decideResumption, type ResumptionDecision, type ResumptionRequest, type MissReason } from './session/resumption.js';
 export { SUITES, type CipherSuite } from './handshake/suites.js';
 export type { CryptoProvider } from './crypto/provider.js';
-export { NobleCryptoProvider, defaultCryptoProvider } from './crypto/noble.js';
+export { NobleCryptoProvider, defaultCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
+export { TicketKeyring, TICKET_KEYS_LENGTH, type TicketKeyringOptions } from './session/tickets.js';
 export { createSelfSignedCertificate, loadPrivateKey, loadCertificateChain, type SelfSignedOptions } from './pki/index.js';
 // The Node embedding.
 export { createServer, Server, type SecureConnectionListener } from './node/server.js';
