@@ -10,12 +10,13 @@ import { appendFileSync, readFileSync, realpathSync, writeFileSync } from 'node:
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { toHex } from './codec/bytes.js';
 import { createSelfSignedCertificate } from './pki/index.js';
 import { createServer, type Server } from './node/server.js';
 import type { TlsSocket } from './node/socket.js';
 
 function hex(b: Uint8Array | undefined): string {
-  return b && b.length > 0 ? Buffer.from(b).toString('hex') : '(empty)';
+  return b && b.length > 0 ? toHex(b) : '(empty)';
 }
 
 function escapeHtml(s: string): string {

@@ -1,4 +1,4 @@
-import { copyBytes } from './codec/bytes.js';
+import { bytesEqual, copyBytes } from './codec/bytes.js';
 import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
 import type { TlsContext } from './context.js';
@@ -344,8 +344,3 @@ export class ServerConnection implements HandshakeHost {
 
 const CLOSE_NOTIFY = Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify);
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

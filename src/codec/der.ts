@@ -1,5 +1,5 @@
 import { TlsDecodeError } from '../errors.js';
-import { copyBytes } from './bytes.js';
+import { concatBytes as concat, copyBytes } from './bytes.js';
 
 /**
  * A small, strict DER codec: what PEM keys, X.509 certificates and OpenSSL's SSL_SESSION
@@ -226,18 +226,6 @@ export function decodeOid(v: Uint8Array): string {
 
 // ---------------------------------------------------------------------------------------
 // Encoding: functions that return complete elements, composed bottom-up.
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function lengthOctets(n: number): number[] {
   if (n < 0x80) return [n];

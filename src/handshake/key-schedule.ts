@@ -1,3 +1,4 @@
+import { concatBytes } from '../codec/bytes.js';
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import type { CipherSuite } from './suites.js';
 
@@ -35,13 +36,6 @@ export function prf(
   return out;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /** RFC 5246 §8.1. */
 export function masterSecret(
   crypto: CryptoProvider,
@@ -50,7 +44,7 @@ export function masterSecret(
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
 ): Uint8Array {
-  return prf(crypto, hash, preMasterSecret, LABEL_MASTER_SECRET, concat(clientRandom, serverRandom), 48);
+  return prf(crypto, hash, preMasterSecret, LABEL_MASTER_SECRET, concatBytes([clientRandom, serverRandom]), 48);
 }
 
 /** RFC 7627 §4: the master secret bound to the hash of the handshake up to ClientKeyExchange. */
@@ -80,7 +74,7 @@ export function deriveTrafficKeys(
 ): TrafficKeys {
   const k = suite.keyLength;
   const iv = suite.fixedIvLength;
-  const block = prf(crypto, suite.hash, master, LABEL_KEY_EXPANSION, concat(serverRandom, clientRandom), 2 * (k + iv));
+  const block = prf(crypto, suite.hash, master, LABEL_KEY_EXPANSION, concatBytes([serverRandom, clientRandom]), 2 * (k + iv));
   return {
     clientKey: block.subarray(0, k),
     serverKey: block.subarray(k, 2 * k),

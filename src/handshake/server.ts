@@ -1,4 +1,4 @@
-import { copyBytes } from '../codec/bytes.js';
+import { concatBytes, copyBytes, toHex } from '../codec/bytes.js';
 import { CipherSuiteId, ContentType, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
 import type { TlsContext } from '../context.js';
 import { constantTimeEqual, type EphemeralKey } from '../crypto/provider.js';
@@ -106,12 +106,6 @@ type State =
 const SERVER_RANDOM_LENGTH = 32;
 const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 } as const;
 const SESSION_ID_LENGTH = 32;
-
-function bytesToHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
 
 /**
  * The server side of the TLS 1.2 handshake, written to read top to bottom like Go's
@@ -509,7 +503,7 @@ export class ServerHandshake {
     const keys = deriveTrafficKeys(crypto, hs.suite, hs.master, hs.clientRandom, hs.serverRandom);
     this.host.record.prepareReadProtection(new AeadProtection(crypto, hs.suite, keys.clientKey, keys.clientIv));
     this.host.record.prepareWriteProtection(new AeadProtection(crypto, hs.suite, keys.serverKey, keys.serverIv));
-    if (this.host.wantsKeylog) this.host.keylog(`CLIENT_RANDOM ${bytesToHex(hs.clientRandom)} ${bytesToHex(hs.master)}`);
+    if (this.host.wantsKeylog) this.host.keylog(`CLIENT_RANDOM ${toHex(hs.clientRandom)} ${toHex(hs.master)}`);
   }
 
   private processFinished(state: Extract<State, { kind: 'ExpectFinished' }>, msg: HandshakeMessage): MaybePromise<void> {
@@ -596,15 +590,7 @@ export class ServerHandshake {
     if (this.flight.length === 0) return;
     const messages = this.flight;
     this.flight = [];
-    let total = 0;
-    for (const m of messages) total += m.length;
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const m of messages) {
-      all.set(m, at);
-      at += m.length;
-    }
-    this.host.record.send(ContentType.handshake, all);
+    this.host.record.send(ContentType.handshake, concatBytes(messages));
   }
 }
 

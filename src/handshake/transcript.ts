@@ -1,4 +1,5 @@
 import type { CryptoProvider, HashAlgorithm, RunningHash } from '../crypto/provider.js';
+import { concatBytes } from '../codec/bytes.js';
 
 /**
  * The running hash of handshake messages. The hash depends on the suite, which is chosen
@@ -29,15 +30,7 @@ export class Transcript {
   messages(): Uint8Array {
     const kept = this.kept ?? [];
     this.kept = undefined;
-    let n = 0;
-    for (const m of kept) n += m.length;
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const m of kept) {
-      out.set(m, at);
-      at += m.length;
-    }
-    return out;
+    return concatBytes(kept);
   }
 
   /** The hash of everything added so far; the transcript keeps running. */

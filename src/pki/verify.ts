@@ -51,6 +51,7 @@
  *  - key sizes for the security level: exact for EC named curves we know, RSA by the NIST formula
  *    OpenSSL uses; keys of other types are assumed strong enough.
  */
+import { bytesEqual, concatBytes } from '../codec/bytes.js';
 import { DerReader, Tag, set, tlv } from '../codec/der.js';
 import { decodePemBlocks } from '../codec/pem.js';
 import type { CryptoProvider, SignatureHash } from '../crypto/provider.js';
@@ -645,25 +646,11 @@ function derOrder(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Bytes as a string of char codes 0..255: a cheap exact key for Maps and equality. */
 function latin1(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x2000) s += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
   return s;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** ASN1_INTEGER_cmp(): by value, sign included. */

@@ -1,4 +1,5 @@
 import { AlertDescription, TlsError } from '../errors.js';
+import { concatBytes } from '../codec/bytes.js';
 import { ProtocolVersion } from '../codec/enums.js';
 import type { AeadProtection } from './aead.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, RecordDeframer } from './deframer.js';
@@ -132,17 +133,7 @@ export class RecordLayer {
   takeOutput(): Uint8Array | undefined {
     if (this.outputLength === 0) return undefined;
     const chunks = this.output;
-    let out: Uint8Array;
-    if (chunks.length === 1) {
-      out = chunks[0]!;
-    } else {
-      out = new Uint8Array(this.outputLength);
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-    }
+    const out = chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
     this.output = [];
     this.outputLength = 0;
     return out;

@@ -1,3 +1,4 @@
+import { bytesEqual } from '../codec/bytes.js';
 import { AlertDescription } from '../errors.js';
 import type { Session } from './session.js';
 
@@ -37,11 +38,6 @@ export type ResumptionDecision =
   | { kind: 'miss'; reason: MissReason }
   | { kind: 'fatal'; alert: AlertDescription; code: string; message: string };
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function sameServerName(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
