@@ -228,7 +228,7 @@ export class ServerConnection implements HandshakeHost {
         if (data.length !== 1 || data[0] !== 1) throw fatal(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
         // Keys change at a message boundary only.
         if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'ChangeCipherSpec inside a handshake message');
-        void this.handshake.handleChangeCipherSpec();
+        this.handshake.handleChangeCipherSpec();
         return;
       case ContentType.alert:
         this.handleAlert(data);

@@ -6,8 +6,7 @@ import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
 import type { HandshakeMessage } from '../record/handshake-joiner.js';
 import { AeadProtection } from '../record/aead.js';
 import type { RecordLayer } from '../record/record-layer.js';
-import { isPromise, type MaybePromise, type SessionCache } from '../session/cache.js';
-import { decideResumption, type ResumptionDecision } from '../session/resumption.js';
+import { isPromise, type MaybePromise } from '../session/cache.js';
 import { Session } from '../session/session.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
@@ -18,6 +17,7 @@ import { encodeNewSessionTicket } from './messages/ticket.js';
 import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
 import { GROUPS, selectAlpn, selectCipherSuite, selectGroup, selectSignatureScheme } from './negotiate.js';
 import { suiteById, type CipherSuite } from './suites.js';
+import { checkForResumption, type Resumable } from './session-lookup.js';
 import { Transcript } from './transcript.js';
 
 /** What the handshake learns, for the application (getCipher, alpnProtocol, ...). */
@@ -51,12 +51,6 @@ export interface HandshakeHost {
   readonly wantsKeylog: boolean;
   /** NSS key log line, without newline. */
   keylog(line: string): void;
-}
-
-/** A session the decision accepted, and where it came from. */
-interface Resumable {
-  session: Session;
-  viaTicket: boolean;
 }
 
 /** Everything fixed once the ClientHello is answered. */
@@ -131,11 +125,6 @@ export class ServerHandshake {
     return this.state.kind === 'Busy';
   }
 
-  /** True when a ChangeCipherSpec is the next thing the state machine accepts. */
-  get expectsChangeCipherSpec(): boolean {
-    return this.state.kind === 'ExpectChangeCipherSpec';
-  }
-
   handleMessage(msg: HandshakeMessage): MaybePromise<void> {
     const state = this.state;
     switch (state.kind) {
@@ -169,7 +158,7 @@ export class ServerHandshake {
     }
   }
 
-  handleChangeCipherSpec(): MaybePromise<void> {
+  handleChangeCipherSpec(): void {
     const state = this.state;
     if (state.kind !== 'ExpectChangeCipherSpec') {
       throw fatal(AlertDescription.unexpected_message, 'unexpected ChangeCipherSpec');
@@ -208,7 +197,7 @@ export class ServerHandshake {
     return this.whileBusy(() =>
       then(this.selectContext(hello.extensions.serverName), () => {
         this.host.context.stats.accept++;
-        return then(this.checkForResumption(hello), (resumable) => {
+        return then(checkForResumption(this.host.context, this.host.sidCtx, hello), (resumable) => {
           if (resumable) this.doResumeHandshake(hello, transcript, secureRenegotiation, resumable);
           else this.doFullHandshake(hello, transcript, secureRenegotiation);
         });
@@ -253,69 +242,6 @@ export class ServerHandshake {
       if (ctx) this.host.switchContext(ctx);
     };
     return isPromise(chosen) ? chosen.then(apply, (e: unknown) => Promise.reject(sniFailure(e))) : apply(chosen);
-  }
-
-  /**
-   * OpenSSL's ssl_get_prev_session: the session to resume, or undefined for a full handshake.
-   * A non-empty ticket is tried first, and if it does not open, the session ID is not looked
-   * up. Session-ID lookups go to the serving context's cache. The decision itself is pure.
-   */
-  private checkForResumption(hello: ClientHello): MaybePromise<Resumable | undefined> {
-    const context = this.host.context;
-    const ticket = hello.extensions.sessionTicket;
-    if (context.ticketKeyring && ticket !== undefined && ticket.length > 0) {
-      const opened = context.ticketKeyring.open(ticket)?.session;
-      return this.judge(opened, hello, undefined) ? { session: opened!, viaTicket: true } : undefined;
-    }
-    const cache = context.sessionCache;
-    if (hello.sessionId.length === 0 || !cache) return undefined;
-    let found: MaybePromise<Session | undefined>;
-    try {
-      found = cache.get(hello.sessionId);
-    } catch {
-      found = undefined; // a failing store is a miss, not the client's problem
-    }
-    const decide = (session: Session | undefined): Resumable | undefined =>
-      this.judge(session, hello, cache) ? { session: session!, viaTicket: false } : undefined;
-    return isPromise(found) ? found.then(decide, () => decide(undefined)) : decide(found);
-  }
-
-  /**
-   * Applies the decision to a candidate and keeps OpenSSL's counters: `misses` when nothing
-   * was found (no such session ID, or a ticket that does not open), `timeouts` when it had
-   * expired, and puretls's `contextMismatches`; other refusals are counted nowhere, as in OpenSSL.
-   */
-  private judge(session: Session | undefined, hello: ClientHello, cache: SessionCache | undefined): boolean {
-    const stats = this.host.context.stats;
-    if (!session) {
-      stats.misses++;
-      return false;
-    }
-    const decision = this.decide(session, hello);
-    if (decision.kind === 'resume') return true;
-    if (decision.kind === 'fatal') throw new TlsError(decision.alert, decision.message, { code: decision.code });
-    if (decision.reason === 'expired') {
-      stats.timeouts++;
-      if (cache) ignoreRejection(cache.delete(session.sessionId));
-    } else if (decision.reason === 'context-mismatch') {
-      stats.contextMismatches++;
-    }
-    return false;
-  }
-
-  private decide(session: Session, hello: ClientHello): ResumptionDecision {
-    const context = this.host.context;
-    return decideResumption(session, {
-      version: ProtocolVersion.TLSv1_2,
-      sidCtx: this.host.sidCtx,
-      clientCertRequested: context.requestCert,
-      clientCertRequired: context.rejectUnauthorized,
-      nowSeconds: Math.floor(context.now() / 1000),
-      clientOffersEms: hello.extensions.extendedMasterSecret,
-      offeredSuites: hello.cipherSuites,
-      enabledSuites: context.cipherSuites.map((s) => s.id),
-      serverName: hello.extensions.serverName,
-    });
   }
 
   /**
@@ -600,10 +526,6 @@ const NO_RENEGOTIATION = Uint8Array.of(AlertLevel.warning, AlertDescription.no_r
 /** Runs `next` on a value now, or once a promise settles, without forcing async. */
 function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
   return isPromise(value) ? value.then(next) : next(value);
-}
-
-function ignoreRejection(v: MaybePromise<void>): void {
-  if (isPromise(v)) v.catch(() => undefined);
 }
 
 function sniFailure(e: unknown): TlsError {
