@@ -11,12 +11,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import {
   EXT,
-  Processes,
   SUITES,
-  TempDirs,
   demoPageRows,
   describeRun,
   findTool,
@@ -25,6 +23,7 @@ import {
   writeTestCertificate,
   type ObservedServer,
   type RunResult,
+  interopFixture,
 } from './peers.js';
 
 const FLAGS = [
@@ -72,9 +71,8 @@ function killStrayCrashHandlers(homes: readonly string[]): void {
 
 describe('interop: headless Chromium against the puretls demo server', function () {
   this.timeout(120_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const homes: string[] = [];
+  const { procs, temp, servers } = interopFixture(() => killStrayCrashHandlers(homes.splice(0)));
   let chromium = '';
   let certFile = '';
 
@@ -85,15 +83,6 @@ describe('interop: headless Chromium against the puretls demo server', function 
     console.log(`      using ${v.stdout.trim().split('\n').at(-1)}`);
   });
 
-  const homes: string[] = [];
-
-  afterEach(async () => {
-    await procs.killAll();
-    killStrayCrashHandlers(homes.splice(0));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   async function demo(): Promise<ObservedServer> {
     const s = await startObservedDemo();

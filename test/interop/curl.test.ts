@@ -7,25 +7,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import {
   EXT,
-  Processes,
   SUITES,
-  TempDirs,
   demoPageRows,
   describeRun,
   requirePeer,
   startObservedDemo,
   writeTestCertificate,
   type ObservedServer,
+  interopFixture,
 } from './peers.js';
 
 describe('interop: curl against the puretls demo server', function () {
   this.timeout(60_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const { procs, temp, servers } = interopFixture();
   let curl = '';
   let dir = '';
   let certFile = '';
@@ -38,13 +35,6 @@ describe('interop: curl against the puretls demo server', function () {
     const v = await procs.run(curl, ['--version']);
     console.log(`      using ${v.stdout.split('\n')[0]}`);
   });
-
-  afterEach(async () => {
-    await procs.killAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   async function demo(): Promise<ObservedServer> {
     const s = await startObservedDemo();

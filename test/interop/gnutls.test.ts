@@ -6,13 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import { testCertificate } from '../helpers/fixtures.js';
 import {
   EXT,
-  Processes,
   SUITES,
-  TempDirs,
   demoPageRows,
   describeRun,
   requirePeer,
@@ -20,6 +18,7 @@ import {
   writeTestCertificate,
   type ObservedServer,
   type RunResult,
+  interopFixture,
 } from './peers.js';
 
 /** Our suites as GnuTLS priority strings name their ciphers. */
@@ -62,9 +61,7 @@ function parseGnutls(r: RunResult): GnutlsReport {
 
 describe('interop: gnutls-cli (GnuTLS) against puretls', function () {
   this.timeout(60_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const { procs, temp, servers } = interopFixture();
   let gnutls = '';
   let certFile = '';
   let certFile384 = '';
@@ -76,13 +73,6 @@ describe('interop: gnutls-cli (GnuTLS) against puretls', function () {
     certFile384 = writeTestCertificate(dir, 'P-384').certFile;
     console.log(`      using ${spawnSync(gnutls, ['--version']).stdout.toString().split('\n')[0]}`);
   });
-
-  afterEach(async () => {
-    await procs.killAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   async function demo(options: Parameters<typeof startObservedDemo>[0] = {}): Promise<ObservedServer> {
     const s = await startObservedDemo(options);

@@ -13,18 +13,16 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import {
   EXT,
-  Processes,
   SUITES,
-  TempDirs,
   demoPageRows,
   describeRun,
   requirePeer,
   startObservedDemo,
   writeTestCertificate,
-  type ObservedServer,
+  interopFixture,
 } from './peers.js';
 
 /** The Go program's source, found from dist/test/interop/ (compiled) or test/interop/. */
@@ -48,9 +46,7 @@ interface GoReport {
 
 describe('interop: Go crypto/tls client against the puretls demo server', function () {
   this.timeout(120_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const { procs, temp, servers } = interopFixture();
   let binary = '';
   let certFile = '';
 
@@ -67,13 +63,6 @@ describe('interop: Go crypto/tls client against the puretls demo server', functi
     const v = await procs.run(go, ['version'], { env });
     console.log(`      using ${v.stdout.trim()}`);
   });
-
-  afterEach(async () => {
-    await procs.killAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   async function runGo(port: number, args: string[]): Promise<GoReport> {
     const r = await procs.run(binary, ['-port', String(port), '-ca', certFile, '-name', 'localhost', '-n', '2', ...args]);

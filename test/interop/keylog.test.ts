@@ -15,21 +15,19 @@ import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import type { TlsSocket } from '../../src/node/socket.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import {
   KEYLOG_LINE,
-  Processes,
-  TempDirs,
   describeRun,
   peerUnavailable,
   requirePeer,
   startObservedDemo,
   startObservedServer,
   writeTestCertificate,
-  type ObservedServer,
   type Started,
+  interopFixture,
 } from './peers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
@@ -102,21 +100,12 @@ function pong(socket: TlsSocket): void {
 
 describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function () {
   this.timeout(90_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const { procs, temp, servers } = interopFixture();
   let dir = '';
 
   before(() => {
     dir = temp.make('puretls-keylog-');
   });
-
-  afterEach(async () => {
-    await procs.killAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   it("the server's keylog event equals the node:tls client's, for a full handshake and a resumption", async () => {
     const s = await startObservedServer({}, pong, { keylog: true });

@@ -11,12 +11,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import {
   EXT,
-  Processes,
   SUITES,
-  TempDirs,
   demoPageRows,
   describeRun,
   requirePeer,
@@ -24,6 +22,7 @@ import {
   writeTestCertificate,
   type ObservedServer,
   type RunResult,
+  interopFixture,
 } from './peers.js';
 
 interface TstclntReport {
@@ -50,9 +49,7 @@ function parseTstclnt(r: RunResult): TstclntReport {
 
 describe('interop: NSS tstclnt against puretls', function () {
   this.timeout(60_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const { procs, temp, servers } = interopFixture();
   let tstclnt = '';
   let db = '';
   let requestFile = '';
@@ -73,13 +70,6 @@ describe('interop: NSS tstclnt against puretls', function () {
     requestFile = join(dir, 'request.txt');
     writeFileSync(requestFile, 'GET /nss HTTP/1.0\r\nHost: localhost\r\n\r\n');
   });
-
-  afterEach(async () => {
-    await procs.killAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   async function demo(): Promise<ObservedServer> {
     const s = await startObservedDemo();

@@ -18,7 +18,7 @@ import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } f
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { Context } from 'mocha';
+import { after, afterEach, type Context } from 'mocha';
 import { startDemo, type DemoOptions } from '../../src/cli.js';
 import type { ServerOptions } from '../../src/node/options.js';
 import type { Server } from '../../src/node/server.js';
@@ -487,3 +487,21 @@ export const SUITES = [
 
 /** The NSS key log line pattern for TLS 1.2. */
 export const KEYLOG_LINE = /^CLIENT_RANDOM ([0-9a-f]{64}) ([0-9a-f]{96})\n$/;
+
+/**
+ * What every interop suite needs: child processes, temp dirs and servers, cleaned up
+ * (processes, then servers, after each test; temp dirs after the suite). Call it inside
+ * describe(). `beforeServersClose` runs between the two, for a suite's own cleanup.
+ */
+export function interopFixture(beforeServersClose?: () => void): { procs: Processes; temp: TempDirs; servers: ObservedServer[] } {
+  const procs = new Processes();
+  const temp = new TempDirs();
+  const servers: ObservedServer[] = [];
+  afterEach(async () => {
+    await procs.killAll();
+    beforeServersClose?.();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  after(() => temp.dispose());
+  return { procs, temp, servers };
+}

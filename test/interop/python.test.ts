@@ -6,19 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import {
   EXT,
-  Processes,
   SUITES,
-  TempDirs,
   demoPageRows,
   describeRun,
   requirePeer,
   startObservedDemo,
   startObservedServer,
   writeTestCertificate,
-  type ObservedServer,
+  interopFixture,
 } from './peers.js';
 
 /** argv: port cafile suite (OpenSSL name, or '' for the defaults). Prints JSON. */
@@ -108,9 +106,7 @@ interface PythonConnection {
 
 describe('interop: Python ssl against the puretls demo server', function () {
   this.timeout(60_000);
-  const procs = new Processes();
-  const temp = new TempDirs();
-  const servers: ObservedServer[] = [];
+  const { procs, temp, servers } = interopFixture();
   let python = '';
   let certFile = '';
 
@@ -120,13 +116,6 @@ describe('interop: Python ssl against the puretls demo server', function () {
     const v = spawnSync(python, ['-c', 'import ssl, sys; print("Python", sys.version.split()[0], ssl.OPENSSL_VERSION)']);
     console.log(`      using ${v.stdout.toString().trim()}`);
   });
-
-  afterEach(async () => {
-    await procs.killAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-
-  after(() => temp.dispose());
 
   for (const suite of [undefined, ...SUITES]) {
     const title = suite ? `set_ciphers('${suite.openssl}')` : "Python's default offer";
