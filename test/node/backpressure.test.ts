@@ -49,6 +49,19 @@ const tcpOf = (s: TlsSocket): Socket => s.socket;
 /** Whether libuv is reading from the kernel for this TCP socket (net.Socket's handle.reading). */
 const tcpReading = (s: Socket): boolean => (s as unknown as { _handle?: { reading?: boolean } })._handle?.reading === true;
 
+/** Our socket's own drain; also stops waiting if the socket dies, so a test fails loudly. */
+function drainOrClose(socket: TlsSocket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
 describe('node: backpressure through TlsSocket', function () {
   this.timeout(60_000);
 
@@ -89,16 +102,7 @@ describe('node: backpressure through TlsSocket', function () {
           if (!ok) {
             stats.falseReturns++;
             stats.waitingForDrain = true;
-            // Our socket's own drain; also stop waiting if the socket dies, so the test fails loudly.
-            await new Promise<void>((resolve) => {
-              const done = (): void => {
-                socket.off('drain', done);
-                socket.off('close', done);
-                resolve();
-              };
-              socket.on('drain', done);
-              socket.on('close', done);
-            });
+            await drainOrClose(socket);
             stats.waitingForDrain = false;
             if (socket.destroyed) return;
           }
@@ -163,15 +167,7 @@ describe('node: backpressure through TlsSocket', function () {
           if (!ok) {
             stats.falseReturns++;
             stats.waitingForDrain = true;
-            await new Promise<void>((resolve) => {
-              const done = (): void => {
-                socket.off('drain', done);
-                socket.off('close', done);
-                resolve();
-              };
-              socket.on('drain', done);
-              socket.on('close', done);
-            });
+            await drainOrClose(socket);
             stats.waitingForDrain = false;
             if (socket.destroyed) return;
           }
