@@ -7,21 +7,13 @@ import { AlertDescription, TlsError } from '../../src/errors.js';
 import { suiteById } from '../../src/handshake/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
 import { testCertificate } from '../helpers/fixtures.js';
+import { seededRandom as seededPrng } from '../helpers/openssl.js';
 import { ContentType, Suite, TlsClient, concat, hex, seededRandom, splitRecords, type ClientOptions } from '../helpers/tls-client.js';
 
 const KNOWN_ALERTS = new Set(Object.values(AlertDescription).filter((v): v is number => typeof v === 'number'));
 
-/** mulberry32: a small, fast, seeded PRNG for choosing mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG for choosing mutations, so a failure reproduces. */
+const prng = seededPrng;
 
 /** One to three random edits: bit flips, byte sets, inserts, deletes, truncation, duplication. */
 function mutate(input: Uint8Array, rand: () => number): Uint8Array {
