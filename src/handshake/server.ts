@@ -67,7 +67,7 @@ interface Agreed {
 interface Keyed extends Agreed {
   master: Uint8Array;
   session: Session;
-  /** Where the session goes once the client's Finished is verified; undefined when not cached. */
+  /** The session goes into the cache once the client's Finished is verified. */
   cacheable: boolean;
   group: number | undefined;
   /** Resumed from a ticket (rather than by session ID). */

@@ -9,13 +9,6 @@ function asBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-export interface TlsSocketEvents {
-  /** The handshake finished. */
-  secure: () => void;
-  /** The handshake failed (the alert, if any, has been sent). */
-  handshakeError: (error: Error) => void;
-}
-
 /**
  * The server-side TLS socket handed to `secureConnection` listeners: a Duplex of plaintext
  * over a net.Socket of ciphertext, shaped like node:tls's TLSSocket. It only moves bytes
@@ -27,6 +20,8 @@ export class TlsSocket extends Duplex {
   private ended = false;
   private reportedError = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reading is paused while the connection waits on an SNI callback or a session store. */
+  private waitingOnApplication = false;
 
   constructor(
     readonly socket: Socket,
@@ -34,9 +29,21 @@ export class TlsSocket extends Duplex {
     options: { handshakeTimeout?: number; allowHalfOpen?: boolean } = {},
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
-    connection.onWake = () => this.pump();
+    connection.onWake = () => {
+      // The application's SNI callback or session store answered: read again.
+      if (this.waitingOnApplication && !connection.busy) {
+        this.waitingOnApplication = false;
+        socket.resume();
+      }
+      this.pump();
+    };
     socket.on('data', (chunk: Buffer) => {
       connection.receive(chunk);
+      if (connection.busy && !this.waitingOnApplication) {
+        // Bytes that arrive meanwhile would pile up in the connection: let TCP hold them.
+        this.waitingOnApplication = true;
+        socket.pause();
+      }
       this.pump();
     });
     socket.on('end', () => this.onSocketEnd());
@@ -198,7 +205,7 @@ export class TlsSocket extends Duplex {
   }
 
   override _read(): void {
-    if (this.socket.isPaused()) this.socket.resume();
+    if (this.socket.isPaused() && !this.waitingOnApplication) this.socket.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -196,6 +196,29 @@ describe('node: TlsSocket endings and failures', function () {
     });
   });
 
+  describe('waiting on the application', () => {
+    it('stops reading the TCP socket while an SNICallback has not answered, then goes on', async () => {
+      let answer: (() => void) | undefined;
+      const raw: net.Socket[] = [];
+      const h = await serve({
+        SNICallback: (_name, cb) => {
+          answer = () => cb(null);
+        },
+      });
+      h.server.on('connection', (s: net.Socket) => raw.push(s));
+      const client = connect(h.port);
+      const deadline = Date.now() + 10_000;
+      while (!answer && Date.now() < deadline) await sleep(5);
+      assert.ok(answer, 'the SNICallback was called');
+      assert.equal(raw[0]!.isPaused(), true, 'no reading while the callback is out');
+      answer();
+      const socket = await client;
+      sockets.push(socket);
+      assert.equal(raw[0]!.isPaused(), false, 'reading again');
+      assert.equal((await h.socket(0)).servername, 'localhost');
+    });
+  });
+
   describe('failed handshakes', () => {
     it('handshakeTimeout: a TCP client that says nothing gets ERR_TLS_HANDSHAKE_TIMEOUT and is disconnected', async () => {
       const h = await serve({ handshakeTimeout: 200 });
