@@ -44,7 +44,8 @@ export class ServerConnection implements HandshakeHost {
   private plaintext: Uint8Array[] = [];
   private emptyRecords = 0;
   private warningAlerts = 0;
-  private readonly onKeylog: ((line: string) => void) | undefined;
+  /** Receives NSS key log lines; set it before the handshake (formatting only happens when set). */
+  onKeylog: ((line: string) => void) | undefined;
   private failure: TlsError | undefined;
   private peerClosed = false;
   private localClosed = false;

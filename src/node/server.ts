@@ -34,13 +34,16 @@ export class Server extends net.Server {
   }
 
   private accept(raw: net.Socket): void {
-    const onKeylog =
-      this.listenerCount('keylog') > 0 ? (line: string) => this.emit('keylog', Buffer.from(`${line}\n`), socket) : undefined;
-    const connection = new ServerConnection(this.context, onKeylog ? { onKeylog } : {});
+    const connection = new ServerConnection(this.context);
+    // As node:tls: key log lines go to the socket's 'keylog' and on to the server's
+    // (line, socket), when the server had a 'keylog' listener as the connection arrived.
+    const keylog = this.listenerCount('keylog') > 0;
     const socket: TlsSocket = new TlsSocket(raw, connection, {
       handshakeTimeout: this.handshakeTimeout,
       allowHalfOpen: this.allowHalfOpenTls,
+      keylog,
     });
+    if (keylog) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
     socket.once('secure', () => this.emit('secureConnection', socket));
     socket.once('handshakeError', (err: Error) => {
       if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, socket);

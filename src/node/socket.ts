@@ -26,9 +26,11 @@ export class TlsSocket extends Duplex {
   constructor(
     readonly socket: Socket,
     readonly connection: ServerConnection,
-    options: { handshakeTimeout?: number; allowHalfOpen?: boolean } = {},
+    options: { handshakeTimeout?: number; allowHalfOpen?: boolean; keylog?: boolean } = {},
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
+    // node:tls's 'keylog' (line with its newline), when asked for: formatting is not free.
+    if (options.keylog) connection.onKeylog = (line) => this.emit('keylog', Buffer.from(`${line}\n`));
     connection.onWake = () => {
       // The application's SNI callback or session store answered: read again.
       if (this.waitingOnApplication && !connection.busy) {

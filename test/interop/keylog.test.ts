@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'mocha';
-import type { TlsSocket } from '../../src/node/socket.js';
+import type { AddressInfo } from 'node:net';
+import { ServerConnection } from '../../src/connection.js';
+import { TlsContext } from '../../src/context.js';
+import { TlsSocket } from '../../src/node/socket.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import {
   KEYLOG_LINE,
@@ -133,6 +136,40 @@ describe('interop: NSS key log (keylog event, SSLKEYLOGFILE, tshark)', function 
     assert.equal(m2[1], s.seen.hellos[1]!.random);
     assert.notEqual(m1[1], m2[1]);
     assert.equal(m2[2], m1[2]);
+  });
+
+  it("the TlsSocket itself emits 'keylog' (node:tls's TLSSocket event), and the server passes it on with the socket", async () => {
+    const s = await startObservedServer({}, pong, { keylog: true });
+    servers.push(s);
+    const fromSockets: Array<[string, string]> = [];
+    s.server.on('keylog', (line: Buffer, socket: TlsSocket) => {
+      // The server's event carries the socket whose own 'keylog' it passes on.
+      assert.ok(socket instanceof TlsSocket);
+      fromSockets.push([line.toString(), socket.connection.negotiated ? 'done' : 'handshaking']);
+    });
+    const c = await nodeClient(s.port, 'ping');
+    assert.equal(c.keylog.length, 1);
+    assert.deepEqual(fromSockets, [[c.keylog[0], 'handshaking']]);
+    // And a TlsSocket made by hand (keylog on) emits it on itself.
+    const cert = testCertificate();
+    const raw = await new Promise<net.Socket>((resolve) => {
+      const plain = net.createServer((socket) => {
+        plain.close();
+        resolve(socket);
+      });
+      plain.listen(0, '127.0.0.1', () => {
+        const client = tls.connect({ port: (plain.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+        client.on('error', () => undefined);
+        client.on('secureConnect', () => client.end());
+      });
+    });
+    const own = new TlsSocket(raw, new ServerConnection(new TlsContext({ key: cert.keyPem, cert: cert.certPem })), { keylog: true });
+    const lines: Buffer[] = [];
+    own.on('keylog', (line: Buffer) => lines.push(line));
+    await new Promise((resolve) => own.once('secure', resolve));
+    own.destroy();
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!.toString(), KEYLOG_LINE);
   });
 
   it('a keylog listener added only after the connection was accepted hears nothing from it', async () => {
