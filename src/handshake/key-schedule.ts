@@ -1,5 +1,5 @@
 import { concatBytes } from '../codec/bytes.js';
-import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
+import type { CryptoProvider, HashAlgorithm, KeyedMac } from '../crypto/provider.js';
 import type { CipherSuite } from './suites.js';
 
 const encoder = new TextEncoder();
@@ -18,12 +18,13 @@ export const VERIFY_DATA_LENGTH = 12;
 export function prf(
   crypto: CryptoProvider,
   hash: HashAlgorithm,
-  secret: Uint8Array,
+  secret: Uint8Array | KeyedMac,
   label: Uint8Array,
   seed: Uint8Array,
   length: number,
 ): Uint8Array {
-  const mac = crypto.hmac(hash, secret);
+  // A connection runs three PRFs over its master secret; it may pass the HMAC keyed once.
+  const mac = secret instanceof Uint8Array ? crypto.hmac(hash, secret) : secret;
   const out = new Uint8Array(length);
   let a = mac.mac(label, seed);
   for (let at = 0; at < length; ) {
@@ -68,7 +69,7 @@ export interface TrafficKeys {
 export function deriveTrafficKeys(
   crypto: CryptoProvider,
   suite: CipherSuite,
-  master: Uint8Array,
+  master: Uint8Array | KeyedMac,
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
 ): TrafficKeys {
@@ -87,7 +88,7 @@ export function deriveTrafficKeys(
 export function verifyData(
   crypto: CryptoProvider,
   hash: HashAlgorithm,
-  master: Uint8Array,
+  master: Uint8Array | KeyedMac,
   sender: 'client' | 'server',
   handshakeHash: Uint8Array,
 ): Uint8Array {

@@ -1,7 +1,7 @@
 import { concatBytes, copyBytes, toHex } from '../codec/bytes.js';
 import { CipherSuiteId, ContentType, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
 import type { TlsContext } from '../context.js';
-import { constantTimeEqual, type EphemeralKey } from '../crypto/provider.js';
+import { constantTimeEqual, type EphemeralKey, type KeyedMac } from '../crypto/provider.js';
 import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
 import type { HandshakeMessage } from '../record/handshake-joiner.js';
 import { AeadProtection } from '../record/aead.js';
@@ -66,6 +66,8 @@ interface Agreed {
 
 interface Keyed extends Agreed {
   master: Uint8Array;
+  /** HMAC keyed with the master secret, for the three PRF runs of the connection. */
+  masterMac: KeyedMac;
   session: Session;
   /** The session goes into the cache once the client's Finished is verified. */
   cacheable: boolean;
@@ -384,7 +386,8 @@ export class ServerHandshake {
       // As SSL_get_verify_result: the last error the verification met (node:tls reports the same).
       verifyResult: peer?.verification?.verifyResult,
     });
-    const keyed: Keyed = { ...hs, master, session, cacheable: sessionId.length > 0, group, viaTicket: false };
+    const masterMac = crypto.hmac(hs.suite.hash, master);
+    const keyed: Keyed = { ...hs, master, masterMac, session, cacheable: sessionId.length > 0, group, viaTicket: false };
     this.establishKeys(keyed);
     this.state =
       peer && peer.chain.length > 0
@@ -415,7 +418,8 @@ export class ServerHandshake {
       sessionTicket: this.willIssueTicket(hello),
       alpnProtocol,
     }, false);
-    const keyed: Keyed = { ...hs, master: session.masterSecret, session, cacheable: false, group: undefined, viaTicket };
+    const masterMac = context.crypto.hmac(suite.hash, session.masterSecret);
+    const keyed: Keyed = { ...hs, master: session.masterSecret, masterMac, session, cacheable: false, group: undefined, viaTicket };
     this.establishKeys(keyed);
     this.sendFinished(keyed);
     this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: true };
@@ -426,7 +430,7 @@ export class ServerHandshake {
 
   private establishKeys(hs: Keyed): void {
     const crypto = this.host.context.crypto;
-    const keys = deriveTrafficKeys(crypto, hs.suite, hs.master, hs.clientRandom, hs.serverRandom);
+    const keys = deriveTrafficKeys(crypto, hs.suite, hs.masterMac, hs.clientRandom, hs.serverRandom);
     this.host.record.prepareReadProtection(new AeadProtection(crypto, hs.suite, keys.clientKey, keys.clientIv));
     this.host.record.prepareWriteProtection(new AeadProtection(crypto, hs.suite, keys.serverKey, keys.serverIv));
     if (this.host.wantsKeylog) this.host.keylog(`CLIENT_RANDOM ${toHex(hs.clientRandom)} ${toHex(hs.master)}`);
@@ -435,7 +439,7 @@ export class ServerHandshake {
   private processFinished(state: Extract<State, { kind: 'ExpectFinished' }>, msg: HandshakeMessage): MaybePromise<void> {
     const { hs, resumed } = state;
     const crypto = this.host.context.crypto;
-    const expected = verifyData(crypto, hs.suite.hash, hs.master, 'client', hs.transcript.current());
+    const expected = verifyData(crypto, hs.suite.hash, hs.masterMac, 'client', hs.transcript.current());
     if (!constantTimeEqual(decodeFinished(msg.body), expected)) {
       throw fatal(AlertDescription.decrypt_error, 'the client Finished does not verify', 'ERR_BAD_FINISHED');
     }
@@ -482,7 +486,7 @@ export class ServerHandshake {
     this.flushFlight();
     this.host.record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
     this.host.record.changeWriteProtection();
-    const data = verifyData(crypto, hs.suite.hash, hs.master, 'server', hs.transcript.current());
+    const data = verifyData(crypto, hs.suite.hash, hs.masterMac, 'server', hs.transcript.current());
     this.sendMessage(hs.transcript, encodeFinished(data));
     this.flushFlight();
   }
