@@ -10,9 +10,10 @@
  * Each entry has its PEM, its DER and key as PEM, and the files for s_client's -cert/-key.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OpensslCa } from './openssl-ca.js';
 
 export interface ClientCert {
   name: string;
@@ -62,7 +63,6 @@ const CLIENT_EXT =
 const SERVER_ONLY_EXT = 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth';
 
 let made: ClientCertSet | undefined;
-let serial = 1000;
 
 /** The certificate set, made on first use. */
 export function clientCerts(): ClientCertSet {
@@ -85,13 +85,9 @@ export function derToPem(der: Uint8Array): string {
 function generate(): ClientCertSet {
   const dir = mkdtempSync(join(tmpdir(), 'puretls-clientauth-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const file = (name: string): string => join(dir, name);
-  const run = (...args: string[]): string => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
-
-  const genKey = (name: string, alg: 'P-256' | 'P-384' | 'rsa'): void => {
-    if (alg === 'rsa') run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file(`${name}.key`));
-    else run('genpkey', '-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${alg}`, '-out', file(`${name}.key`));
-  };
+  const ca = new OpensslCa(dir, 1000);
+  const file = (name: string): string => ca.file(name);
+  const run = (...args: string[]): string => ca.run(...args);
   const certs = new Map<string, ClientCert>();
   const record = (name: string, cn: string, issuer?: string): ClientCert => {
     const pem = readFileSync(file(`${name}.pem`), 'latin1');
@@ -114,40 +110,18 @@ function generate(): ClientCertSet {
     return c;
   };
   const selfSigned = (name: string, cn: string, alg: 'P-256' | 'P-384'): ClientCert => {
-    genKey(name, alg);
-    writeFileSync(file(`${name}.cnf`), `[req]\ndistinguished_name = dn\nx509_extensions = ext\n[dn]\n[ext]\n${CA_EXT}\n`);
-    run('req', '-x509', '-new', '-key', file(`${name}.key`), '-subj', `/CN=${cn}`, '-days', '30', '-config', file(`${name}.cnf`),
-      '-set_serial', String(serial++), '-out', file(`${name}.pem`));
+    ca.selfSigned(name, alg, CA_EXT, { subj: `/CN=${cn}`, serial: ca.nextSerial() });
     return record(name, cn);
   };
   const issue = (name: string, cn: string, alg: 'P-256' | 'P-384' | 'rsa', issuer: string, ext: string, dates?: [string, string]): ClientCert => {
-    genKey(name, alg);
-    writeFileSync(file(`${name}.cnf`), '[req]\ndistinguished_name = dn\n[dn]\n');
-    writeFileSync(file(`${name}.ext`), `${ext}\n`);
-    run('req', '-new', '-key', file(`${name}.key`), '-subj', `/CN=${cn}`, '-config', file(`${name}.cnf`), '-out', file(`${name}.csr`));
-    if (dates) {
-      // `openssl x509 -req` cannot date a certificate in the past; `openssl ca` can.
-      const ca = file(`ca-${name}`);
-      mkdirSync(ca);
-      writeFileSync(join(ca, 'index.txt'), '');
-      writeFileSync(join(ca, 'serial'), `${(serial++).toString(16).padStart(4, '0')}\n`);
-      writeFileSync(file(`${name}.ca.cnf`), [
-        '[ca]', 'default_ca = d', '[d]', `database = ${ca}/index.txt`, `new_certs_dir = ${ca}`, `serial = ${ca}/serial`,
-        'default_md = sha256', 'policy = p', 'unique_subject = no', 'email_in_dn = no', '[p]', 'commonName = supplied', '',
-      ].join('\n'));
-      run('ca', '-batch', '-notext', '-config', file(`${name}.ca.cnf`), '-cert', file(`${issuer}.pem`), '-keyfile', file(`${issuer}.key`),
-        '-in', file(`${name}.csr`), '-out', file(`${name}.pem`), '-startdate', dates[0], '-enddate', dates[1], '-extfile', file(`${name}.ext`));
-    } else {
-      run('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${issuer}.pem`), '-CAkey', file(`${issuer}.key`), '-set_serial', String(serial++),
-        '-days', '20', '-sha256', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`));
-    }
+    ca.issue(name, alg, issuer, ext, { subj: `/CN=${cn}`, digest: 'sha256', ...(dates ? { dates } : {}) });
     return record(name, cn, issuer);
   };
 
   const root = selfSigned('root', 'puretls test client root', 'P-256');
   const inter = issue('inter', 'puretls test client intermediate', 'P-384', 'root', CA_EXT);
   const otherRoot = selfSigned('other-root', 'an unknown client root', 'P-256');
-  genKey('stray', 'P-256');
+  ca.genKey('stray', 'P-256');
   return {
     dir,
     root,

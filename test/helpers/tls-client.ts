@@ -30,6 +30,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as osRandomBytes } from '@noble/hashes/utils.js';
+import { concatBytes } from '../../src/codec/bytes.js';
 import { Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
@@ -84,15 +85,7 @@ export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
 // Bytes and records
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export function hex(b: Uint8Array): string {

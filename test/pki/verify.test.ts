@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OpensslCa, type KeyAlgorithm } from '../helpers/openssl-ca.js';
 import tls from 'node:tls';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
@@ -32,9 +33,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string): string => join(dir, name);
 const read = (name: string): string => readFileSync(file(name), 'utf8');
 
-function openssl(...args: string[]): string {
-  return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
-}
+const ca = new OpensslCa(dir);
+const openssl = (...args: string[]): string => ca.run(...args);
 
 // ---------------------------------------------------------------------------------------
 // Certificates. Each has a name; `certs` holds its PEM, DER and private key PEM.
@@ -51,14 +51,7 @@ const cert = (name: string): Made => {
   return c;
 };
 
-type Alg = 'P-256' | 'P-384' | 'P-521' | 'rsa' | 'rsa1024' | 'rsa768' | 'ed25519';
-
-function genKey(name: string, alg: Alg): void {
-  if (alg.startsWith('rsa')) {
-    openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${alg.slice(3) || '2048'}`, '-out', file(`${name}.key`));
-  } else if (alg === 'ed25519') openssl('genpkey', '-algorithm', 'ed25519', '-out', file(`${name}.key`));
-  else openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${alg}`, '-out', file(`${name}.key`));
-}
+type Alg = KeyAlgorithm;
 
 function record(name: string): void {
   const pem = read(`${name}.pem`);
@@ -67,40 +60,13 @@ function record(name: string): void {
 
 /** A self-signed certificate (`openssl req -x509`) with exactly the given extension lines. */
 function selfSigned(name: string, alg: Alg, ext: string, opts: { key?: string; serial?: string; subj?: string } = {}): void {
-  if (!opts.key) genKey(name, alg);
-  else writeFileSync(file(`${name}.key`), read(`${opts.key}.key`));
-  writeFileSync(file(`${name}.cnf`), `[req]\ndistinguished_name = dn\nx509_extensions = ext\n[dn]\n[ext]\n${ext}\n`);
-  openssl('req', '-x509', '-new', '-key', file(`${name}.key`), '-subj', opts.subj ?? `/CN=${name}`, '-days', '30', '-config', file(`${name}.cnf`),
-    '-set_serial', opts.serial ?? '1', '-out', file(`${name}.pem`));
+  ca.selfSigned(name, alg, ext, opts);
   record(name);
 }
 
-let serial = 100;
-
-/**
- * A certificate for `name` issued by `issuer`, with exactly the given extension lines: `openssl x509 -req`,
- * or `openssl ca` when validity dates are given.
- */
+/** A certificate for `name` issued by `issuer`, with exactly the given extension lines. */
 function issue(name: string, alg: Alg, issuer: string, ext: string, opts: { subj?: string; dates?: [string, string]; digest?: string } = {}): void {
-  genKey(name, alg);
-  writeFileSync(file(`${name}.cnf`), `[req]\ndistinguished_name = dn\n[dn]\n`);
-  writeFileSync(file(`${name}.ext`), `${ext}\n`);
-  openssl('req', '-new', '-key', file(`${name}.key`), '-subj', opts.subj ?? `/CN=${name}`, '-config', file(`${name}.cnf`), '-out', file(`${name}.csr`));
-  if (opts.dates) {
-    const ca = join(dir, `ca-${name}`);
-    mkdirSync(ca);
-    writeFileSync(join(ca, 'index.txt'), '');
-    writeFileSync(join(ca, 'serial'), `${(serial++).toString(16).padStart(4, '0')}\n`);
-    writeFileSync(file(`${name}.ca.cnf`), [
-      '[ca]', 'default_ca = d', '[d]', `database = ${ca}/index.txt`, `new_certs_dir = ${ca}`, `serial = ${ca}/serial`,
-      'default_md = sha256', 'policy = p', 'unique_subject = no', 'email_in_dn = no', '[p]', 'commonName = supplied', '',
-    ].join('\n'));
-    openssl('ca', '-batch', '-notext', '-config', file(`${name}.ca.cnf`), '-cert', file(`${issuer}.pem`), '-keyfile', file(`${issuer}.key`),
-      '-in', file(`${name}.csr`), '-out', file(`${name}.pem`), '-startdate', opts.dates[0], '-enddate', opts.dates[1], '-extfile', file(`${name}.ext`));
-  } else {
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${issuer}.pem`), '-CAkey', file(`${issuer}.key`), '-set_serial', String(serial++),
-      '-days', '20', '-extfile', file(`${name}.ext`), ...(opts.digest ? [`-${opts.digest}`] : []), '-out', file(`${name}.pem`));
-  }
+  ca.issue(name, alg, issuer, ext, opts);
   record(name);
 }
 
@@ -150,7 +116,7 @@ function build(name: string, o: {
   const notAfter = o.notAfter ?? new Date(Date.now() + 10 * 86400_000);
   const tbs = sequence(
     ...(o.v1 ? [] : [explicit(0, uint(2))]),
-    uint(serial++),
+    uint(Number(ca.nextSerial())),
     sequence(oid(sigOid)),
     o.issuer ?? signer.subject,
     sequence(time(notBefore), time(notAfter)),
