@@ -49,6 +49,7 @@ export class ServerConnection implements HandshakeHost {
   private failure: TlsError | undefined;
   private peerClosed = false;
   private localClosed = false;
+  private disposed = false;
 
   /** Called after an asynchronous step (SNI callback, external cache) made progress: drain output. */
   onWake: (() => void) | undefined;
@@ -131,7 +132,18 @@ export class ServerConnection implements HandshakeHost {
 
   /** Nothing more can be read or written. */
   get closed(): boolean {
-    return this.failure !== undefined || (this.peerClosed && this.localClosed);
+    return this.disposed || this.failure !== undefined || (this.peerClosed && this.localClosed);
+  }
+
+  /**
+   * The transport is gone: wipe the record keys now instead of whenever the object is
+   * collected. Output already queued can still be taken; nothing more is read or written.
+   * Directions that end in the protocol (close_notify, a fatal alert) are wiped already.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.record.retireRead();
+    this.record.retireWrite();
   }
 
   get negotiated(): NegotiatedParameters | undefined {
@@ -174,7 +186,7 @@ export class ServerConnection implements HandshakeHost {
 
   /** Bytes from the network. Never throws; errors close the connection with an alert. */
   receive(data: Uint8Array): void {
-    if (this.failure || this.peerClosed) return;
+    if (this.failure || this.peerClosed || this.disposed) return;
     this.record.receive(data);
     this.process();
     // Records were cut out of `data` in place; the caller may reuse it once we return.
@@ -183,7 +195,7 @@ export class ServerConnection implements HandshakeHost {
 
   private process(): void {
     try {
-      while (!this.failure && !this.peerClosed && !this.handshake.busy) {
+      while (!this.failure && !this.peerClosed && !this.disposed && !this.handshake.busy) {
         const message = this.joiner.next();
         if (message) {
           this.emptyRecords = 0;
@@ -200,6 +212,9 @@ export class ServerConnection implements HandshakeHost {
       }
     } catch (e) {
       this.fail(e);
+    } finally {
+      if (this.peerClosed || this.failure) this.record.retireRead();
+      if (this.failure) this.record.retireWrite();
     }
   }
 
@@ -295,6 +310,7 @@ export class ServerConnection implements HandshakeHost {
   /** Queues application data; it is cut into records of at most 2^14 bytes. */
   write(data: Uint8Array): void {
     if (this.failure) throw new Error(`write after a fatal error: ${this.failure.message}`);
+    if (this.disposed) throw new Error('write after dispose');
     if (this.localClosed) throw new Error('write after close_notify');
     if (!this.handshake.complete) throw new Error('write before the handshake completed');
     if (data.length > 0) this.record.send(ContentType.application_data, data);
@@ -302,16 +318,19 @@ export class ServerConnection implements HandshakeHost {
 
   /** Sends close_notify (once). Reading may go on until the peer's close_notify. */
   close(): void {
-    if (this.localClosed || this.failure) return;
+    if (this.localClosed || this.failure || this.disposed) return;
     this.localClosed = true;
     this.record.send(ContentType.alert, CLOSE_NOTIFY);
+    this.record.retireWrite();
   }
 
   // -------------------------------------------------------------------------------------
   // Errors are sticky: the first one queues its alert and ends the connection.
 
   private fail(e: unknown): void {
-    if (this.failure) return;
+    // After dispose() nobody is listening, and a late step's error says nothing about the
+    // session, which must stay resumable.
+    if (this.failure || this.disposed) return;
     const error =
       e instanceof TlsError
         ? e
@@ -326,6 +345,8 @@ export class ServerConnection implements HandshakeHost {
         // Nothing more can be said to this peer.
       }
     }
+    this.record.retireRead();
+    this.record.retireWrite();
     this.invalidateSession();
   }
 

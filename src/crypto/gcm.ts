@@ -26,6 +26,17 @@ const SMALL_TABLE_LENGTH = 1024;
 const LARGE_TABLE_LENGTH = 16384;
 const SWITCH_TO_LARGE_TABLE_AFTER = 64 * 1024;
 
+/**
+ * Small records (handshake messages, alerts, short requests) go through GHASH in one call:
+ * AAD, ciphertext and the length block laid out zero-padded in this shared buffer, which
+ * is exactly how GHASH pads each part. It saves two calls, each of which copies its input
+ * inside noble. The buffer holds only public bytes (AAD and ciphertext) and is used
+ * synchronously, so one per process is enough.
+ */
+const singlePass = new Uint8Array(1024);
+
+const padded = (n: number): number => (n + BLOCK - 1) & ~(BLOCK - 1);
+
 /** noble's GHASH, made reusable: the key table stays, the running state is reset per message. */
 class ReusableGhash extends GHASH {
   reset(): this {
@@ -40,6 +51,21 @@ function aligned(b: Uint8Array): Uint8Array {
   return b.byteOffset % 4 === 0 ? b : copyBytes(b);
 }
 
+/** The GCM length block: bit lengths of A and C as 64-bit big-endian integers (TLS's fit in 32 bits). */
+function writeBitLengths(out: Uint8Array, at: number, aadLength: number, ciphertextLength: number): void {
+  out.fill(0, at, at + BLOCK);
+  const a = aadLength * 8;
+  const c = ciphertextLength * 8;
+  out[at + 4] = a >>> 24;
+  out[at + 5] = a >>> 16;
+  out[at + 6] = a >>> 8;
+  out[at + 7] = a;
+  out[at + 12] = c >>> 24;
+  out[at + 13] = c >>> 16;
+  out[at + 14] = c >>> 8;
+  out[at + 15] = c;
+}
+
 export class AesGcm implements Aead {
   private readonly xk: Uint32Array;
   private ghash: ReusableGhash;
@@ -48,8 +74,8 @@ export class AesGcm implements Aead {
   private readonly counter = new Uint8Array(BLOCK);
   private readonly tagMask = new Uint8Array(BLOCK);
   private readonly lengths = new Uint8Array(BLOCK);
-  private readonly lengthView = new DataView(this.lengths.buffer);
   private readonly digest = new Uint8Array(BLOCK);
+  private disposed = false;
 
   constructor(key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM needs a 16- or 32-byte key');
@@ -83,16 +109,22 @@ export class AesGcm implements Aead {
 
   /** GHASH(A, C) XOR E(K, J0) into `this.digest`. */
   private tag(aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    const v = this.lengthView;
-    // Bit lengths as two 64-bit big-endian integers; TLS lengths fit in 32 bits.
-    v.setUint32(0, 0);
-    v.setUint32(4, aad.length * 8);
-    v.setUint32(8, 0);
-    v.setUint32(12, ciphertext.length * 8);
     const g = this.ghashFor(ciphertext.length);
-    if (aad.length) g.update(aad);
-    if (ciphertext.length) g.update(ciphertext);
-    g.update(this.lengths);
+    const aadEnd = padded(aad.length);
+    const lengthsAt = aadEnd + padded(ciphertext.length);
+    if (lengthsAt + BLOCK <= singlePass.length) {
+      const b = singlePass;
+      b.fill(0, 0, lengthsAt + BLOCK);
+      b.set(aad, 0);
+      b.set(ciphertext, aadEnd);
+      writeBitLengths(b, lengthsAt, aad.length, ciphertext.length);
+      g.update(b.subarray(0, lengthsAt + BLOCK));
+    } else {
+      writeBitLengths(this.lengths, 0, aad.length, ciphertext.length);
+      if (aad.length) g.update(aad);
+      g.update(ciphertext);
+      g.update(this.lengths);
+    }
     g.digestInto(this.digest);
     const d = this.digest;
     const m = this.tagMask;
@@ -100,7 +132,24 @@ export class AesGcm implements Aead {
     return d;
   }
 
+  /** The key schedule and the GHASH table are the key in other forms: wipe them. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.xk.fill(0);
+    this.ghash.destroy();
+    this.hashKey?.fill(0);
+    this.hashKey = undefined;
+    this.tagMask.fill(0);
+    this.digest.fill(0);
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error('AES-GCM key used after dispose');
+  }
+
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    this.checkLive();
     this.start(nonce);
     const out = new Uint8Array(plaintext.length + TAG_LENGTH);
     const ciphertext = out.subarray(0, plaintext.length);
@@ -110,6 +159,7 @@ export class AesGcm implements Aead {
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    this.checkLive();
     if (ciphertextAndTag.length < TAG_LENGTH) return null;
     this.start(nonce);
     const input = aligned(ciphertextAndTag);

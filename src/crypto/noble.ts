@@ -69,13 +69,22 @@ const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
 
 /** ChaCha20-Poly1305 (RFC 8439) through noble's one-shot API. */
 class NobleChaCha20Poly1305 implements Aead {
-  constructor(private readonly key: Uint8Array) {
+  private readonly key: Uint8Array;
+  constructor(key: Uint8Array) {
     if (key.length !== 32) throw new RangeError('chacha20-poly1305 needs a 32-byte key');
+    this.key = key.slice(); // ours to wipe
+  }
+  private disposed = false;
+  dispose(): void {
+    this.disposed = true;
+    this.key.fill(0);
   }
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    if (this.disposed) throw new Error('chacha20-poly1305 key used after dispose');
     return chacha20poly1305(this.key, nonce, aad).encrypt(plaintext);
   }
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (this.disposed) throw new Error('chacha20-poly1305 key used after dispose');
     if (ciphertextAndTag.length < 16) return null;
     try {
       return chacha20poly1305(this.key, nonce, aad).decrypt(ciphertextAndTag);
@@ -86,6 +95,20 @@ class NobleChaCha20Poly1305 implements Aead {
 }
 
 type RandomBytes = (length: number) => Uint8Array;
+
+const widened = new Set<EcdsaCurve>();
+
+/**
+ * A server signs every full handshake with its certificate's key: every signature (and
+ * every ECDHE key on that curve) is a multiplication of the fixed base point. noble keeps
+ * a table for it with 6-bit windows; 8-bit windows make each one about 20% faster for
+ * about 0.9 MiB (P-256) or 1.3 MiB (P-384), built once per process on first use.
+ */
+function widenBaseTable(curve: EcdsaCurve): void {
+  if (widened.has(curve)) return;
+  widened.add(curve);
+  CURVES[curve].Point.BASE.precompute(8, true);
+}
 
 function x25519Key(random: RandomBytes): EphemeralKey {
   // RFC 7748 §5: any 32 bytes are a scalar; clamping happens inside the ladder.
@@ -187,6 +210,7 @@ export class NobleCryptoProvider implements CryptoProvider {
 
   ecdsaSigningKey(curve: EcdsaCurve, secret: Uint8Array): EcdsaSigningKey {
     const impl = CURVES[curve];
+    widenBaseTable(curve);
     return {
       curve,
       sign(hash: SignatureHash, message: Uint8Array): Uint8Array {

@@ -28,6 +28,8 @@ export interface KeyedMac {
 export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+  /** Wipes the key and everything derived from it; the AEAD must not be used afterwards. */
+  dispose?(): void;
 }
 
 /** One side of an ephemeral key exchange. */

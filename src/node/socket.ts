@@ -253,6 +253,7 @@ export class TlsSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearHandshakeTimer();
+    this.connection.dispose();
     // Let an alert already queued reach the peer before the socket goes.
     if (!this.socket.destroyed) {
       if (this.socket.writableLength > 0) this.socket.end(() => this.socket.destroy());

@@ -85,6 +85,12 @@ export class AeadProtection {
     a[12] = length;
   }
 
+  /** Wipes the keys: nothing more is sealed or opened in this direction. */
+  dispose(): void {
+    this.aead.dispose?.();
+    this.nonce.fill(0);
+  }
+
   /** A whole record, header included. */
   seal(type: number, version: number, plaintext: Uint8Array): Uint8Array {
     this.prepareNonce();

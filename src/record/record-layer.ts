@@ -18,8 +18,30 @@ export interface PlainRecord {
 class HalfConnection {
   current: AeadProtection | undefined;
   pending: AeadProtection | undefined;
+  /** This direction has ended (close_notify, a fatal alert, the transport gone): keys wiped. */
+  retired = false;
+
+  /**
+   * Drops the keys as soon as a direction is finished rather than when the connection is
+   * collected: a connection's objects outlive its socket until V8's next full collection,
+   * and AES-GCM's per-key GHASH tables are most of what a resumed handshake allocates.
+   */
+  retire(): void {
+    this.retired = true;
+    this.current?.dispose();
+    this.pending?.dispose();
+    this.current = this.pending = undefined;
+  }
+
+  prepare(p: AeadProtection): void {
+    // Keys agreed after the direction ended (an asynchronous step that finished late).
+    if (this.retired) p.dispose();
+    else this.pending = p;
+  }
 
   change(direction: string): void {
+    // An abandoned handshake that carried on (an asynchronous step that finished late).
+    if (this.retired) return;
     if (!this.pending) {
       throw new TlsError(AlertDescription.unexpected_message, `ChangeCipherSpec (${direction}) before keys were agreed`);
     }
@@ -67,6 +89,7 @@ export class RecordLayer {
 
   /** The next record, decrypted; undefined when more bytes are needed. Throws TlsError. */
   nextRecord(): PlainRecord | undefined {
+    if (this.read.retired) return undefined;
     const reader = this.read.current;
     const raw = this.deframer.next({
       maxFragmentLength: reader ? MAX_CIPHERTEXT_LENGTH : MAX_PLAINTEXT_LENGTH,
@@ -78,11 +101,11 @@ export class RecordLayer {
   }
 
   prepareReadProtection(p: AeadProtection): void {
-    this.read.pending = p;
+    this.read.prepare(p);
   }
 
   prepareWriteProtection(p: AeadProtection): void {
-    this.write.pending = p;
+    this.write.prepare(p);
   }
 
   /** The peer's ChangeCipherSpec arrived. */
@@ -93,6 +116,16 @@ export class RecordLayer {
   /** We sent ChangeCipherSpec; what we write next is protected. */
   changeWriteProtection(): void {
     this.write.change('write');
+  }
+
+  /** Nothing more will be read: wipe the read keys. */
+  retireRead(): void {
+    this.read.retire();
+  }
+
+  /** Nothing more will be written: wipe the write keys. Records already queued stay queued. */
+  retireWrite(): void {
+    this.write.retire();
   }
 
   /** Queues `data` as records of `type`, at most 2^14 bytes of plaintext each. */
@@ -107,6 +140,9 @@ export class RecordLayer {
   }
 
   private sendFragment(type: number, fragment: Uint8Array): void {
+    // After close_notify or a fatal alert we send nothing more (RFC 5246 §7.2.1); without
+    // keys, a record could only go out in the clear.
+    if (this.write.retired) return;
     const version = this.agreedVersion ?? ProtocolVersion.TLSv1_2;
     const writer = this.write.current;
     let record: Uint8Array;
