@@ -227,16 +227,42 @@ export function decodeOid(v: Uint8Array): string {
 // ---------------------------------------------------------------------------------------
 // Encoding: functions that return complete elements, composed bottom-up.
 
-function lengthOctets(n: number): number[] {
-  if (n < 0x80) return [n];
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return [0x80 | bytes.length, ...bytes];
+/** Bytes of a big-endian unsigned integer without leading zeros (0 for 0). */
+function byteLength(n: number): number {
+  let bytes = 0;
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes++;
+  return bytes;
 }
 
+/** Writes `n` big-endian into `out[at .. at + length)`. */
+function writeBigEndian(out: Uint8Array, at: number, length: number, n: number): void {
+  for (let i = at + length - 1, v = n; i >= at; i--, v = Math.floor(v / 256)) out[i] = v & 0xff;
+}
+
+/**
+ * One allocation per element: the header is written in front of the content directly
+ * (sessions are encoded on every ticket, so this is on the resumption path).
+ */
 export function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
-  const body = content.length === 1 ? content[0]! : concat(content);
-  return concat([Uint8Array.from([tag, ...lengthOctets(body.length)]), body]);
+  let length = 0;
+  for (const c of content) length += c.length;
+  // X.690 §8.1.3: short form below 128, else 0x80 | count, then the count's bytes.
+  const lengthBytes = length < 0x80 ? 0 : byteLength(length);
+  const headerLength = 2 + lengthBytes;
+  const out = new Uint8Array(headerLength + length);
+  out[0] = tag;
+  if (lengthBytes === 0) {
+    out[1] = length;
+  } else {
+    out[1] = 0x80 | lengthBytes;
+    writeBigEndian(out, 2, lengthBytes, length);
+  }
+  let at = headerLength;
+  for (const c of content) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 export function sequence(...items: Uint8Array[]): Uint8Array {
@@ -278,9 +304,14 @@ export function uintBytes(magnitude: Uint8Array): Uint8Array {
 
 export function uint(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative safe integer: ${n}`);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return uintBytes(Uint8Array.from(bytes.length ? bytes : [0]));
+  const magnitude = Math.max(1, byteLength(n));
+  // A leading zero keeps the INTEGER positive when the top bit of the magnitude is set.
+  const topBitSet = Math.floor(n / 2 ** (8 * (magnitude - 1))) >= 0x80;
+  const out = new Uint8Array(2 + magnitude + (topBitSet ? 1 : 0));
+  out[0] = Tag.INTEGER;
+  out[1] = out.length - 2;
+  writeBigEndian(out, topBitSet ? 3 : 2, magnitude, n);
+  return out;
 }
 
 export function oid(dotted: string): Uint8Array {

@@ -70,11 +70,11 @@ const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
 /** ChaCha20-Poly1305 (RFC 8439) through noble's one-shot API. */
 class NobleChaCha20Poly1305 implements Aead {
   private readonly key: Uint8Array;
+  private disposed = false;
   constructor(key: Uint8Array) {
     if (key.length !== 32) throw new RangeError('chacha20-poly1305 needs a 32-byte key');
     this.key = key.slice(); // ours to wipe
   }
-  private disposed = false;
   dispose(): void {
     this.disposed = true;
     this.key.fill(0);
