@@ -26,14 +26,31 @@ const SMALL_TABLE_LENGTH = 1024;
 const LARGE_TABLE_LENGTH = 16384;
 const SWITCH_TO_LARGE_TABLE_AFTER = 64 * 1024;
 
+/*
+ * Working blocks, shared by every key: seal and open run synchronously from start to end,
+ * so no two ever use them at once. Besides saving allocations, they live in one
+ * ArrayBuffer that exists already: noble reads its inputs through Uint32Array views, and
+ * viewing a fresh small array makes V8 create an ArrayBuffer for it, which costs more than
+ * the AES block itself.
+ */
+const SINGLE_PASS_LENGTH = 1024;
+/** Records up to this long are encrypted and decrypted in place in `smallRecord`. */
+const SMALL_RECORD_LENGTH = 1024;
+const scratch = new ArrayBuffer(SINGLE_PASS_LENGTH + 4 * BLOCK + SMALL_RECORD_LENGTH);
 /**
  * Small records (handshake messages, alerts, short requests) go through GHASH in one call:
- * AAD, ciphertext and the length block laid out zero-padded in this shared buffer, which
- * is exactly how GHASH pads each part. It saves two calls, each of which copies its input
- * inside noble. The buffer holds only public bytes (AAD and ciphertext) and is used
- * synchronously, so one per process is enough.
+ * AAD, ciphertext and the length block laid out zero-padded here, which is exactly how
+ * GHASH pads each part. It saves two calls, each of which copies its input inside noble.
+ * Only public bytes (AAD and ciphertext) pass through it.
  */
-const singlePass = new Uint8Array(1024);
+const singlePass = new Uint8Array(scratch, 0, SINGLE_PASS_LENGTH);
+/** J0, then the CTR counter. */
+const counter = new Uint8Array(scratch, SINGLE_PASS_LENGTH, BLOCK);
+/** E(K, J0), which masks the tag; wiped after each use. Also where H = E(K, 0^128) is made. */
+const keystreamBlock = new Uint8Array(scratch, SINGLE_PASS_LENGTH + BLOCK, BLOCK);
+const lengths = new Uint8Array(scratch, SINGLE_PASS_LENGTH + 2 * BLOCK, BLOCK);
+const digest = new Uint8Array(scratch, SINGLE_PASS_LENGTH + 3 * BLOCK, BLOCK);
+const smallRecord = new Uint8Array(scratch, SINGLE_PASS_LENGTH + 4 * BLOCK, SMALL_RECORD_LENGTH);
 
 const padded = (n: number): number => (n + BLOCK - 1) & ~(BLOCK - 1);
 
@@ -71,18 +88,16 @@ export class AesGcm implements Aead {
   private ghash: ReusableGhash;
   private hashKey: Uint8Array | undefined;
   private bytesHashed = 0;
-  private readonly counter = new Uint8Array(BLOCK);
-  private readonly tagMask = new Uint8Array(BLOCK);
-  private readonly lengths = new Uint8Array(BLOCK);
-  private readonly digest = new Uint8Array(BLOCK);
   private disposed = false;
 
   constructor(key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM needs a 16- or 32-byte key');
     this.xk = unsafe.expandKeyLE(aligned(key)) as Uint32Array;
-    const h = unsafe.encryptBlock(this.xk, new Uint8Array(BLOCK)); // H = E(K, 0^128)
-    this.ghash = new ReusableGhash(h, SMALL_TABLE_LENGTH);
-    this.hashKey = h;
+    const h = keystreamBlock.fill(0);
+    unsafe.encryptBlock(this.xk, h); // H = E(K, 0^128), in place
+    this.ghash = new ReusableGhash(h, SMALL_TABLE_LENGTH); // noble copies it
+    this.hashKey = h.slice();
+    h.fill(0);
   }
 
   private ghashFor(length: number): ReusableGhash {
@@ -97,17 +112,17 @@ export class AesGcm implements Aead {
   /** J0 = nonce || 0^31 || 1; the tag mask is E(K, J0); the counter is left at inc32(J0). */
   private start(nonce: Uint8Array): void {
     if (nonce.length !== 12) throw new RangeError('AES-GCM in TLS uses a 12-byte nonce');
-    const c = this.counter;
+    const c = counter;
     c.set(nonce);
     c[12] = 0;
     c[13] = 0;
     c[14] = 0;
     c[15] = 1;
-    this.tagMask.fill(0);
-    unsafe.ctr32(this.xk, false, c, this.tagMask, this.tagMask);
+    keystreamBlock.fill(0);
+    unsafe.ctr32(this.xk, false, c, keystreamBlock, keystreamBlock);
   }
 
-  /** GHASH(A, C) XOR E(K, J0) into `this.digest`. */
+  /** GHASH(A, C) XOR E(K, J0) into `digest`; the mask is wiped once used. */
   private tag(aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     const g = this.ghashFor(ciphertext.length);
     const aadEnd = padded(aad.length);
@@ -120,15 +135,16 @@ export class AesGcm implements Aead {
       writeBitLengths(b, lengthsAt, aad.length, ciphertext.length);
       g.update(b.subarray(0, lengthsAt + BLOCK));
     } else {
-      writeBitLengths(this.lengths, 0, aad.length, ciphertext.length);
+      writeBitLengths(lengths, 0, aad.length, ciphertext.length);
       if (aad.length) g.update(aad);
       g.update(ciphertext);
-      g.update(this.lengths);
+      g.update(lengths);
     }
-    g.digestInto(this.digest);
-    const d = this.digest;
-    const m = this.tagMask;
+    g.digestInto(digest);
+    const d = digest;
+    const m = keystreamBlock;
     for (let i = 0; i < BLOCK; i++) d[i]! ^= m[i]!;
+    m.fill(0);
     return d;
   }
 
@@ -140,8 +156,6 @@ export class AesGcm implements Aead {
     this.ghash.destroy();
     this.hashKey?.fill(0);
     this.hashKey = undefined;
-    this.tagMask.fill(0);
-    this.digest.fill(0);
   }
 
   private checkLive(): void {
@@ -151,10 +165,19 @@ export class AesGcm implements Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     this.checkLive();
     this.start(nonce);
-    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-    const ciphertext = out.subarray(0, plaintext.length);
-    if (plaintext.length) unsafe.ctr32(this.xk, false, this.counter, aligned(plaintext), ciphertext);
-    out.set(this.tag(aad, ciphertext), plaintext.length);
+    const n = plaintext.length;
+    const out = new Uint8Array(n + TAG_LENGTH);
+    if (n <= SMALL_RECORD_LENGTH) {
+      const work = smallRecord.subarray(0, n);
+      work.set(plaintext);
+      unsafe.ctr32(this.xk, false, counter, work, work);
+      out.set(work);
+      out.set(this.tag(aad, work), n);
+      return out;
+    }
+    const ciphertext = out.subarray(0, n);
+    unsafe.ctr32(this.xk, false, counter, aligned(plaintext), ciphertext);
+    out.set(this.tag(aad, ciphertext), n);
     return out;
   }
 
@@ -162,12 +185,22 @@ export class AesGcm implements Aead {
     this.checkLive();
     if (ciphertextAndTag.length < TAG_LENGTH) return null;
     this.start(nonce);
-    const input = aligned(ciphertextAndTag);
-    const ciphertext = input.subarray(0, input.length - TAG_LENGTH);
-    // Authenticate before decrypting anything.
-    if (!constantTimeEqual(this.tag(aad, ciphertext), input.subarray(ciphertext.length))) return null;
-    const plaintext = new Uint8Array(ciphertext.length);
-    if (ciphertext.length) unsafe.ctr32(this.xk, false, this.counter, ciphertext, plaintext);
+    const n = ciphertextAndTag.length - TAG_LENGTH;
+    const receivedTag = ciphertextAndTag.subarray(n);
+    if (n <= SMALL_RECORD_LENGTH) {
+      const work = smallRecord.subarray(0, n);
+      work.set(ciphertextAndTag.subarray(0, n));
+      // Authenticate before decrypting anything.
+      if (!constantTimeEqual(this.tag(aad, work), receivedTag)) return null;
+      unsafe.ctr32(this.xk, false, counter, work, work);
+      const plaintext = work.slice();
+      work.fill(0);
+      return plaintext;
+    }
+    const ciphertext = aligned(ciphertextAndTag.subarray(0, n));
+    if (!constantTimeEqual(this.tag(aad, ciphertext), receivedTag)) return null;
+    const plaintext = new Uint8Array(n);
+    unsafe.ctr32(this.xk, false, counter, ciphertext, plaintext);
     return plaintext;
   }
 }

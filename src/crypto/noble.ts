@@ -25,38 +25,54 @@ const SIGNATURE_HASHES = { sha1, sha256, sha384, sha512 } as const;
 const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
 
 type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
+type NobleHmac = _HMAC<NobleHash>;
+
+/*
+ * Every ArrayBuffer V8 creates costs about as much as hashing a block, and noble wraps
+ * each new hash object's block buffer, and each output array it is given, in a DataView
+ * (which makes V8 create one). A handshake takes dozens of MACs and digests, each
+ * synchronously, so they are computed in one set of objects per algorithm, shared by all
+ * connections: the running or keyed state is copied in, the digest goes to a buffer that
+ * exists already and is copied out. noble wipes a hash object when its digest is taken.
+ */
+const hashScratch: Partial<Record<HashAlgorithm, NobleHash>> = {};
+const hmacScratch: Partial<Record<HashAlgorithm, NobleHmac>> = {};
+const digestOut = new Uint8Array(new ArrayBuffer(64));
 
 class NobleRunningHash implements RunningHash {
-  private scratch: NobleHash | undefined;
-  constructor(private readonly state: NobleHash) {}
+  constructor(
+    private readonly algorithm: HashAlgorithm,
+    private readonly state: NobleHash,
+  ) {}
   update(data: Uint8Array): void {
     this.state.update(data);
   }
   digest(): Uint8Array {
-    // digest() finalises noble's state, so fork first (into a reused object) and keep this one running.
-    this.scratch = this.state._cloneInto(this.scratch as never) as NobleHash;
-    return this.scratch.digest();
+    // Taking a digest finalises noble's state, so fork it first and keep this one running.
+    const fork = (hashScratch[this.algorithm] = this.state._cloneInto(hashScratch[this.algorithm] as never) as NobleHash);
+    fork.digestInto(digestOut);
+    return digestOut.slice(0, fork.outputLen);
   }
   clone(): RunningHash {
-    return new NobleRunningHash(this.state.clone());
+    return new NobleRunningHash(this.algorithm, this.state.clone());
   }
 }
-
-type NobleHmac = _HMAC<NobleHash>;
 
 class NobleKeyedMac implements KeyedMac {
   readonly outputLength: number;
   private readonly keyed: NobleHmac;
-  /** The keyed state is copied into this one object per MAC instead of a fresh clone. */
-  private scratch: NobleHmac | undefined;
-  constructor(algorithm: HashAlgorithm, key: Uint8Array) {
+  constructor(
+    private readonly algorithm: HashAlgorithm,
+    key: Uint8Array,
+  ) {
     this.keyed = hmac.create(HASHES[algorithm], key) as unknown as NobleHmac;
     this.outputLength = HASHES[algorithm].outputLen;
   }
   mac(...parts: Uint8Array[]): Uint8Array {
-    const h = (this.scratch = this.keyed._cloneInto(this.scratch));
+    const h = (hmacScratch[this.algorithm] = this.keyed._cloneInto(hmacScratch[this.algorithm]));
     for (const p of parts) h.update(p);
-    return h.digest();
+    h.digestInto(digestOut);
+    return digestOut.slice(0, this.outputLength);
   }
 }
 
@@ -182,7 +198,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   hash(algorithm: HashAlgorithm): RunningHash {
-    return new NobleRunningHash(HASHES[algorithm].create());
+    return new NobleRunningHash(algorithm, HASHES[algorithm].create());
   }
 
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
