@@ -39,6 +39,13 @@ const hashScratch: Partial<Record<HashAlgorithm, NobleHash>> = {};
 const hmacScratch: Partial<Record<HashAlgorithm, NobleHmac>> = {};
 const digestOut = new Uint8Array(new ArrayBuffer(64));
 
+/** The digest as the caller's own bytes; a MAC of key material does not linger here. */
+function takeDigest(length: number): Uint8Array {
+  const out = digestOut.slice(0, length);
+  digestOut.fill(0, 0, length);
+  return out;
+}
+
 class NobleRunningHash implements RunningHash {
   constructor(
     private readonly algorithm: HashAlgorithm,
@@ -51,7 +58,7 @@ class NobleRunningHash implements RunningHash {
     // Taking a digest finalises noble's state, so fork it first and keep this one running.
     const fork = (hashScratch[this.algorithm] = this.state._cloneInto(hashScratch[this.algorithm] as never) as NobleHash);
     fork.digestInto(digestOut);
-    return digestOut.slice(0, fork.outputLen);
+    return takeDigest(fork.outputLen);
   }
   clone(): RunningHash {
     return new NobleRunningHash(this.algorithm, this.state.clone());
@@ -72,7 +79,7 @@ class NobleKeyedMac implements KeyedMac {
     const h = (hmacScratch[this.algorithm] = this.keyed._cloneInto(hmacScratch[this.algorithm]));
     for (const p of parts) h.update(p);
     h.digestInto(digestOut);
-    return digestOut.slice(0, this.outputLength);
+    return takeDigest(this.outputLength);
   }
 }
 
