@@ -1,6 +1,6 @@
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { unsafe } from '@noble/ciphers/aes.js';
-import { copyBytes } from '../codec/bytes.js';
+import { copyBytes, writeUint32BE } from '../codec/bytes.js';
 import { constantTimeEqual, type Aead } from './provider.js';
 
 /**
@@ -71,16 +71,8 @@ function aligned(b: Uint8Array): Uint8Array {
 /** The GCM length block: bit lengths of A and C as 64-bit big-endian integers (TLS's fit in 32 bits). */
 function writeBitLengths(out: Uint8Array, at: number, aadLength: number, ciphertextLength: number): void {
   out.fill(0, at, at + BLOCK);
-  const a = aadLength * 8;
-  const c = ciphertextLength * 8;
-  out[at + 4] = a >>> 24;
-  out[at + 5] = a >>> 16;
-  out[at + 6] = a >>> 8;
-  out[at + 7] = a;
-  out[at + 12] = c >>> 24;
-  out[at + 13] = c >>> 16;
-  out[at + 14] = c >>> 8;
-  out[at + 15] = c;
+  writeUint32BE(out, at + 4, aadLength * 8);
+  writeUint32BE(out, at + 12, ciphertextLength * 8);
 }
 
 export class AesGcm implements Aead {

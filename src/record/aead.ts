@@ -1,3 +1,4 @@
+import { writeUint32BE } from '../codec/bytes.js';
 import { AlertDescription, TlsError } from '../errors.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { CipherSuite } from '../handshake/suites.js';
@@ -13,15 +14,8 @@ class SequenceNumber {
   private lo = 0;
 
   writeTo(out: Uint8Array, at: number): void {
-    const { hi, lo } = this;
-    out[at] = hi >>> 24;
-    out[at + 1] = hi >>> 16;
-    out[at + 2] = hi >>> 8;
-    out[at + 3] = hi;
-    out[at + 4] = lo >>> 24;
-    out[at + 5] = lo >>> 16;
-    out[at + 6] = lo >>> 8;
-    out[at + 7] = lo;
+    writeUint32BE(out, at, this.hi);
+    writeUint32BE(out, at + 4, this.lo);
   }
 
   increment(): void {

@@ -3,14 +3,13 @@ import { createCipheriv, createHash, createHmac, randomBytes, type CipherGCM } f
 import { describe, it } from 'mocha';
 import { defaultCryptoProvider as crypto } from '../../src/crypto/noble.js';
 import type { AeadAlgorithm, HashAlgorithm } from '../../src/crypto/provider.js';
+import { hex } from '../helpers/tls-client.js';
 
 /**
  * The noble provider computes MACs, digests and small AES-GCM records in buffers shared by
  * every instance (src/crypto/noble.ts, gcm.ts). These tests interleave instances, sizes and
  * algorithms and check each result against node:crypto, an independent implementation.
  */
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 function nodeGcm(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): string {
   const cipher = createCipheriv(algorithm, key, nonce) as CipherGCM;
