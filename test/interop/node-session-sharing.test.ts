@@ -15,14 +15,13 @@
 import assert from 'node:assert/strict';
 import { createHash, constants as cryptoConstants } from 'node:crypto';
 import { once } from 'node:events';
-import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { afterEach, describe, it } from 'mocha';
 import { explicit, octetString, sequence, uint } from '../../src/codec/der.js';
 import { nodeDefaultSessionIdContext, type ServerOptions } from '../../src/node/options.js';
 import type { TlsSocket } from '../../src/node/socket.js';
 import { Session } from '../../src/session/session.js';
-import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
+import { listenOnLoopback, startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
 
 type Store = Map<string, Buffer>;
 
@@ -74,29 +73,14 @@ async function nodeServer(store: Store, sessionIdContext?: string): Promise<AnyS
   const serverReused: boolean[] = [];
   const newSessions: Buffer[] = [];
   shareThrough(server, store, newSessions);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   server.on('secureConnection', (s: tls.TLSSocket) => {
     serverReused.push(s.isSessionReused());
     s.on('error', () => undefined);
     s.write(HELLO); // tells the client the server finished its side of the handshake
   });
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const result: AnyServer = {
-    name: 'node:tls',
-    port: (server.address() as AddressInfo).port,
-    serverReused,
-    newSessions,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(server);
+  const result: AnyServer = { name: 'node:tls', port, serverReused, newSessions, close };
   cleanups.push(() => result.close());
   return result;
 }
