@@ -1,12 +1,13 @@
+import { clientAuthMode, stricterClientAuth, type ClientAuthMode } from './client-auth-mode.js';
 import { bytesEqual, copyBytes } from './codec/bytes.js';
 import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
-import type { TlsContext } from './context.js';
+import type { SniCallback, TlsContext } from './context.js';
 import { AlertDescription, AlertLevel, TlsError, alertName, fatal } from './errors.js';
 import { ServerHandshake, type HandshakeHost, type NegotiatedParameters } from './handshake/server.js';
 import { HandshakeJoiner } from './record/handshake-joiner.js';
 import { RecordLayer } from './record/record-layer.js';
-import { isPromise } from './session/cache.js';
+import { isPromise, type MaybePromise } from './session/cache.js';
 import { toSidCtxBytes, type Session } from './session/session.js';
 
 /** OpenSSL's MAX_EMPTY_RECORDS: a peer may not keep us busy with empty records. */
@@ -17,6 +18,17 @@ const MAX_WARNING_ALERTS = 5;
 export interface ConnectionOptions {
   /** Overrides the sid_ctx inherited from the context, for this connection only. */
   sessionIdContext?: string | Uint8Array;
+  /**
+   * Override the context's client-auth policy for this connection only (OpenSSL's
+   * SSL_set_verify). Either one alone keeps the context's value for the other.
+   */
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  /**
+   * Chooses the context that serves a server name (SNI), instead of the context's own
+   * `serverNames` and `sniCallback`; undefined keeps the current context.
+   */
+  selectContext?: SniCallback;
   /** Receives NSS key log lines (`CLIENT_RANDOM <random> <master secret>`, no newline). */
   onKeylog?: (line: string) => void;
 }
@@ -41,6 +53,8 @@ export class ServerConnection implements HandshakeHost {
   private readonly handshake: ServerHandshake;
   private currentContext: TlsContext;
   private connectionSidCtx: Uint8Array;
+  private verifyMode: ClientAuthMode;
+  private readonly contextSelector: SniCallback | undefined;
   private plaintext: Uint8Array[] = [];
   private emptyRecords = 0;
   private warningAlerts = 0;
@@ -59,6 +73,12 @@ export class ServerConnection implements HandshakeHost {
     // SSL_new: the connection starts with a copy of the context's sid_ctx.
     this.connectionSidCtx = context.sessionIdContext;
     if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
+    // SSL_new copies the verify mode too; a per-connection setting overrides it (SSL_set_verify).
+    this.verifyMode = clientAuthMode(
+      options.requestCert ?? context.requestCert,
+      options.rejectUnauthorized ?? context.rejectUnauthorized,
+    );
+    this.contextSelector = options.selectContext;
     this.onKeylog = options.onKeylog;
     this.handshake = new ServerHandshake(this);
   }
@@ -84,15 +104,31 @@ export class ServerConnection implements HandshakeHost {
   }
 
   /**
-   * SSL_set_SSL_CTX: the sid_ctx follows the new context only if it was still the old
-   * context's value, so one set for this connection survives the switch.
+   * The connection's client-auth policy, copied from the context at creation. An SNI switch
+   * may make it stricter, never weaker.
+   */
+  get clientAuth(): ClientAuthMode {
+    return this.verifyMode;
+  }
+
+  /**
+   * SSL_set_SSL_CTX: the new context brings its certificate, key, trust anchors and suites.
+   * The sid_ctx follows it only if it was still the old context's value, so one set for this
+   * connection survives the switch; the verify mode stays the connection's, made stricter if
+   * the new context asks more of the client (a virtual host never loosens client auth).
    */
   switchContext(context: TlsContext): void {
     if (context === this.currentContext) return;
     if (bytesEqual(this.connectionSidCtx, this.currentContext.sessionIdContext)) {
       this.connectionSidCtx = context.sessionIdContext;
     }
+    this.verifyMode = stricterClientAuth(this.verifyMode, context.clientAuth);
     this.currentContext = context;
+  }
+
+  /** The context for an SNI host name: the connection's selector, else the context's own table. */
+  selectContext(servername: string): MaybePromise<TlsContext | undefined> {
+    return this.contextSelector ? this.contextSelector(servername) : this.currentContext.selectServerName(servername);
   }
 
   get wantsKeylog(): boolean {

@@ -1,3 +1,4 @@
+import { clientAuthMode, type ClientAuthMode } from './client-auth-mode.js';
 import { parseCipherList, parseGroupList, DEFAULT_GROUPS } from './config-names.js';
 import { defaultCryptoProvider } from './crypto/noble.js';
 import type { CryptoProvider, EcdsaSigningKey } from './crypto/provider.js';
@@ -9,6 +10,7 @@ import { loadTrustStore, type TrustStore } from './pki/verify.js';
 import type { MaybePromise, SessionCache } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
 import { Session, toSidCtxBytes } from './session/session.js';
+import { ServerNameTable } from './server-names.js';
 import { TicketKeyring } from './session/tickets.js';
 
 /** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
@@ -16,6 +18,25 @@ export const DEFAULT_SESSION_TIMEOUT = 7200;
 
 /** A host name -> context map, or a callback deciding which context serves a host. */
 export type SniCallback = (servername: string) => MaybePromise<TlsContext | undefined>;
+
+/** What a virtual host takes from the server it is served under (see `servedUnder`). */
+export interface ServerSessionSettings {
+  alpnProtocols: readonly string[] | undefined;
+  sessionIdContext: Uint8Array;
+  sessionCache: SessionCache | undefined;
+  sessionTimeout: number;
+  ticketKeyring: TicketKeyring | undefined;
+}
+
+/** Parts of a context that a derived one shares instead of parsing again (never public). */
+const SHARED_PARTS = Symbol('shared parts');
+
+interface SharedParts {
+  certificate: ServerCertificate | undefined;
+  trustStore: TrustStore | undefined;
+  cipherSuites: readonly CipherSuite[];
+  groups: readonly number[];
+}
 
 export interface TlsContextOptions {
   /** PEM private key: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY", P-256 or P-384. */
@@ -115,18 +136,19 @@ export class TlsContext {
   rejectUnauthorized: boolean;
   trustStore: TrustStore | undefined;
   sniCallback: SniCallback | undefined;
-  readonly serverNames = new Map<string, TlsContext>();
+  private readonly serverNames = new ServerNameTable<TlsContext>();
   readonly stats = new SessionStats(this);
   private sidCtx: Uint8Array = new Uint8Array(0);
 
-  constructor(options: TlsContextOptions = {}) {
+  constructor(options: TlsContextOptions & { [SHARED_PARTS]?: SharedParts } = {}) {
     this.crypto = options.crypto ?? defaultCryptoProvider;
     this.now = options.now ?? Date.now;
-    this.certificate = undefined;
-    if (options.key !== undefined || options.cert !== undefined) this.setCertificate(options.key, options.cert);
-    this.cipherSuites = options.ciphers === undefined ? [...SUITES] : parseCipherList(options.ciphers);
+    const shared = options[SHARED_PARTS];
+    this.certificate = shared?.certificate;
+    if (!shared && (options.key !== undefined || options.cert !== undefined)) this.setCertificate(options.key, options.cert);
+    this.cipherSuites = shared?.cipherSuites ?? (options.ciphers === undefined ? [...SUITES] : parseCipherList(options.ciphers));
     this.clientCipherPreference = options.clientCipherPreference ?? false;
-    this.groups = options.groups === undefined ? [...DEFAULT_GROUPS] : parseGroupList(options.groups);
+    this.groups = shared?.groups ?? (options.groups === undefined ? [...DEFAULT_GROUPS] : parseGroupList(options.groups));
     this.alpnProtocols = options.alpnProtocols === undefined ? undefined : checkAlpnList(options.alpnProtocols);
     if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
     this.sessionCache = options.sessionCache === false ? undefined : (options.sessionCache ?? new MemorySessionCache({ now: this.now }));
@@ -148,7 +170,7 @@ export class TlsContext {
           });
     this.requestCert = options.requestCert ?? false;
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;
-    this.trustStore = options.ca === undefined ? undefined : loadTrustStore(options.ca);
+    this.trustStore = shared ? shared.trustStore : options.ca === undefined ? undefined : loadTrustStore(options.ca);
     this.sniCallback = options.sniCallback;
     if (options.serverNames) {
       const entries = options.serverNames instanceof Map ? [...options.serverNames] : Object.entries(options.serverNames);
@@ -167,6 +189,49 @@ export class TlsContext {
       throw new TlsConfigError('ERR_KEY_CERT_MISMATCH', 'the private key does not match the first certificate of the chain');
     }
     this.certificate = { chain, curve: key.curve, signer: this.crypto.ecdsaSigningKey(key.curve, key.secret) };
+  }
+
+  /** OpenSSL's verify mode for connections made from this context (they copy it: SSL_new). */
+  get clientAuth(): ClientAuthMode {
+    return clientAuthMode(this.requestCert, this.rejectUnauthorized);
+  }
+
+  /**
+   * This virtual host as node:tls serves it under a server (and OpenSSL, whose SSL_set_SSL_CTX
+   * keeps the session cache and ticket keys of the first context): key, certificate, trust
+   * anchors (`ca`), suites, groups and its own client-auth policy (which the connection may
+   * only make stricter) come from this context; ALPN and the session id context too when this
+   * context sets them, else the server's; the session cache, session lifetime and ticket keys
+   * are always the server's. Nothing is parsed again: the key and certificates are shared.
+   */
+  servedUnder(server: ServerSessionSettings): TlsContext {
+    const ownSidCtx = this.sidCtx.length > 0;
+    return new TlsContext({
+      crypto: this.crypto,
+      now: this.now,
+      clientCipherPreference: this.clientCipherPreference,
+      requestCert: this.requestCert,
+      rejectUnauthorized: this.rejectUnauthorized,
+      alpnProtocols: this.alpnProtocols ?? server.alpnProtocols,
+      sessionIdContext: ownSidCtx ? this.sidCtx : server.sessionIdContext,
+      sessionCache: server.sessionCache ?? false,
+      sessionTimeout: server.sessionTimeout,
+      ...(server.ticketKeyring ? { ticketKeyring: server.ticketKeyring } : { tickets: false }),
+      [SHARED_PARTS]: {
+        certificate: this.certificate,
+        trustStore: this.trustStore,
+        cipherSuites: this.cipherSuites,
+        groups: this.groups,
+      },
+    });
+  }
+
+  /**
+   * The context that serves `servername` (SNI): a registered name (exact, then wildcard),
+   * else the SNI callback's answer; undefined keeps the current context.
+   */
+  selectServerName(servername: string): MaybePromise<TlsContext | undefined> {
+    return this.lookupServerName(servername) ?? this.sniCallback?.(servername);
   }
 
   /** The current ticket key, 48 bytes in node:tls's format (node's getTicketKeys). */
@@ -210,16 +275,12 @@ export class TlsContext {
   /** A virtual host: "example.com" or "*.example.com" (one leftmost label). */
   addServerName(hostname: string, context: TlsContext): void {
     if (!(context instanceof TlsContext)) throw new TlsConfigError('ERR_INVALID_ARG', `serverNames[${hostname}] is not a TlsContext`);
-    this.serverNames.set(hostname.toLowerCase(), context);
+    this.serverNames.set(hostname, context);
   }
 
   /** The context registered for a server name, exact match first, then a wildcard. */
   lookupServerName(servername: string): TlsContext | undefined {
-    const name = servername.toLowerCase();
-    const exact = this.serverNames.get(name);
-    if (exact) return exact;
-    const dot = name.indexOf('.');
-    return dot > 0 ? this.serverNames.get(`*${name.slice(dot)}`) : undefined;
+    return this.serverNames.lookup(servername);
   }
 }
 

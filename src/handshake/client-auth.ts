@@ -69,7 +69,7 @@ export function acceptClientCertificate(chain: Uint8Array[], policy: ClientAuthP
   if (chain.length === 0) {
     // RFC 5246 §7.4.6: the server may go on without client authentication, or refuse.
     if (policy.rejectUnauthorized) {
-      throw fatal(AlertDescription.handshake_failure, 'the client sent no certificate', 'ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+      throw fatal(AlertDescription.handshake_failure, 'the client sent no certificate', 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
     }
     return { chain, leaf: undefined, verification: undefined };
   }

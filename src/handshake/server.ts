@@ -1,5 +1,6 @@
 import { concatBytes, copyBytes, toHex } from '../codec/bytes.js';
 import { CipherSuiteId, ContentType, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
+import type { ClientAuthMode } from '../client-auth-mode.js';
 import type { TlsContext } from '../context.js';
 import { constantTimeEqual, type EphemeralKey, type KeyedMac } from '../crypto/provider.js';
 import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
@@ -45,7 +46,11 @@ export interface HandshakeHost {
   readonly context: TlsContext;
   /** The connection's session id context, as it stands when resumption is decided. */
   readonly sidCtx: Uint8Array;
-  /** OpenSSL's SSL_set_SSL_CTX, with its sid_ctx rule. */
+  /** The connection's client-auth policy (it never loosens on a context switch). */
+  readonly clientAuth: ClientAuthMode;
+  /** The context for an SNI host name, or undefined to stay on the current one. */
+  selectContext(servername: string): MaybePromise<TlsContext | undefined>;
+  /** OpenSSL's SSL_set_SSL_CTX, with its sid_ctx and verify-mode rules. */
   switchContext(context: TlsContext): void;
   /** Someone listens for key log lines (formatting them is not free). */
   readonly wantsKeylog: boolean;
@@ -199,7 +204,7 @@ export class ServerHandshake {
     return this.whileBusy(() =>
       then(this.selectContext(hello.extensions.serverName), () => {
         this.host.context.stats.accept++;
-        return then(checkForResumption(this.host.context, this.host.sidCtx, hello), (resumable) => {
+        return then(checkForResumption(this.host.context, this.host.sidCtx, this.host.clientAuth, hello), (resumable) => {
           if (resumable) this.doResumeHandshake(hello, transcript, secureRenegotiation, resumable);
           else this.doFullHandshake(hello, transcript, secureRenegotiation);
         });
@@ -225,18 +230,12 @@ export class ServerHandshake {
     }
   }
 
+  /** The SNI switch (OpenSSL's servername callback + SSL_set_SSL_CTX), before resumption is decided. */
   private selectContext(serverName: string | undefined): MaybePromise<void> {
     if (serverName === undefined) return;
-    const initial = this.host.context;
-    const mapped = initial.lookupServerName(serverName);
-    if (mapped) {
-      this.host.switchContext(mapped);
-      return;
-    }
-    if (!initial.sniCallback) return;
     let chosen: MaybePromise<TlsContext | undefined>;
     try {
-      chosen = initial.sniCallback(serverName);
+      chosen = this.host.selectContext(serverName);
     } catch (e) {
       throw sniFailure(e);
     }
@@ -248,14 +247,22 @@ export class ServerHandshake {
 
   /**
    * RFC 5077 §3.2: a ticket goes to clients that sent the extension, when tickets are on,
-   * and only for a session that could ever be resumed (rule 5: extended master secret).
+   * and only for a session that could ever be resumed: one with extended master secret
+   * (rule 5), and not where client certificates are asked for under an empty sid_ctx (rule 3
+   * would refuse it with internal_error on every return visit).
    */
   private willIssueTicket(hello: ClientHello): boolean {
     return (
       this.host.context.ticketKeyring !== undefined &&
       hello.extensions.sessionTicket !== undefined &&
-      hello.extensions.extendedMasterSecret
+      hello.extensions.extendedMasterSecret &&
+      !this.sidCtxUninitialized()
     );
+  }
+
+  /** Client certificates asked for and no sid_ctx: such sessions can never resume (OpenSSL 1.1.1+). */
+  private sidCtxUninitialized(): boolean {
+    return this.host.clientAuth !== 'none' && this.host.sidCtx.length === 0;
   }
 
   private negotiateAlpn(hello: ClientHello): string | undefined {
@@ -292,9 +299,10 @@ export class ServerHandshake {
     // A session ID only when the session goes into the cache: a ticket-only session has none;
     // neither has one made without extended master secret (never resumed), nor one made with
     // client certificates requested and no sid_ctx (OpenSSL since 1.1.1 does not cache those).
-    const cached = context.sessionCache !== undefined && ems && !(context.requestCert && this.host.sidCtx.length === 0);
+    const cached = context.sessionCache !== undefined && ems && !this.sidCtxUninitialized();
     const sessionId = cached ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
 
+    const requestCert = this.host.clientAuth !== 'none';
     const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, sessionId, {
       renegotiationInfo: secureRenegotiation,
       extendedMasterSecret: ems,
@@ -302,7 +310,7 @@ export class ServerHandshake {
       serverNameAck: hello.extensions.serverName !== undefined,
       sessionTicket: issueTicket,
       alpnProtocol,
-    }, context.requestCert);
+    }, requestCert);
     this.sendMessage(hs.transcript, encodeCertificate(certificate.chain));
     const ephemeral = context.crypto.generateEphemeralKey(GROUPS.get(group)!);
     const params = encodeEcdheParams(group, ephemeral.publicKey);
@@ -313,17 +321,19 @@ export class ServerHandshake {
     const sig = certificate.signer.sign(signature.hash, signed);
     this.sendMessage(hs.transcript, encodeServerKeyExchange(params, signature.scheme, sig));
     const kx: KeyExchangeState = { hs, ephemeral, group, sessionId };
-    if (context.requestCert) this.sendMessage(hs.transcript, encodeCertificateRequest(CLIENT_SIGNATURE_SCHEMES));
+    if (requestCert) this.sendMessage(hs.transcript, encodeCertificateRequest(CLIENT_SIGNATURE_SCHEMES));
     this.sendMessage(hs.transcript, encodeServerHelloDone());
     this.flushFlight();
-    this.state = context.requestCert ? { kind: 'ExpectCertificate', kx } : { kind: 'ExpectClientKeyExchange', kx, peer: undefined };
+    this.state = requestCert ? { kind: 'ExpectCertificate', kx } : { kind: 'ExpectClientKeyExchange', kx, peer: undefined };
   }
 
   private processClientCertificate(kx: KeyExchangeState, msg: HandshakeMessage): void {
+    // Trust anchors are the serving context's (a virtual host's own `ca`); the policy is the
+    // connection's. With no anchors, no chain verifies: a required certificate fails closed.
     const context = this.host.context;
     const peer = acceptClientCertificate(decodeCertificate(msg.body), {
       trust: context.trustStore,
-      rejectUnauthorized: context.rejectUnauthorized,
+      rejectUnauthorized: this.host.clientAuth === 'require',
       now: new Date(context.now()),
       crypto: context.crypto,
     });

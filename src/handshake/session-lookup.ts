@@ -1,3 +1,4 @@
+import type { ClientAuthMode } from '../client-auth-mode.js';
 import { ProtocolVersion } from '../codec/enums.js';
 import type { TlsContext } from '../context.js';
 import { TlsError } from '../errors.js';
@@ -18,11 +19,16 @@ export interface Resumable {
  * up. Session-ID lookups go to the serving context's cache, which may answer later. The
  * decision itself (`decideResumption`) is pure; this keeps the counters and evicts.
  */
-export function checkForResumption(context: TlsContext, sidCtx: Uint8Array, hello: ClientHello): MaybePromise<Resumable | undefined> {
+export function checkForResumption(
+  context: TlsContext,
+  sidCtx: Uint8Array,
+  clientAuth: ClientAuthMode,
+  hello: ClientHello,
+): MaybePromise<Resumable | undefined> {
   const ticket = hello.extensions.sessionTicket;
   if (context.ticketKeyring && ticket !== undefined && ticket.length > 0) {
     const opened = context.ticketKeyring.open(ticket)?.session;
-    return judge(context, sidCtx, opened, hello, undefined) ? { session: opened!, viaTicket: true } : undefined;
+    return judge(context, sidCtx, clientAuth, opened, hello, undefined) ? { session: opened!, viaTicket: true } : undefined;
   }
   const cache = context.sessionCache;
   if (hello.sessionId.length === 0 || !cache) return undefined;
@@ -33,7 +39,7 @@ export function checkForResumption(context: TlsContext, sidCtx: Uint8Array, hell
     found = undefined; // a failing store is a miss, not the client's problem
   }
   const decide = (session: Session | undefined): Resumable | undefined =>
-    judge(context, sidCtx, session, hello, cache) ? { session: session!, viaTicket: false } : undefined;
+    judge(context, sidCtx, clientAuth, session, hello, cache) ? { session: session!, viaTicket: false } : undefined;
   return isPromise(found) ? found.then(decide, () => decide(undefined)) : decide(found);
 }
 
@@ -42,7 +48,14 @@ export function checkForResumption(context: TlsContext, sidCtx: Uint8Array, hell
  * was found (no such session ID, or a ticket that does not open), `timeouts` when it had
  * expired, and puretls's `contextMismatches`; other refusals are counted nowhere, as in OpenSSL.
  */
-function judge(context: TlsContext, sidCtx: Uint8Array, session: Session | undefined, hello: ClientHello, cache: SessionCache | undefined): boolean {
+function judge(
+  context: TlsContext,
+  sidCtx: Uint8Array,
+  clientAuth: ClientAuthMode,
+  session: Session | undefined,
+  hello: ClientHello,
+  cache: SessionCache | undefined,
+): boolean {
   const stats = context.stats;
   if (!session) {
     stats.misses++;
@@ -51,8 +64,9 @@ function judge(context: TlsContext, sidCtx: Uint8Array, session: Session | undef
   const decision = decideResumption(session, {
     version: ProtocolVersion.TLSv1_2,
     sidCtx,
-    clientCertRequested: context.requestCert,
-    clientCertRequired: context.rejectUnauthorized,
+    // The connection's policy, not the context's: rule 8 holds on every virtual host.
+    clientCertRequested: clientAuth !== 'none',
+    clientCertRequired: clientAuth === 'require',
     nowSeconds: Math.floor(context.now() / 1000),
     clientOffersEms: hello.extensions.extendedMasterSecret,
     offeredSuites: hello.cipherSuites,

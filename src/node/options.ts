@@ -50,28 +50,37 @@ export interface ServerOptions {
 }
 
 const NET_OPTIONS = ['allowHalfOpen', 'pauseOnConnect', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark'] as const;
-const TLS_OPTIONS = [
+/** Options that build the TlsContext: with a ready `context` they cannot take effect, so they are refused. */
+export const CONTEXT_OPTIONS = [
   'key',
   'cert',
+  'ca',
   'ciphers',
   'ecdhCurve',
   'honorCipherOrder',
   'ALPNProtocols',
-  'minVersion',
-  'maxVersion',
-  'handshakeTimeout',
   'sessionIdContext',
   'sessionTimeout',
-  'SNICallback',
   'ticketKeys',
   'tickets',
   'secureOptions',
+  'sessionCache',
+] as const;
+/**
+ * Options the server applies itself, with or without a ready `context`: the client-auth
+ * policy goes into every connection (OpenSSL's SSL_set_verify), SNICallback chooses virtual
+ * hosts, the versions are checked (TLSv1.2 is the only one), the timeout is the socket's.
+ */
+export const SERVER_OPTIONS = [
   'requestCert',
   'rejectUnauthorized',
-  'ca',
-  'sessionCache',
+  'SNICallback',
+  'handshakeTimeout',
+  'minVersion',
+  'maxVersion',
   'context',
 ] as const;
+const TLS_OPTIONS = [...CONTEXT_OPTIONS, ...SERVER_OPTIONS];
 const KNOWN = new Set<string>([...NET_OPTIONS, ...TLS_OPTIONS]);
 
 /** node:tls's default handshakeTimeout. */
@@ -159,8 +168,15 @@ function checkVersion(name: string, v: string | undefined): void {
   }
 }
 
+export type PromisedSniCallback = (servername: string) => Promise<TlsContext | undefined>;
+
 export interface ResolvedServerOptions {
   context: TlsContext;
+  /** The server's client-auth policy, given to every connection; undefined: the context's. */
+  requestCert: boolean | undefined;
+  rejectUnauthorized: boolean | undefined;
+  /** node:tls's SNICallback, promise-shaped. */
+  sniCallback: PromisedSniCallback | undefined;
   handshakeTimeout: number;
   netOptions: Record<string, unknown>;
 }
@@ -168,8 +184,9 @@ export interface ResolvedServerOptions {
 /** Validates node:tls-shaped options and builds the TlsContext they describe. */
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  const given = (k: string): boolean => (options as Record<string, unknown>)[k] !== undefined;
   for (const k of Object.keys(options)) {
-    if (!KNOWN.has(k) && (options as Record<string, unknown>)[k] !== undefined) {
+    if (!KNOWN.has(k) && given(k)) {
       throw new TlsConfigError('ERR_UNSUPPORTED_OPTION', `option '${k}' is not supported by puretls (supported: ${[...KNOWN].join(', ')})`);
     }
   }
@@ -178,53 +195,79 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (!Number.isFinite(handshakeTimeout) || handshakeTimeout < 0) throw invalid('handshakeTimeout must be a number of milliseconds');
   if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw invalid('SNICallback must be a function');
+  for (const k of ['requestCert', 'rejectUnauthorized'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') throw invalid(`${k} must be a boolean`);
+  }
 
   const netOptions: Record<string, unknown> = {};
   for (const k of NET_OPTIONS) if (options[k] !== undefined) netOptions[k] = options[k];
 
-  let context = options.context;
-  if (context !== undefined) {
-    if (!(context instanceof TlsContext)) throw invalid('context must be a TlsContext');
-  } else {
-    const ctxOptions: TlsContextOptions = {
-      sessionIdContext: options.sessionIdContext ?? nodeDefaultSessionIdContext(),
-      sessionTimeout: options.sessionTimeout ?? DEFAULT_NODE_SESSION_TIMEOUT,
-    };
-    const key = pemOption('key', options.key);
-    const cert = pemOption('cert', options.cert);
-    if (key !== undefined) ctxOptions.key = key;
-    if (cert !== undefined) ctxOptions.cert = cert;
-    if (options.ciphers !== undefined) ctxOptions.ciphers = options.ciphers;
-    if (options.ecdhCurve !== undefined) ctxOptions.groups = options.ecdhCurve;
-    if (options.honorCipherOrder !== undefined) ctxOptions.clientCipherPreference = !options.honorCipherOrder;
-    if (options.requestCert !== undefined) ctxOptions.requestCert = options.requestCert;
-    if (options.rejectUnauthorized !== undefined) ctxOptions.rejectUnauthorized = options.rejectUnauthorized;
-    const ca = pemOption('ca', options.ca);
-    if (ca !== undefined) ctxOptions.ca = ca;
-    const alpn = alpnOption(options.ALPNProtocols);
-    if (alpn !== undefined) ctxOptions.alpnProtocols = alpn;
-    if (options.sessionCache !== undefined) ctxOptions.sessionCache = options.sessionCache;
-    const tickets = ticketsFromSecureOptions(options.secureOptions) && options.tickets !== false;
-    if (!tickets) ctxOptions.tickets = false;
-    if (options.ticketKeys !== undefined) {
-      if (!(options.ticketKeys instanceof Uint8Array)) throw invalid('ticketKeys must be a Buffer of 48 bytes');
-      ctxOptions.ticketKeys = options.ticketKeys;
+  let context: TlsContext;
+  if (options.context !== undefined) {
+    if (!(options.context instanceof TlsContext)) throw invalid('context must be a TlsContext');
+    // A ready context is not changed behind the application's back: what would have to go
+    // into it is refused, naming the option, rather than silently dropped.
+    const clash = CONTEXT_OPTIONS.filter(given);
+    if (clash.length > 0) {
+      throw new TlsConfigError(
+        'ERR_UNSUPPORTED_OPTION',
+        `option${clash.length > 1 ? 's' : ''} ${clash.map((k) => `'${k}'`).join(', ')} cannot be combined with 'context': set ${clash.length > 1 ? 'them' : 'it'} on the TlsContext`,
+      );
     }
-    context = new TlsContext(ctxOptions);
+    context = options.context;
+  } else {
+    context = new TlsContext(contextOptions(options));
   }
-  if (options.SNICallback) {
-    const callback = options.SNICallback;
-    context.sniCallback = (servername) =>
-      new Promise<TlsContext | undefined>((resolve, reject) => {
-        let called = false;
-        callback(servername, (err, ctx) => {
-          if (called) return;
-          called = true;
-          if (err) reject(err);
-          else if (ctx !== undefined && ctx !== null && !(ctx instanceof TlsContext)) reject(invalid('SNICallback must return a TlsContext'));
-          else resolve(ctx ?? undefined);
-        });
+  return {
+    context,
+    requestCert: options.requestCert,
+    rejectUnauthorized: options.rejectUnauthorized,
+    sniCallback: options.SNICallback && promiseShapedSniCallback(options.SNICallback),
+    handshakeTimeout,
+    netOptions,
+  };
+}
+
+/** The TlsContext options that node:tls-shaped server options describe. */
+function contextOptions(options: ServerOptions): TlsContextOptions {
+  const ctxOptions: TlsContextOptions = {
+    sessionIdContext: options.sessionIdContext ?? nodeDefaultSessionIdContext(),
+    sessionTimeout: options.sessionTimeout ?? DEFAULT_NODE_SESSION_TIMEOUT,
+  };
+  const key = pemOption('key', options.key);
+  const cert = pemOption('cert', options.cert);
+  if (key !== undefined) ctxOptions.key = key;
+  if (cert !== undefined) ctxOptions.cert = cert;
+  if (options.ciphers !== undefined) ctxOptions.ciphers = options.ciphers;
+  if (options.ecdhCurve !== undefined) ctxOptions.groups = options.ecdhCurve;
+  if (options.honorCipherOrder !== undefined) ctxOptions.clientCipherPreference = !options.honorCipherOrder;
+  if (options.requestCert !== undefined) ctxOptions.requestCert = options.requestCert;
+  if (options.rejectUnauthorized !== undefined) ctxOptions.rejectUnauthorized = options.rejectUnauthorized;
+  const ca = pemOption('ca', options.ca);
+  if (ca !== undefined) ctxOptions.ca = ca;
+  const alpn = alpnOption(options.ALPNProtocols);
+  if (alpn !== undefined) ctxOptions.alpnProtocols = alpn;
+  if (options.sessionCache !== undefined) ctxOptions.sessionCache = options.sessionCache;
+  const tickets = ticketsFromSecureOptions(options.secureOptions) && options.tickets !== false;
+  if (!tickets) ctxOptions.tickets = false;
+  if (options.ticketKeys !== undefined) {
+    if (!(options.ticketKeys instanceof Uint8Array)) throw invalid('ticketKeys must be a Buffer of 48 bytes');
+    ctxOptions.ticketKeys = options.ticketKeys;
+  }
+  return ctxOptions;
+}
+
+/** node:tls's SNICallback(servername, cb) as a promise of the chosen TlsContext. */
+function promiseShapedSniCallback(callback: NonNullable<ServerOptions['SNICallback']>): PromisedSniCallback {
+  return (servername) =>
+    new Promise<TlsContext | undefined>((resolve, reject) => {
+      let called = false;
+      callback(servername, (err, ctx) => {
+        if (called) return;
+        called = true;
+        if (err) reject(err);
+        else if (ctx !== undefined && ctx !== null && !(ctx instanceof TlsContext)) reject(invalid('SNICallback must return a TlsContext'));
+        else resolve(ctx ?? undefined);
       });
-  }
-  return { context, handshakeTimeout, netOptions };
+    });
 }

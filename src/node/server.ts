@@ -1,7 +1,10 @@
 import net from 'node:net';
-import { ServerConnection } from '../connection.js';
+import { ServerConnection, type ConnectionOptions } from '../connection.js';
 import { TlsContext, type TlsContextOptions } from '../context.js';
-import { resolveServerOptions, type ServerOptions } from './options.js';
+import { TlsConfigError } from '../errors.js';
+import { ServerNameTable } from '../server-names.js';
+import type { MaybePromise } from '../session/cache.js';
+import { resolveServerOptions, type PromisedSniCallback, type ServerOptions } from './options.js';
 import { NodeEventSessionCache } from './session-events.js';
 import { TlsSocket } from './socket.js';
 
@@ -13,10 +16,17 @@ export type SecureConnectionListener = (socket: TlsSocket) => void;
  * (line, socket).
  */
 export class Server extends net.Server {
-  /** The default context (virtual hosts come from `addContext` or `SNICallback`). */
+  /** The default context (virtual hosts come from `addContext` or `SNICallback`; see addContext). */
   readonly context: TlsContext;
   private readonly handshakeTimeout: number;
   private readonly allowHalfOpenTls: boolean;
+  /** What every connection starts with: the client-auth policy and how virtual hosts are chosen. */
+  private readonly connectionOptions: ConnectionOptions;
+  private readonly sniCallback: PromisedSniCallback | undefined;
+  /** addContext's hosts, already served under this server's session settings. */
+  private readonly virtualHosts = new ServerNameTable<TlsContext>();
+  /** SNICallback answers served under this server's session settings, made once per context. */
+  private readonly servedContexts = new WeakMap<TlsContext, TlsContext>();
 
   constructor(options: ServerOptions = {}, secureConnectionListener?: SecureConnectionListener) {
     const resolved = resolveServerOptions(options);
@@ -29,12 +39,19 @@ export class Server extends net.Server {
     }
     this.handshakeTimeout = resolved.handshakeTimeout;
     this.allowHalfOpenTls = options.allowHalfOpen ?? false;
+    this.sniCallback = resolved.sniCallback;
+    this.connectionOptions = {
+      // The server's policy, also over a ready `context` (OpenSSL's SSL_set_verify per connection).
+      ...(resolved.requestCert !== undefined ? { requestCert: resolved.requestCert } : {}),
+      ...(resolved.rejectUnauthorized !== undefined ? { rejectUnauthorized: resolved.rejectUnauthorized } : {}),
+      selectContext: (servername) => this.selectContext(servername),
+    };
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     this.on('connection', (raw: net.Socket) => this.accept(raw));
   }
 
   private accept(raw: net.Socket): void {
-    const connection = new ServerConnection(this.context);
+    const connection = new ServerConnection(this.context, this.connectionOptions);
     // As node:tls: key log lines go to the socket's 'keylog' and on to the server's
     // (line, socket), when the server had a 'keylog' listener as the connection arrived.
     const keylog = this.listenerCount('keylog') > 0;
@@ -63,23 +80,54 @@ export class Server extends net.Server {
   }
 
   /**
-   * A virtual host (node:tls's addContext): a TlsContext, or the options to build one, which
-   * then shares this server's session cache, session timeout and ticket keys (so
-   * `setTicketKeys` covers every host). Sessions still never cross sid_ctx or SNI.
+   * A virtual host (node:tls's addContext): a TlsContext, or the options to build one. As in
+   * node:tls, the host brings its key, certificate, trust anchors (`ca`), ciphers and groups;
+   * the server's client-auth policy, ALPN list, session id context (unless the host sets its
+   * own), session cache, session lifetime and ticket keys apply to it (so `setTicketKeys`
+   * covers every host). The host may ask more of clients (`requestCert`), never less.
    */
   addContext(hostname: string, context: TlsContext | TlsContextOptions): void {
-    const shared: TlsContextOptions = {
-      sessionCache: this.context.sessionCache ?? false,
-      sessionTimeout: this.context.sessionTimeout,
-    };
-    const ownTickets = !(context instanceof TlsContext) && (context.ticketKeys !== undefined || context.tickets !== undefined);
-    if (!ownTickets) {
-      if (this.context.ticketKeyring) shared.ticketKeyring = this.context.ticketKeyring;
-      else shared.tickets = false;
-    }
-    const ctx = context instanceof TlsContext ? context : new TlsContext({ ...shared, ...context });
-    this.context.addServerName(hostname, ctx);
+    if (typeof hostname !== 'string' || hostname.length === 0) throw new TlsConfigError('ERR_INVALID_ARG_VALUE', 'addContext needs a host name');
+    const host = context instanceof TlsContext ? context : virtualHostContext(context);
+    this.virtualHosts.set(hostname, this.servedHere(host));
   }
+
+  /**
+   * Which context serves an SNI name: SNICallback's answer when there is a callback (it takes
+   * precedence over addContext, as in node:tls), else an addContext host, else whatever the
+   * default context itself maps the name to.
+   */
+  private selectContext(servername: string): MaybePromise<TlsContext | undefined> {
+    if (this.sniCallback) return this.sniCallback(servername).then((ctx) => ctx && this.servedHere(ctx));
+    return this.virtualHosts.lookup(servername) ?? this.context.selectServerName(servername);
+  }
+
+  /** `host` with this server's session settings (node:tls's split; see TlsContext.servedUnder). */
+  private servedHere(host: TlsContext): TlsContext {
+    if (host === this.context) return host;
+    let served = this.servedContexts.get(host);
+    if (!served) {
+      served = host.servedUnder(this.context);
+      this.servedContexts.set(host, served);
+    }
+    return served;
+  }
+}
+
+/** Options that a virtual host cannot have: they are the server's (see addContext). */
+const SERVER_LEVEL_CONTEXT_OPTIONS = ['sessionCache', 'sessionTimeout', 'tickets', 'ticketKeys', 'ticketKeyring', 'serverNames', 'sniCallback'] as const;
+
+/** The context addContext builds from options: certificate side only, checked. */
+function virtualHostContext(options: TlsContextOptions): TlsContext {
+  const clash = SERVER_LEVEL_CONTEXT_OPTIONS.filter((k) => options[k] !== undefined);
+  if (clash.length > 0) {
+    throw new TlsConfigError(
+      'ERR_UNSUPPORTED_OPTION',
+      `addContext: ${clash.map((k) => `'${k}'`).join(', ')} cannot be set per host; the server's apply to every host`,
+    );
+  }
+  // No cache or ticket keys of its own: servedUnder gives it the server's.
+  return new TlsContext({ ...options, sessionCache: false, tickets: false });
 }
 
 /** node:tls's createServer, serving TLS 1.2 with puretls. */

@@ -106,7 +106,7 @@ export class TlsSocket extends Duplex {
   /** Why the client is not authorized, as OpenSSL names it, or null. */
   get authorizationError(): string | null {
     const session = this.connection.session;
-    if (!this.connection.handshakeComplete || !this.connection.context.requestCert) return null;
+    if (!this.connection.handshakeComplete || this.connection.clientAuth === 'none') return null;
     // node:tls reports a missing certificate as X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT.
     if (!session?.peerCertificate) return nodeAuthorizationError(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT) ?? null;
     const code = session.verifyResult ?? 0;

@@ -24,6 +24,7 @@ import {
   hex,
   type ClientOptions,
 } from '../helpers/tls-client.js';
+import { drive } from '../session/sid-ctx-helpers.js';
 import { makeContext, plainAlert } from './harness.js';
 
 const crypto = new NobleCryptoProvider();
@@ -76,6 +77,15 @@ function refused(server: ServerConnection, alert: number, code?: string): void {
   assert.equal(server.handshakeComplete, false);
 }
 
+/** After a whole run: the server refused with this alert, the client got it, and nothing completed. */
+function refusedInRun(pair: { client: TlsClient; server: ServerConnection }, alert: number, code?: string): void {
+  assert.equal(pair.server.error?.alert, alert, pair.server.error?.message);
+  if (code) assert.equal(pair.server.error?.code, code);
+  assert.equal(pair.client.fatalAlert, alert, 'the client received the alert');
+  assert.equal(pair.server.handshakeComplete, false);
+  assert.equal(pair.client.handshakeComplete, false);
+}
+
 const SCHEME_NAME: Record<number, string> = { 0x0403: 'ecdsa_sha256', 0x0503: 'ecdsa_sha384', 0x0603: 'ecdsa_sha512' };
 
 describe('client authentication, in memory', function () {
@@ -113,7 +123,7 @@ describe('client authentication, in memory', function () {
       assert.equal(pair.server.session!.verifyResult ?? 0, 0);
     });
 
-    it('per virtual host: the context chosen by SNI decides whether a certificate is requested', () => {
+    it('per virtual host: a stricter host asks for a certificate; an open host never loosens the connection\'s policy', () => {
       const c = clientCerts();
       const strict = authContext();
       const base = makeContext({ serverNames: { 'auth.test': strict } });
@@ -121,15 +131,20 @@ describe('client authentication, in memory', function () {
       completed(asked);
       assert.ok(asked.client.certificateRequest);
       assert.equal(hex(asked.server.session!.peerCertificate!), hex(c.p256.der));
+      assert.equal(asked.server.clientAuth, 'require', 'the switch made the policy stricter');
       const open = run(base, withCert(c.p256, { serverName: 'www.test' }));
       completed(open);
       assert.equal(open.client.certificateRequest, undefined);
       assert.equal(open.server.session!.peerCertificate, undefined);
-      // And the reverse: a requestCert default context, an open virtual host.
-      const reverse = authContext({ serverNames: { 'open.test': makeContext({ sessionIdContext: 'open' }) } });
+      // The reverse: a requestCert default context and an open virtual host. The connection
+      // copied the default's policy when it was made (SSL_new), and the switch keeps it.
+      const reverse = authContext({ serverNames: { 'open.test': makeContext({ sessionIdContext: 'open', ca: c.root.pem }) } });
       const viaOpen = run(reverse, { serverName: 'open.test' });
-      completed(viaOpen);
-      assert.equal(viaOpen.client.certificateRequest, undefined);
+      assert.ok(viaOpen.client.certificateRequest, 'the open host still asks for a certificate');
+      refusedInRun(viaOpen, A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+      const viaOpenWithCert = run(reverse, withCert(c.p256, { serverName: 'open.test' }));
+      completed(viaOpenWithCert);
+      assert.equal(hex(viaOpenWithCert.server.session!.peerCertificate!), hex(c.p256.der));
       const viaDefault = run(reverse, { serverName: 'other.test' });
       assert.equal(viaDefault.server.error?.alert, A.handshake_failure, 'no certificate for the default, strict context');
     });
@@ -152,6 +167,83 @@ describe('client authentication, in memory', function () {
           }
         }
       }
+    });
+  });
+
+  describe('the connection keeps its client-auth policy across the SNI switch (SSL_new copies it; SSL_set_SSL_CTX keeps it)', () => {
+    type Mode = 'none' | 'request' | 'require';
+    const policy = (mode: Mode): TlsContextOptions =>
+      mode === 'none' ? {} : { requestCert: true, rejectUnauthorized: mode === 'require' };
+    const STRICTNESS: Mode[] = ['none', 'request', 'require'];
+    const stricter = (a: Mode, b: Mode): Mode => (STRICTNESS.indexOf(b) > STRICTNESS.indexOf(a) ? b : a);
+    /** How each way of choosing the virtual host is set up on the default context. */
+    const ROUTES = {
+      'serverNames': (host: ReturnType<typeof makeContext>) => ({ serverNames: { 'vhost.test': host } }),
+      'a synchronous sniCallback': (host: ReturnType<typeof makeContext>) => ({ sniCallback: () => host }),
+    } as const;
+    for (const [route, wire] of Object.entries(ROUTES)) {
+      for (const initial of STRICTNESS) {
+        for (const vhost of STRICTNESS) {
+          const expected = stricter(initial, vhost);
+          it(`${route}: default ${initial}, virtual host ${vhost} -> ${expected}`, () => {
+            const c = clientCerts();
+            const host = makeContext({ sessionIdContext: 'vhost', ca: c.root.pem, ...policy(vhost) });
+            const base = makeContext({ sessionIdContext: 'default', ca: c.root.pem, ...policy(initial), ...wire(host) });
+            const without = run(base, { serverName: 'vhost.test' });
+            assert.equal(without.server.clientAuth, expected);
+            assert.equal(without.client.certificateRequest !== undefined, expected !== 'none', 'CertificateRequest sent');
+            if (expected === 'require') refusedInRun(without, A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+            else completed(without);
+            const withOne = run(base, withCert(c.p256, { serverName: 'vhost.test' }));
+            completed(withOne);
+            assert.equal(withOne.server.session!.peerCertificate !== undefined, expected !== 'none');
+          });
+        }
+      }
+    }
+
+    it('a per-connection override (SSL_set_verify) is the policy the switch starts from', () => {
+      const open = makeContext({ sessionIdContext: 'open' });
+      const base = makeContext({ sessionIdContext: 'base', serverNames: { 'open.test': open } });
+      const server = new ServerConnection(base, { requestCert: true });
+      assert.equal(server.clientAuth, 'require', 'rejectUnauthorized comes from the context (default true)');
+      const client = new TlsClient({ serverName: 'open.test' });
+      handshakeInMemory(client, server);
+      refusedInRun({ client, server }, A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+      const lenient = new ServerConnection(authContext(), { rejectUnauthorized: false });
+      assert.equal(lenient.clientAuth, 'request');
+      const relaxed = new ServerConnection(authContext(), { requestCert: false });
+      assert.equal(relaxed.clientAuth, 'none', "the application's own choice for this connection");
+    });
+
+    it("trust anchors are the serving host's: a host trusting another CA refuses the root's leaf and accepts its own", () => {
+      const c = clientCerts();
+      const host = makeContext({ sessionIdContext: 'vhost', ca: c.otherRoot.pem });
+      const base = authContext({ serverNames: { 'vhost.test': host } });
+      const rootLeaf = run(base, withCert(c.p256, { serverName: 'vhost.test' }));
+      refusedInRun(rootLeaf, A.unknown_ca, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+      const ownLeaf = run(base, withCert(c.stranger, { serverName: 'vhost.test' }));
+      completed(ownLeaf);
+      assert.equal(ownLeaf.server.session!.verifyResult ?? 0, 0);
+    });
+
+    it('a host with no `ca` under a required policy fails closed: no certificate can verify', () => {
+      const c = clientCerts();
+      const base = authContext({ serverNames: { 'vhost.test': makeContext({ sessionIdContext: 'vhost' }) } });
+      const pair = run(base, withCert(c.p256, { serverName: 'vhost.test' }));
+      refusedInRun(pair, A.unknown_ca, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    });
+
+    it('the connection option selectContext chooses the host instead of the context\'s own table', async () => {
+      const c = clientCerts();
+      const chosen = makeContext({ sessionIdContext: 'chosen', ca: c.root.pem });
+      const base = authContext({ serverNames: { 'vhost.test': makeContext({ sessionIdContext: 'ignored' }) } });
+      const server = new ServerConnection(base, { selectContext: async (name) => (name === 'vhost.test' ? chosen : undefined) });
+      const client = new TlsClient(withCert(c.p256, { serverName: 'vhost.test' }));
+      await drive(client, server);
+      completed({ client, server });
+      assert.equal(server.context, chosen);
+      assert.equal(new TextDecoder().decode(server.session!.sidCtx), 'chosen');
     });
   });
 
@@ -343,7 +435,7 @@ describe('client authentication, in memory', function () {
     it('empty, with rejectUnauthorized: handshake_failure as soon as it arrives', () => {
       const { client, server } = atClientFlight(authContext());
       server.receive(client.handshakeRecord(client.makeCertificate([])));
-      refused(server, A.handshake_failure, 'ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+      refused(server, A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
     });
 
     it('empty, with rejectUnauthorized: false: the handshake completes with no peer certificate', () => {
@@ -524,13 +616,20 @@ describe('client authentication, in memory', function () {
         assert.equal(cache.size, 1);
       });
 
-      it('a ticket made under the empty sid_ctx is a fatal internal_error (SESSION_ID_CONTEXT_UNINITIALIZED)', () => {
+      it('no ticket is issued (it could never resume); one made elsewhere under the empty sid_ctx is a fatal internal_error', () => {
         const c = clientCerts();
-        const ctx = authContext({ sessionIdContext: '', tickets: true });
+        const ticketKeys = new Uint8Array(48).fill(5);
+        const ctx = authContext({ sessionIdContext: '', tickets: true, ticketKeys });
         const first = run(ctx, withCert(c.p256, { sessionTicket: new Uint8Array(0) }));
         completed(first);
-        assert.ok(first.client.newSessionTicket, 'a ticket was issued');
-        const again = run(ctx, { ...withCert(c.p256), resume: first.client.session! });
+        assert.equal(first.client.newSessionTicket, undefined, 'no ticket that every return visit would turn into internal_error');
+        assert.equal(first.server.negotiated?.ticketIssued, false);
+        // A sibling without client auth, same (empty) sid_ctx and ticket keys, issues one.
+        const open = makeContext({ sessionIdContext: '', tickets: true, ticketKeys });
+        const made = run(open, { sessionTicket: new Uint8Array(0) });
+        completed(made);
+        assert.ok(made.client.newSessionTicket, 'the sibling issued a ticket');
+        const again = run(ctx, { ...withCert(c.p256), resume: made.client.session! });
         assert.equal(again.server.error?.alert, A.internal_error);
         assert.equal(again.server.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
         assert.equal(again.client.fatalAlert, A.internal_error);

@@ -6,6 +6,7 @@
  * same s_client command.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { Session } from '../../src/session/session.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -288,7 +289,7 @@ describe('client certificates with openssl s_client', function () {
     }
 
     it('no client certificate: handshake failure', async () => {
-      const r = await refused([], 'handshake failure', A.handshake_failure, 'ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+      const r = await refused([], 'handshake failure', A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
       assert.equal(sentCertificateLength(r), 7, 'an empty Certificate message');
     });
 
@@ -310,7 +311,7 @@ describe('client certificates with openssl s_client', function () {
 
     it('an RSA client certificate: s_client does not send it (we ask for ecdsa_sign), so it is "no certificate": handshake failure', async () => {
       // (s_server asks for RSA too, so it would get the certificate: no oracle here.)
-      const r = await refused(certArgs(clientCerts().rsa), 'handshake failure', A.handshake_failure, 'ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE', false);
+      const r = await refused(certArgs(clientCerts().rsa), 'handshake failure', A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', false);
       assert.equal(sentCertificateLength(r), 7, 'an empty Certificate message');
       assert.equal(sentCertificateVerifyScheme(r), undefined, 'no CertificateVerify');
     });
@@ -385,15 +386,30 @@ describe('client certificates with openssl s_client', function () {
       assert.equal(h.seen.filter((s) => s.authorized).length, 6);
     });
 
-    it('resuming by ticket: fatal internal_error, s_client prints "internal error"', async () => {
+    it('no ticket is issued (it could never resume): every -reconnect is a full handshake', async () => {
       const c = clientCerts();
       const h = await serve({ requestCert: true, ca: c.root.pem, sessionIdContext: '' });
       const r = await sClient(h, ['-reconnect', ...certArgs(c.p256)]);
-      assert.equal(r.handshakes[0]?.reused, false);
-      assert.deepEqual(r.alerts, ['internal error'], describeRun(r));
-      assert.equal(h.seen.length, 1, 'only the first connection completed');
+      assertOk(r, 6);
+      assert.deepEqual(r.handshakes.map((x) => x.reused), [false, false, false, false, false, false]);
+      assert.deepEqual(h.errors, []);
+      assert.equal(h.context.stats.acceptGood, 6);
+    });
+
+    it('a ticket made by a sibling (same ticket keys, also sid_ctx ""), offered by -sess_in: fatal internal_error', async () => {
+      const c = clientCerts();
+      const ticketKeys = randomBytes(48);
+      const sibling = await serve({ ticketKeys, sessionIdContext: '' });
+      const first = await sClient(sibling, [], true);
+      assertOk(first);
+      assert.ok(first.sessionPem);
+      const h = await serve({ requestCert: true, ca: c.root.pem, sessionIdContext: '', ticketKeys });
+      const file = join(scratchDir(), 'ticket-sess.pem');
+      writeFileSync(file, first.sessionPem);
+      const again = await sClient(h, ['-sess_in', file, ...certArgs(c.p256)]);
+      assert.deepEqual(again.alerts, ['internal error'], describeRun(again));
       assert.deepEqual(h.errors.map((e) => [e.alert, e.code]), [[A.internal_error, 'SESSION_ID_CONTEXT_UNINITIALIZED']]);
-      assert.equal(h.context.stats.acceptGood, 1);
+      assert.equal(h.seen.length, 0, 'no handshake completed');
       assert.equal(h.context.stats.hits, 0);
     });
 

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterEach, describe, it } from 'mocha';
 import type { TlsSocket } from '../../src/node/socket.js';
 import { clientCerts, type ClientCert } from '../helpers/client-certs.js';
 import { startServer, testCertificate } from '../helpers/fixtures.js';
+import { connectNodeTls, startNodeTlsServer, type NodeClientResult } from '../helpers/node-tls.js';
 
 /** What a server's secureConnection listener saw. */
 interface Seen {
@@ -83,62 +83,21 @@ async function serve(kind: ServerKind, options: AuthOptions): Promise<Served> {
     close = () => running.close();
   } else {
     const cert = testCertificate();
-    const sockets = new Set<import('node:net').Socket>();
-    const server = tls.createServer({ key: cert.keyPem, cert: cert.certPem, maxVersion: 'TLSv1.2', ...options }, onSecure);
-    server.on('connection', (s) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    server.on('tlsClientError', (e: Error) => errors.push(e));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-    close = () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      });
+    const running = await startNodeTlsServer({ key: cert.keyPem, cert: cert.certPem, maxVersion: 'TLSv1.2', ...options }, onSecure);
+    running.server.on('tlsClientError', (e: Error) => errors.push(e));
+    port = running.port;
+    close = () => running.close();
   }
   const served = { port, seen, errors, close };
   cleanups.push(close);
   return served;
 }
 
-interface ClientResult {
-  /** The server's 'ok' arrived: the server's listener ran. */
-  ok: boolean;
-  error: string | undefined;
-  session: Buffer | undefined;
-  reused: boolean;
-}
+type ClientResult = NodeClientResult;
 
 /** A node:tls client (TLS 1.2) with an optional certificate; waits for the server's "ok" or the end. */
-async function connect(port: number, cert: { key: string; cert: string } | undefined, session?: Buffer): Promise<ClientResult> {
-  const socket = tls.connect({
-    port,
-    host: '127.0.0.1',
-    rejectUnauthorized: false,
-    maxVersion: 'TLSv1.2',
-    ...(cert ?? {}),
-    ...(session ? { session } : {}),
-  });
-  let error: string | undefined;
-  let sessionOut: Buffer | undefined;
-  let reused = false;
-  socket.on('error', (e) => {
-    error ??= e.message;
-  });
-  socket.on('secureConnect', () => {
-    reused = socket.isSessionReused();
-  });
-  socket.on('session', (s: Buffer) => {
-    sessionOut = s;
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const ok = await Promise.race([new Promise<boolean>((resolve) => socket.once('data', () => resolve(true))), closed.then(() => false)]);
-  sessionOut ??= socket.getSession();
-  socket.destroy();
-  await closed;
-  return { ok, error, session: sessionOut, reused };
+function connect(port: number, cert: { key: string; cert: string } | undefined, session?: Buffer): Promise<ClientResult> {
+  return connectNodeTls(port, { ...(cert ? { cert } : {}), ...(session ? { session } : {}) });
 }
 
 const withCert = (leaf: ClientCert): { key: string; cert: string } => ({ key: leaf.keyPem, cert: leaf.chainPem });
@@ -234,7 +193,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
 
   describe('rejectUnauthorized (default true): both servers refuse the same clients', () => {
     const cases: Array<[string, (c: ReturnType<typeof clientCerts>) => { key: string; cert: string } | undefined, string]> = [
-      ['no certificate', () => undefined, 'ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE'],
+      ['no certificate', () => undefined, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE'],
       ['unknown CA', (c) => withCert(c.stranger), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
       ['expired', (c) => withCert(c.expired), 'CERT_HAS_EXPIRED'],
       ['serverAuth only', (c) => withCert(c.serverOnly), 'INVALID_PURPOSE'],
@@ -275,7 +234,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
     // With rejectUnauthorized, then, puretls refuses it.
     const strict = await serve('puretls', { requestCert: true, ca: c.root.pem });
     assert.equal((await connect(strict.port, withCert(c.rsa))).ok, false);
-    assert.deepEqual(strict.errors.map((e) => (e as Error & { code?: string }).code), ['ERR_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
+    assert.deepEqual(strict.errors.map((e) => (e as Error & { code?: string }).code), ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
   });
 
   describe('resumption keeps what the application sees', () => {
