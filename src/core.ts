@@ -1,0 +1,22 @@
+// puretls/core: the sans-IO TLS 1.2 server. Nothing here imports `node:*`, so it bundles
+// for browsers, workers and other runtimes (bytes in, bytes out).
+export {
+  TlsContext,
+  SessionStats,
+  DEFAULT_SESSION_TIMEOUT,
+  type TlsContextOptions,
+  type SniCallback,
+  type ServerSessionSettings,
+} from './context.js';
+export { ServerConnection, type ConnectionOptions, type CipherInfo } from './connection.js';
+export type { ClientAuthMode } from './client-auth-mode.js';
+export { AlertDescription, AlertLevel, TlsError, TlsConfigError, TlsDecodeError, alertName } from './errors.js';
+export { Session, MAX_SID_CTX_LENGTH, type SessionFields } from './session/session.js';
+export type { SessionCache, MaybePromise } from './session/cache.js';
+export { MemorySessionCache, DEFAULT_CACHE_SIZE, type MemorySessionCacheOptions } from './session/memory-cache.js';
+export { decideResumption, type ResumptionDecision, type ResumptionRequest, type MissReason } from './session/resumption.js';
+export { SUITES, type CipherSuite } from './handshake/suites.js';
+export type { CryptoProvider } from './crypto/provider.js';
+export { NobleCryptoProvider, defaultCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
+export { TicketKeyring, TICKET_KEYS_LENGTH, type TicketKeyringOptions } from './session/tickets.js';
+export { createSelfSignedCertificate, loadPrivateKey, loadCertificateChain, type SelfSignedOptions } from './pki/index.js';
