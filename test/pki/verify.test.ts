@@ -78,7 +78,7 @@ const CLIENT = 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignatu
 function newKey(curve: EcCurveName): EcPrivateKey {
   const ecdsa = ecdsaFor(curve);
   const secret = ecdsa.utils.randomSecretKey();
-  return { curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
+  return { type: 'EC', curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
 }
 
 const CN = '2.5.4.3';
