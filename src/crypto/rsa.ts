@@ -35,6 +35,8 @@ export const RSA_SMALL_MODULUS_BITS = 3072;
 export const RSA_MAX_PUBLIC_EXPONENT_BITS = 64;
 /** The random multiple k of (p - 1) added to each CRT exponent has this many bits. */
 export const RSA_EXPONENT_BLINDING_BITS = 64;
+/** Blinding factors are drawn this many at a time, to share one modular inversion. */
+export const RSA_BLINDING_BATCH = 16;
 
 type RandomBytes = (length: number) => Uint8Array;
 
@@ -311,7 +313,8 @@ export interface RsaSignerHooks {
  *  - CRT (§5.2.1 step 2b, Garner's recombination): two half-size exponentiations;
  *  - base blinding (Kocher 1996; OpenSSL's BN_BLINDING, fresh here for every signature):
  *    the exponentiations see m r^e for a new random r, unblinded by r^-1 at the end, so
- *    their operands are unrelated to what the peer chose or can see;
+ *    their operands are unrelated to what the peer chose or can see (OpenSSL squares its
+ *    last r instead of drawing a new one; here every r is drawn, the inversions batched);
  *  - exponent blinding (Coron 1999): dp + k_p (p - 1) and dq + k_q (q - 1) with fresh
  *    64-bit k_p, k_q give the same result with a different exponent each time, so timings
  *    of many signatures do not average onto one exponent;
@@ -322,6 +325,8 @@ export interface RsaSignerHooks {
 export class RsaCrtSigner implements RsaSigningKey {
   readonly bits: number;
   private readonly length: number;
+  /** Blinding pairs (r, r^-1 mod n) not used yet. */
+  private blindings: [bigint, bigint][] = [];
 
   constructor(
     private readonly key: RsaPrivateKeyParts,
@@ -364,13 +369,37 @@ export class RsaCrtSigner implements RsaSigningKey {
     return s;
   }
 
-  /** A fresh r, uniform in 2..n-1 (16 bytes beyond n's length make the bias negligible), and r^-1 mod n. */
+  /** A fresh blinding factor r and r^-1 mod n: each r is used for one signature only. */
   private blindingFactor(): [bigint, bigint] {
+    if (this.blindings.length === 0) this.blindings = this.blindingBatch();
+    return this.blindings.pop()!;
+  }
+
+  /**
+   * RSA_BLINDING_BATCH independent random r, uniform in 2..n-1 (16 bytes beyond n's length
+   * make the bias negligible), with their inverses modulo the public n from one modular
+   * inversion (Montgomery's trick: invert the product, then peel off one factor at a time).
+   * An inversion costs as much as 8% of a 2048-bit signature; this way, under 1%.
+   */
+  private blindingBatch(): [bigint, bigint][] {
     const { n } = this.key;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const r = bytesToBigInt(this.random(this.length + 16)) % n;
-      const inverse = r > 1n ? modInverse(r, n) : undefined;
-      if (inverse !== undefined) return [r, inverse];
+      const rs: bigint[] = [];
+      while (rs.length < RSA_BLINDING_BATCH) {
+        const r = bytesToBigInt(this.random(this.length + 16)) % n;
+        if (r > 1n) rs.push(r);
+      }
+      // prefix[i] = r_0 r_1 ... r_i mod n
+      const prefix: bigint[] = [];
+      rs.forEach((r, i) => prefix.push(i === 0 ? r : (prefix[i - 1]! * r) % n));
+      let inverse = modInverse(prefix[prefix.length - 1]!, n); // (r_0 ... r_last)^-1
+      if (inverse === undefined) continue; // an r shares a factor with n: astronomically unlikely
+      const pairs: [bigint, bigint][] = [];
+      for (let i = rs.length - 1; i >= 0; i--) {
+        pairs.push([rs[i]!, i === 0 ? inverse : (inverse * prefix[i - 1]!) % n]);
+        inverse = (inverse * rs[i]!) % n; // now (r_0 ... r_{i-1})^-1
+      }
+      return pairs;
     }
     throw fatal(AlertDescription.internal_error, 'no RSA blinding factor found: the random source is broken', 'RSA_BLINDING');
   }

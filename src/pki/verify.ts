@@ -30,13 +30,15 @@
  * in that mode is in `errors`, and node's `socket.authorizationError` is `authorizationError`.
  *
  * What we cannot do the way OpenSSL does (each reported, never silently accepted):
- *  - signatures: only ECDSA by a P-256 or P-384 key, with SHA-1/256/384/512, can be checked (the
- *    CryptoProvider's ecdsaVerify). A certificate in the path signed with RSA, RSA-PSS, Ed25519,
- *    Ed448, DSA, ECDSA-with-SHA224/SHA3 or by a key on another curve fails with
- *    CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where OpenSSL
- *    would check it. (A trust anchor's own self-signature is checked by neither, so an RSA root
- *    does not matter by itself; but what it signed carries an RSA signature, so in practice an
- *    RSA CA anywhere above the leaf fails verification here.)
+ *  - signatures: ECDSA by a P-256 or P-384 key with SHA-1/256/384/512, RSA PKCS#1 v1.5 and
+ *    RSASSA-PSS with SHA-256/384/512 (any salt length; an id-RSASSA-PSS issuer key's parameters
+ *    restrict hash and minimum salt, as OpenSSL's pkey_pss_init()), Ed25519 and Ed448 are
+ *    checked through the CryptoProvider. A certificate in the path signed with RSA and SHA-1
+ *    (or MD5, SHA-224, SHA-3), DSA, ECDSA-with-SHA224/SHA3 or by an EC key on another curve fails
+ *    with CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where
+ *    OpenSSL would check it (at security level 1 OpenSSL refuses SHA-1 first, CA_MD_TOO_WEAK,
+ *    and so do we; at level 0 it accepts what we refuse). RSA keys of 512 to 16384 bits are
+ *    verified (src/crypto/rsa.ts limits).
  *  - certificates that do not parse (our parser is strict DER; OpenSSL's d2i would refuse most of
  *    the same and fail the handshake before any verification): X509_V_ERR_UNSPECIFIED at the
  *    index of the bad certificate in the sent chain, with the parse error as message. (Where the

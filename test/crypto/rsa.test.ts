@@ -10,6 +10,7 @@ import { sequence, uintBytes } from '../../src/codec/der.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { RSA_SCHEME_PADDING, type RsaPrivateKeyParts, type RsaSignatureScheme } from '../../src/crypto/provider.js';
 import {
+  RSA_BLINDING_BATCH,
   RSA_EXPONENT_BLINDING_BITS,
   RsaCrtSigner,
   bigIntToBytes,
@@ -191,6 +192,18 @@ describe('crypto/rsa: blinding and fault checks', function () {
       // m r^e blinded: the base really is m times an e-th power (its d-th power is m^d r, not m^d).
       assert.notEqual(modPow(op.blindedMessage, k.parts.d, n), modPow(m, k.parts.d, n));
     }
+  });
+
+  it(`blinding factors are drawn ${RSA_BLINDING_BATCH} at a time and used once: ${3 * RSA_BLINDING_BATCH + 1} signatures, all verified, no base repeated`, () => {
+    const k = key(2048);
+    const seen = new Set<bigint>();
+    const signer = new RsaCrtSigner(k.parts, random, { observe: (op) => seen.add(op.blindedMessage) });
+    const message = new Uint8Array(3);
+    for (let i = 0; i < 3 * RSA_BLINDING_BATCH + 1; i++) {
+      const sig = signer.sign('rsa_pkcs1_sha512', message);
+      assert.equal(nodeCrypto.verify('sha512', message, k.publicKey, sig), true, `signature ${i}`);
+    }
+    assert.equal(seen.size, 3 * RSA_BLINDING_BATCH + 1);
   });
 
   it('the blinding comes from the provider\'s random source (a fixed source repeats it)', () => {
