@@ -37,8 +37,8 @@
  *    (or MD5, SHA-224, SHA-3), DSA, ECDSA-with-SHA224/SHA3 or by an EC key on another curve fails
  *    with CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where
  *    OpenSSL would check it (at security level 1 OpenSSL refuses SHA-1 first, CA_MD_TOO_WEAK,
- *    and so do we; at level 0 it accepts what we refuse). RSA keys of 512 to 16384 bits are
- *    verified (src/crypto/rsa.ts limits).
+ *    and so do we; at level 0 it accepts what we refuse). RSA keys of 512 to 8192 bits are
+ *    verified (src/crypto/rsa.ts limits; OpenSSL goes to 16384).
  *  - certificates that do not parse (our parser is strict DER; OpenSSL's d2i would refuse most of
  *    the same and fail the handshake before any verification): X509_V_ERR_UNSPECIFIED at the
  *    index of the bad certificate in the sent chain, with the parse error as message. (Where the
