@@ -1,5 +1,6 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
@@ -13,16 +14,26 @@ import type {
   EcdheGroup,
   EcdsaCurve,
   EcdsaSigningKey,
+  EddsaAlgorithm,
+  EddsaSigningKey,
   EphemeralKey,
   HashAlgorithm,
   KeyedMac,
+  RsaPadding,
+  RsaPrivateKeyParts,
+  RsaSignatureScheme,
+  RsaSigningKey,
   RunningHash,
   SignatureHash,
 } from './provider.js';
+import { RsaCrtSigner, decodeRsaPublicKey, paddingOf, rsaVerify } from './rsa.js';
 
 const HASHES = { sha256, sha384 } as const;
 const SIGNATURE_HASHES = { sha1, sha256, sha384, sha512 } as const;
 const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
+const EDDSA = { Ed25519: ed25519, Ed448: ed448 } as const;
+/** RFC 8032 key sizes: the secret and the public key are the same length. */
+const EDDSA_KEY_LENGTH: Readonly<Record<EddsaAlgorithm, number>> = { Ed25519: 32, Ed448: 57 };
 
 type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
 type NobleHmac = _HMAC<NobleHash>;
@@ -247,6 +258,40 @@ export class NobleCryptoProvider implements CryptoProvider {
     try {
       const digest = SIGNATURE_HASHES[hash](message);
       return CURVES[curve].verify(signature, digest, publicKey, { prehash: false, format: 'der', lowS: false });
+    } catch {
+      return false;
+    }
+  }
+
+  rsaSigningKey(key: RsaPrivateKeyParts): RsaSigningKey {
+    // Salts, blinding factors and exponent multiples come from the provider's random source.
+    return new RsaCrtSigner(key, this.random);
+  }
+
+  rsaVerify(publicKey: Uint8Array, padding: RsaSignatureScheme | RsaPadding, message: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      const params = paddingOf(padding);
+      return params !== undefined && rsaVerify(decodeRsaPublicKey(publicKey), params, message, signature);
+    } catch {
+      return false; // a public key that is not DER
+    }
+  }
+
+  eddsaSigningKey(algorithm: EddsaAlgorithm, secret: Uint8Array): EddsaSigningKey {
+    const impl = EDDSA[algorithm];
+    if (secret.length !== EDDSA_KEY_LENGTH[algorithm]) throw new RangeError(`an ${algorithm} private key is ${EDDSA_KEY_LENGTH[algorithm]} bytes`);
+    const key = secret.slice();
+    return {
+      algorithm,
+      publicKey: impl.getPublicKey(key),
+      sign: (message: Uint8Array): Uint8Array => impl.sign(message, key),
+    };
+  }
+
+  eddsaVerify(algorithm: EddsaAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      // zip215: false is RFC 8032's strict verification, as OpenSSL does it (no non-canonical points or S).
+      return EDDSA[algorithm].verify(signature, message, publicKey, { zip215: false });
     } catch {
       return false;
     }

@@ -46,6 +46,75 @@ export interface EcdsaSigningKey {
   sign(hash: SignatureHash, message: Uint8Array): Uint8Array;
 }
 
+/** The RSA hashes puretls signs and verifies with: no SHA-1 (RFC 9155), no SHA-224. */
+export type RsaHash = 'sha256' | 'sha384' | 'sha512';
+
+/**
+ * The TLS names of RSA signatures (RFC 8446 §4.2.3, also used by TLS 1.2): PSS with an
+ * rsaEncryption key ("rsae"), PSS with an id-RSASSA-PSS key ("pss"), and PKCS#1 v1.5.
+ * PSS in TLS always uses MGF1 with the same hash and a salt as long as the hash.
+ */
+export type RsaSignatureScheme =
+  | 'rsa_pss_rsae_sha256' | 'rsa_pss_rsae_sha384' | 'rsa_pss_rsae_sha512'
+  | 'rsa_pss_pss_sha256' | 'rsa_pss_pss_sha384' | 'rsa_pss_pss_sha512'
+  | 'rsa_pkcs1_sha256' | 'rsa_pkcs1_sha384' | 'rsa_pkcs1_sha512';
+
+/** An RSA signature's encoding (RFC 8017 §9): what a scheme name stands for, or a certificate's RSASSA-PSS parameters. */
+export type RsaPadding =
+  | { kind: 'pkcs1'; hash: RsaHash }
+  | { kind: 'pss'; hash: RsaHash; mgf1Hash: RsaHash; saltLength: number };
+
+export const RSA_SCHEME_PADDING: Readonly<Record<RsaSignatureScheme, RsaPadding>> = {
+  rsa_pss_rsae_sha256: { kind: 'pss', hash: 'sha256', mgf1Hash: 'sha256', saltLength: 32 },
+  rsa_pss_rsae_sha384: { kind: 'pss', hash: 'sha384', mgf1Hash: 'sha384', saltLength: 48 },
+  rsa_pss_rsae_sha512: { kind: 'pss', hash: 'sha512', mgf1Hash: 'sha512', saltLength: 64 },
+  rsa_pss_pss_sha256: { kind: 'pss', hash: 'sha256', mgf1Hash: 'sha256', saltLength: 32 },
+  rsa_pss_pss_sha384: { kind: 'pss', hash: 'sha384', mgf1Hash: 'sha384', saltLength: 48 },
+  rsa_pss_pss_sha512: { kind: 'pss', hash: 'sha512', mgf1Hash: 'sha512', saltLength: 64 },
+  rsa_pkcs1_sha256: { kind: 'pkcs1', hash: 'sha256' },
+  rsa_pkcs1_sha384: { kind: 'pkcs1', hash: 'sha384' },
+  rsa_pkcs1_sha512: { kind: 'pkcs1', hash: 'sha512' },
+};
+
+/** An RSA public key as integers (RFC 8017 §3.1). */
+export interface RsaPublicKey {
+  n: bigint;
+  e: bigint;
+}
+
+/**
+ * An RSA private key with its CRT parameters (RFC 8017 §3.2, first representation plus the
+ * second): what a PKCS#1 RSAPrivateKey holds, two primes only.
+ */
+export interface RsaPrivateKeyParts extends RsaPublicKey {
+  d: bigint;
+  p: bigint;
+  q: bigint;
+  /** d mod (p - 1) */
+  dp: bigint;
+  /** d mod (q - 1) */
+  dq: bigint;
+  /** q^-1 mod p */
+  qInv: bigint;
+}
+
+export interface RsaSigningKey {
+  /** Modulus size in bits. */
+  readonly bits: number;
+  /** The signature over `message` (hashed here), as long as the modulus. Throws rather than return a faulty signature. */
+  sign(scheme: RsaSignatureScheme, message: Uint8Array): Uint8Array;
+}
+
+export type EddsaAlgorithm = 'Ed25519' | 'Ed448';
+
+export interface EddsaSigningKey {
+  readonly algorithm: EddsaAlgorithm;
+  /** The public key (32 bytes for Ed25519, 57 for Ed448). */
+  readonly publicKey: Uint8Array;
+  /** PureEdDSA (RFC 8032 §5.1.6, §5.2.6) over the whole message, as TLS uses it (RFC 8422 §5.10). */
+  sign(message: Uint8Array): Uint8Array;
+}
+
 export interface CryptoProvider {
   randomBytes(length: number): Uint8Array;
   hash(algorithm: HashAlgorithm): RunningHash;
@@ -55,6 +124,20 @@ export interface CryptoProvider {
   ecdsaSigningKey(curve: EcdsaCurve, secret: Uint8Array): EcdsaSigningKey;
   /** Verifies a DER ECDSA signature made over the digest of `message`. */
   ecdsaVerify(curve: EcdsaCurve, publicKey: Uint8Array, hash: SignatureHash, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * A signer for a validated RSA key of 2048 to 4096 bits (pki/keys.ts checks it). Every
+   * signature is made with CRT, base and exponent blinding, and verified before it is returned.
+   */
+  rsaSigningKey(key: RsaPrivateKeyParts): RsaSigningKey;
+  /**
+   * Verifies an RSA signature over `message`. `publicKey` is a DER RSAPublicKey (the
+   * subjectPublicKey of a certificate). False for any malformed input, never throws.
+   */
+  rsaVerify(publicKey: Uint8Array, padding: RsaSignatureScheme | RsaPadding, message: Uint8Array, signature: Uint8Array): boolean;
+  /** An EdDSA signer from the 32-byte (Ed25519) or 57-byte (Ed448) private key of RFC 8032. */
+  eddsaSigningKey(algorithm: EddsaAlgorithm, secret: Uint8Array): EddsaSigningKey;
+  /** Verifies a PureEdDSA signature (RFC 8032 strict: canonical encodings, no ZIP-215 leniency). */
+  eddsaVerify(algorithm: EddsaAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
 /** Constant-time equality for secrets (verify_data, ticket MACs): no early exit. */

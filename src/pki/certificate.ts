@@ -1,7 +1,18 @@
 import { DerReader, Tag, contextTag, derUintValue, type Tlv } from '../codec/der.js';
 import { decodePemBlocks } from '../codec/pem.js';
 import { TlsConfigError, TlsDecodeError } from '../errors.js';
-import { OID_EC_PUBLIC_KEY, curveFromOid, samePoint, type EcCurveName, type EcPrivateKey } from './keys.js';
+import { bytesEqual } from '../codec/bytes.js';
+import {
+  EDDSA_OIDS,
+  OID_EC_PUBLIC_KEY,
+  OID_RSASSA_PSS,
+  OID_RSA_ENCRYPTION,
+  curveFromOid,
+  samePoint,
+  type EcCurveName,
+  type PrivateKey,
+} from './keys.js';
+import { decodeRsaPublicKey } from '../crypto/rsa.js';
 
 export interface CertificateInfo {
   /** The whole certificate. */
@@ -134,8 +145,28 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   };
 }
 
-export function keyMatchesCertificate(key: EcPrivateKey, cert: CertificateInfo): boolean {
-  return cert.publicKeyCurve === key.curve && samePoint(key.curve, key.publicKey, cert.publicKey);
+/**
+ * Whether the certificate is for this private key (OpenSSL's X509_check_private_key): the same
+ * key type (an rsaEncryption key does not match an id-RSASSA-PSS certificate, nor the reverse)
+ * and the same public key.
+ */
+export function keyMatchesCertificate(key: PrivateKey, cert: CertificateInfo): boolean {
+  switch (key.type) {
+    case 'EC':
+      return cert.publicKeyCurve === key.curve && samePoint(key.curve, key.publicKey, cert.publicKey);
+    case 'RSA': {
+      if (cert.publicKeyAlgorithm !== (key.algorithm === 'rsaEncryption' ? OID_RSA_ENCRYPTION : OID_RSASSA_PSS)) return false;
+      try {
+        const { n, e } = decodeRsaPublicKey(cert.publicKey);
+        return n === key.n && e === key.e;
+      } catch {
+        return false;
+      }
+    }
+    case 'Ed25519':
+    case 'Ed448':
+      return cert.publicKeyAlgorithm === EDDSA_OIDS[key.type] && bytesEqual(cert.publicKey, key.publicKey);
+  }
 }
 
 /** The last CN in the Name: in DN order, the most specific one. */

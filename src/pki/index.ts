@@ -1,4 +1,15 @@
-export { loadPrivateKey, privateKeyToPem, type EcCurveName, type EcPrivateKey } from './keys.js';
+export {
+  loadAnyPrivateKey,
+  loadPrivateKey,
+  privateKeyToPem,
+  rsaSignatureSchemes,
+  type EcCurveName,
+  type EcPrivateKey,
+  type EddsaPrivateKey,
+  type PrivateKey,
+  type RsaPrivateKey,
+  type RsaPssParameters,
+} from './keys.js';
 export {
   decodeCertificateExtensions,
   keyMatchesCertificate,

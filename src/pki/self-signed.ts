@@ -85,7 +85,7 @@ export function createSelfSignedCertificate(opts: SelfSignedOptions = {}): {
 
   const ecdsa = ecdsaFor(curve);
   const secret = ecdsa.utils.randomSecretKey();
-  const key: EcPrivateKey = { curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
+  const key: EcPrivateKey = { type: 'EC', curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
 
   // RFC 7093 §2 method 1: the leftmost 160 bits of SHA-256 of the subjectPublicKey.
   const keyId = sha256(key.publicKey).subarray(0, 20);

@@ -30,13 +30,15 @@
  * in that mode is in `errors`, and node's `socket.authorizationError` is `authorizationError`.
  *
  * What we cannot do the way OpenSSL does (each reported, never silently accepted):
- *  - signatures: only ECDSA by a P-256 or P-384 key, with SHA-1/256/384/512, can be checked (the
- *    CryptoProvider's ecdsaVerify). A certificate in the path signed with RSA, RSA-PSS, Ed25519,
- *    Ed448, DSA, ECDSA-with-SHA224/SHA3 or by a key on another curve fails with
- *    CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where OpenSSL
- *    would check it. (A trust anchor's own self-signature is checked by neither, so an RSA root
- *    does not matter by itself; but what it signed carries an RSA signature, so in practice an
- *    RSA CA anywhere above the leaf fails verification here.)
+ *  - signatures: ECDSA by a P-256 or P-384 key with SHA-1/256/384/512, RSA PKCS#1 v1.5 and
+ *    RSASSA-PSS with SHA-256/384/512 (any salt length; an id-RSASSA-PSS issuer key's parameters
+ *    restrict hash and minimum salt, as OpenSSL's pkey_pss_init()), Ed25519 and Ed448 are
+ *    checked through the CryptoProvider. A certificate in the path signed with RSA and SHA-1
+ *    (or MD5, SHA-224, SHA-3), DSA, ECDSA-with-SHA224/SHA3 or by an EC key on another curve fails
+ *    with CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where
+ *    OpenSSL would check it (at security level 1 OpenSSL refuses SHA-1 first, CA_MD_TOO_WEAK,
+ *    and so do we; at level 0 it accepts what we refuse). RSA keys of 512 to 8192 bits are
+ *    verified (src/crypto/rsa.ts limits; OpenSSL goes to 16384).
  *  - certificates that do not parse (our parser is strict DER; OpenSSL's d2i would refuse most of
  *    the same and fail the handshake before any verification): X509_V_ERR_UNSPECIFIED at the
  *    index of the bad certificate in the sent chain, with the parse error as message. (Where the
@@ -54,7 +56,8 @@
 import { bytesEqual, concatBytes } from '../codec/bytes.js';
 import { DerReader, Tag, set, tlv } from '../codec/der.js';
 import { decodePemBlocks } from '../codec/pem.js';
-import type { CryptoProvider, SignatureHash } from '../crypto/provider.js';
+import type { CryptoProvider, EddsaAlgorithm, RsaPadding, SignatureHash } from '../crypto/provider.js';
+import { decodeRsaPublicKey, rsaPublicKeyProblem } from '../crypto/rsa.js';
 import { TlsConfigError, TlsDecodeError } from '../errors.js';
 import {
   ExtendedKeyUsageOid,
@@ -68,7 +71,17 @@ import {
   type GeneralName,
   type GeneralSubtree,
 } from './certificate.js';
-import { OID_EC_PUBLIC_KEY, curveFromOid, ecdsaFor } from './keys.js';
+import {
+  EDDSA_OIDS,
+  OID_EC_PUBLIC_KEY,
+  OID_RSASSA_PSS,
+  OID_RSA_ENCRYPTION,
+  curveFromOid,
+  decodeRsaPssParameters,
+  ecdsaFor,
+  isRsaHash,
+  type RsaPssParameters,
+} from './keys.js';
 
 // ---------------------------------------------------------------------------------------
 // OpenSSL 3.0's X509_V_* codes (include/openssl/x509_vfy.h). Note that 3.0 renumbered
@@ -435,7 +448,7 @@ function prepare(der: Uint8Array): Cert {
     invalid = e.message;
   }
   const key = describeKey(info);
-  const sigAlg = SIGNATURE_ALGORITHMS[new DerReader(info.tbsSignatureAlgorithmDer).sequence().oid()];
+  const sigAlg = signatureAlgorithmOf(info.tbsSignatureAlgorithmDer);
   const critical = info.extensions.find((e) => e.critical && !SUPPORTED_EXTENSIONS.has(e.oid));
   const selfIssued = subjectKey === issuerKey;
   const partial: Omit<Cert, 'selfSigned'> = {
@@ -468,14 +481,14 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> = {
   '1.2.840.113549.1.1.4': { keyType: 'RSA', hash: undefined, name: 'md5WithRSAEncryption', securityBits: 39 },
   '1.2.840.113549.1.1.5': { keyType: 'RSA', hash: undefined, name: 'sha1WithRSAEncryption', securityBits: 63 },
   '1.2.840.113549.1.1.14': { keyType: 'RSA', hash: undefined, name: 'sha224WithRSAEncryption', securityBits: 112 },
-  '1.2.840.113549.1.1.11': { keyType: 'RSA', hash: undefined, name: 'sha256WithRSAEncryption', securityBits: 128 },
-  '1.2.840.113549.1.1.12': { keyType: 'RSA', hash: undefined, name: 'sha384WithRSAEncryption', securityBits: 192 },
-  '1.2.840.113549.1.1.13': { keyType: 'RSA', hash: undefined, name: 'sha512WithRSAEncryption', securityBits: 256 },
+  '1.2.840.113549.1.1.11': { keyType: 'RSA', hash: 'sha256', name: 'sha256WithRSAEncryption', securityBits: 128 },
+  '1.2.840.113549.1.1.12': { keyType: 'RSA', hash: 'sha384', name: 'sha384WithRSAEncryption', securityBits: 192 },
+  '1.2.840.113549.1.1.13': { keyType: 'RSA', hash: 'sha512', name: 'sha512WithRSAEncryption', securityBits: 256 },
   '2.16.840.1.101.3.4.3.13': { keyType: 'RSA', hash: undefined, name: 'RSA-SHA3-224', securityBits: 112 },
   '2.16.840.1.101.3.4.3.14': { keyType: 'RSA', hash: undefined, name: 'RSA-SHA3-256', securityBits: 128 },
   '2.16.840.1.101.3.4.3.15': { keyType: 'RSA', hash: undefined, name: 'RSA-SHA3-384', securityBits: 192 },
   '2.16.840.1.101.3.4.3.16': { keyType: 'RSA', hash: undefined, name: 'RSA-SHA3-512', securityBits: 256 },
-  // The digest is in the parameters; SHA-256 is what everyone uses.
+  // The digest is in the parameters: signatureAlgorithmOf() sets the security bits from them.
   '1.2.840.113549.1.1.10': { keyType: 'RSA-PSS', hash: undefined, name: 'RSASSA-PSS', securityBits: 128 },
   '1.3.101.112': { keyType: 'Ed25519', hash: undefined, name: 'Ed25519', securityBits: 128 },
   '1.3.101.113': { keyType: 'Ed448', hash: undefined, name: 'Ed448', securityBits: 224 },
@@ -483,6 +496,35 @@ const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> = {
   '2.16.840.1.101.3.4.3.1': { keyType: 'DSA', hash: undefined, name: 'dsa-with-SHA224', securityBits: 112 },
   '2.16.840.1.101.3.4.3.2': { keyType: 'DSA', hash: undefined, name: 'dsa-with-SHA256', securityBits: 128 },
 };
+
+/**
+ * The algorithm of a signatureAlgorithm / signature element, as X509_get_signature_info()
+ * sees it. For RSASSA-PSS the security bits come from the parameters' digest (OpenSSL's
+ * rsa_sig_info_set(): half its bits, 64 for SHA-1); parameters that do not decode leave no
+ * valid signature info, which OpenSSL's security level check counts as too weak.
+ */
+function signatureAlgorithmOf(algorithmDer: Uint8Array): SignatureAlgorithm | undefined {
+  const alg = new DerReader(algorithmDer).sequence();
+  const id = alg.oid();
+  const known = SIGNATURE_ALGORITHMS[id];
+  if (id !== OID_RSASSA_PSS || known === undefined) return known;
+  const params = pssParametersOf(algorithmDer);
+  const bits: Partial<Record<string, number>> = { sha1: 64, sha224: 112, sha256: 128, sha384: 192, sha512: 256, 'sha512-224': 112, 'sha512-256': 128 };
+  return { ...known, securityBits: typeof params === 'string' ? 0 : bits[params.hash] ?? 0 };
+}
+
+/** RSASSA-PSS-params of an AlgorithmIdentifier element, or why there are none to use. */
+function pssParametersOf(algorithmDer: Uint8Array): RsaPssParameters | string {
+  const alg = new DerReader(algorithmDer).sequence();
+  alg.oid();
+  if (alg.atEnd()) return 'RSASSA-PSS without parameters';
+  try {
+    return decodeRsaPssParameters(alg.read().raw);
+  } catch (e) {
+    if (e instanceof TlsDecodeError) return `RSASSA-PSS parameters that do not decode (${e.message})`;
+    throw e;
+  }
+}
 
 // EVP_PKEY_get_security_bits() of EC keys: from the order's size (512+ -> 256, 384+ -> 192, 256+ -> 128, 224+ -> 112, 160+ -> 80).
 const CURVE_BITS: Readonly<Record<string, number>> = {
@@ -722,6 +764,9 @@ function sslClientPurpose(x: Cert, requireCa: boolean): boolean {
 // The verification proper: X509_verify_cert() with a callback that records and continues.
 
 const MIN_BITS = [80, 112, 128, 192, 256];
+
+/** What signatureFailure() can check, for its messages. */
+const CHECKED = 'puretls checks ECDSA with SHA-1/256/384/512 by P-256 or P-384 keys, RSA PKCS#1 v1.5 and RSASSA-PSS with SHA-256/384/512, Ed25519 and Ed448';
 
 class Verification {
   readonly errors: X509VerifyError[] = [];
@@ -979,16 +1024,82 @@ class Verification {
     }
     const alg = SIGNATURE_ALGORITHMS[info.signatureAlgorithm];
     const algName = alg?.name ?? `signature algorithm ${info.signatureAlgorithm}`;
-    if (!alg || alg.keyType !== 'EC' || alg.hash === undefined) {
-      return `puretls cannot check ${algName} signatures (only ECDSA with SHA-1/256/384/512 by P-256 or P-384 keys): unsupported algorithm`;
+    const cannot = `puretls cannot check ${algName} signatures (${CHECKED}): unsupported algorithm`;
+    switch (alg?.keyType) {
+      case 'EC': {
+        if (alg.hash === undefined) return cannot;
+        const curve = issuer.info.publicKeyCurve;
+        if (issuer.keyType !== 'EC' || curve === undefined) {
+          return `puretls cannot check signatures by this issuer key (only P-256 and P-384 EC keys): unsupported algorithm`;
+        }
+        return this.options.crypto.ecdsaVerify(curve, issuer.info.publicKey, alg.hash, info.tbs, info.signatureValue)
+          ? undefined
+          : `the ${algName} signature does not verify with the issuer's ${curve} key`;
+      }
+      case 'RSA':
+        // SHA-1 (and MD5, SHA-224, SHA-3) RSA signatures stay unchecked: RFC 9155, and no caller needs them.
+        if (alg.hash === undefined || alg.hash === 'sha1') return cannot;
+        if (issuer.info.publicKeyAlgorithm !== OID_RSA_ENCRYPTION) return `a ${algName} signature by an issuer key that is not rsaEncryption`;
+        return this.rsaSignatureFailure(info, issuer, { kind: 'pkcs1', hash: alg.hash }, algName);
+      case 'RSA-PSS': {
+        const params = pssParametersOf(info.signatureAlgorithmDer);
+        if (typeof params === 'string') return `${params}: the signature cannot be checked`;
+        const { hash, mgf1Hash, saltLength, trailerField } = params;
+        if (!isRsaHash(hash) || !isRsaHash(mgf1Hash)) {
+          return `puretls cannot check RSASSA-PSS signatures with ${hash} and MGF1-${mgf1Hash} (${CHECKED}): unsupported algorithm`;
+        }
+        if (trailerField !== 1) return `RSASSA-PSS trailerField ${trailerField} (only 1 exists)`;
+        const keyRule = this.pssKeyRestrictionFailure(issuer, params);
+        if (keyRule !== undefined) return keyRule;
+        return this.rsaSignatureFailure(info, issuer, { kind: 'pss', hash, mgf1Hash, saltLength }, `RSASSA-PSS (${hash}, salt ${saltLength})`);
+      }
+      case 'Ed25519':
+      case 'Ed448':
+        return this.eddsaSignatureFailure(info, issuer, alg.keyType);
+      default:
+        return cannot;
     }
-    const curve = issuer.info.publicKeyCurve;
-    if (issuer.keyType !== 'EC' || curve === undefined) {
-      return `puretls cannot check signatures by this issuer key (only P-256 and P-384 EC keys): unsupported algorithm`;
+  }
+
+  private rsaSignatureFailure(info: CertificateInfo, issuer: Cert, padding: RsaPadding, algName: string): string | undefined {
+    let problem: string | undefined;
+    try {
+      problem = rsaPublicKeyProblem(decodeRsaPublicKey(issuer.info.publicKey));
+    } catch {
+      problem = 'an RSAPublicKey that does not decode';
     }
-    return this.options.crypto.ecdsaVerify(curve, issuer.info.publicKey, alg.hash, info.tbs, info.signatureValue)
+    if (problem !== undefined) return `the issuer's key is ${problem}: the signature cannot be checked`;
+    return this.options.crypto.rsaVerify(issuer.info.publicKey, padding, info.tbs, info.signatureValue)
       ? undefined
-      : `the ${algName} signature does not verify with the issuer's ${curve} key`;
+      : `the ${algName} signature does not verify with the issuer's RSA key`;
+  }
+
+  /** An id-RSASSA-PSS issuer key with parameters signs only with its hashes and at least its salt length (RFC 4055 §3.1; OpenSSL's pkey_pss_init()). */
+  private pssKeyRestrictionFailure(issuer: Cert, params: RsaPssParameters): string | undefined {
+    const keyParams = issuer.info.publicKeyAlgorithm === OID_RSASSA_PSS ? issuer.info.publicKeyParameters : undefined;
+    if (keyParams === undefined) return undefined;
+    let restriction: RsaPssParameters;
+    try {
+      restriction = decodeRsaPssParameters(keyParams);
+    } catch {
+      return 'the issuer\'s RSA-PSS key parameters do not decode';
+    }
+    if (restriction.hash !== params.hash || restriction.mgf1Hash !== params.mgf1Hash || params.saltLength < restriction.saltLength) {
+      return `an RSASSA-PSS signature (${params.hash}, MGF1-${params.mgf1Hash}, salt ${params.saltLength}) its issuer's RSA-PSS key does not allow ` +
+        `(${restriction.hash}, MGF1-${restriction.mgf1Hash}, salt at least ${restriction.saltLength})`;
+    }
+    return undefined;
+  }
+
+  private eddsaSignatureFailure(info: CertificateInfo, issuer: Cert, algorithm: EddsaAlgorithm): string | undefined {
+    // RFC 8410 §3: the parameters MUST be absent (OpenSSL's ecd_item_verify() refuses them too).
+    const id = new DerReader(info.signatureAlgorithmDer).sequence();
+    id.oid();
+    if (!id.atEnd()) return `an ${algorithm} signature algorithm with parameters`;
+    if (issuer.info.publicKeyAlgorithm !== EDDSA_OIDS[algorithm]) return `an ${algorithm} signature by an issuer key that is not ${algorithm}`;
+    return this.options.crypto.eddsaVerify(algorithm, issuer.info.publicKey, info.tbs, info.signatureValue)
+      ? undefined
+      : `the ${algorithm} signature does not verify with the issuer's key`;
   }
 
   /** check_name_constraints(): each certificate against the constraints of every CA above it. */

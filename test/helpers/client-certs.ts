@@ -6,6 +6,7 @@
  *        │                 expired, server-only, rsa     (refusal cases, also under the root)
  *        └─> inter (P-384, CA)  ──>  leaf-p256-inter, leaf-p384-inter
  *   other-root (P-256, CA, not trusted) ──> stranger     (an unknown CA)
+ *   rsa-root (RSA-2048, CA) ──> rsa-under-rsa            (an all-RSA chain)
  *
  * Each entry has its PEM, its DER and key as PEM, and the files for s_client's -cert/-key.
  */
@@ -52,6 +53,9 @@ export interface ClientCertSet {
   serverOnly: ClientCert;
   /** An RSA-2048 clientAuth leaf issued by the root. */
   rsa: ClientCert;
+  /** An RSA-2048 CA, and an RSA-2048 clientAuth leaf it issued (sha256WithRSAEncryption). */
+  rsaRoot: ClientCert;
+  rsaUnderRsa: ClientCert;
   /** A P-256 key file that belongs to none of the certificates. */
   strayKeyFile: string;
   strayKeyPem: string;
@@ -109,7 +113,7 @@ function generate(): ClientCertSet {
     certs.set(name, c);
     return c;
   };
-  const selfSigned = (name: string, cn: string, alg: 'P-256' | 'P-384'): ClientCert => {
+  const selfSigned = (name: string, cn: string, alg: 'P-256' | 'P-384' | 'rsa'): ClientCert => {
     ca.selfSigned(name, alg, CA_EXT, { subj: `/CN=${cn}`, serial: ca.nextSerial() });
     return record(name, cn);
   };
@@ -121,6 +125,7 @@ function generate(): ClientCertSet {
   const root = selfSigned('root', 'puretls test client root', 'P-256');
   const inter = issue('inter', 'puretls test client intermediate', 'P-384', 'root', CA_EXT);
   const otherRoot = selfSigned('other-root', 'an unknown client root', 'P-256');
+  const rsaRoot = selfSigned('rsa-root', 'puretls test client RSA root', 'rsa');
   ca.genKey('stray', 'P-256');
   return {
     dir,
@@ -135,6 +140,8 @@ function generate(): ClientCertSet {
     expired: issue('expired', 'expired client', 'P-256', 'root', CLIENT_EXT, ['20200101000000Z', '20210101000000Z']),
     serverOnly: issue('server-only', 'server-only leaf', 'P-256', 'root', SERVER_ONLY_EXT),
     rsa: issue('rsa', 'rsa client', 'rsa', 'root', CLIENT_EXT),
+    rsaRoot,
+    rsaUnderRsa: issue('rsa-under-rsa', 'rsa client under the RSA root', 'rsa', 'rsa-root', CLIENT_EXT),
     strayKeyFile: file('stray.key'),
     strayKeyPem: readFileSync(file('stray.key'), 'latin1'),
   };

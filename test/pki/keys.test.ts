@@ -1,14 +1,25 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'mocha';
-import { DerReader, bitString, explicit, octetString, oid, sequence, uint } from '../../src/codec/der.js';
+import { DerReader, bitString, explicit, octetString, oid, sequence, tlv, uint, uintBytes } from '../../src/codec/der.js';
 import { decodePemBlocks, encodePem } from '../../src/codec/pem.js';
 import { TlsConfigError, TlsDecodeError } from '../../src/errors.js';
-import { loadPrivateKey, privateKeyToPem, type EcPrivateKey } from '../../src/pki/keys.js';
+import { NobleCryptoProvider } from '../../src/crypto/noble.js';
+import { keyMatchesCertificate, loadCertificateChain, parseCertificate, type CertificateInfo } from '../../src/pki/certificate.js';
+import {
+  loadAnyPrivateKey,
+  loadPrivateKey,
+  privateKeyToPem,
+  rsaSignatureSchemes,
+  type EcPrivateKey,
+  type EddsaPrivateKey,
+  type PrivateKey,
+  type RsaPrivateKey,
+} from '../../src/pki/keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'puretls-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -239,5 +250,225 @@ describe('pki/keys: loadPrivateKey', () => {
     }
     // Flips in the secret give a key whose embedded public key no longer matches: almost all fail.
     assert.ok(rejected > 900, `only ${rejected} of 1000 corrupted keys were rejected`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// loadAnyPrivateKey: RSA, RSA-PSS, Ed25519, Ed448 beside ECDSA.
+
+const provider = new NobleCryptoProvider();
+
+function assertAnyUnsupported(pem: string | Uint8Array, message: RegExp): void {
+  assert.throws(() => loadAnyPrivateKey(pem), (e: unknown) => {
+    assert.ok(e instanceof TlsConfigError, `expected TlsConfigError, got ${String(e)}`);
+    assert.equal(e.code, 'ERR_UNSUPPORTED_KEY');
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+function assertAnyMalformed(pem: string | Uint8Array, message: RegExp): void {
+  assert.throws(() => loadAnyPrivateKey(pem), (e: unknown) => {
+    assert.ok(e instanceof TlsDecodeError, `expected TlsDecodeError, got ${String(e)}`);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+function asRsa(key: PrivateKey): RsaPrivateKey {
+  assert.equal(key.type, 'RSA');
+  return key as RsaPrivateKey;
+}
+
+/** The key's integers as node:crypto reads the same PEM. */
+function assertRsaSameAsNode(key: RsaPrivateKey, pem: string): void {
+  const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+  const int = (s: string | undefined): bigint => BigInt(`0x${Buffer.from(s!, 'base64url').toString('hex')}`);
+  assert.deepEqual(
+    { n: key.n, e: key.e, d: key.d, p: key.p, q: key.q, dp: key.dp, dq: key.dq, qInv: key.qInv },
+    { n: int(jwk.n), e: int(jwk.e), d: int(jwk.d), p: int(jwk.p), q: int(jwk.q), dp: int(jwk.dp), dq: int(jwk.dq), qInv: int(jwk.qi) },
+  );
+  assert.deepEqual(Buffer.from(key.publicKey), createPublicKey(pem).export({ format: 'der', type: 'pkcs1' }));
+}
+
+/** A DER INTEGER of a non-negative bigint. */
+function bigInteger(x: bigint): Uint8Array {
+  const hex = x.toString(16);
+  return uintBytes(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
+}
+
+/** PKCS#1 "RSA PRIVATE KEY" of the key's integers, as they are (consistent or not). */
+function pkcs1Pem(k: RsaPrivateKey): string {
+  return encodePem('RSA PRIVATE KEY', sequence(uint(0), ...[k.n, k.e, k.d, k.p, k.q, k.dp, k.dq, k.qInv].map(bigInteger)));
+}
+
+/** A self-signed certificate for the key in `keyFile`, parsed. */
+function certFor(keyFile: string): CertificateInfo {
+  const pem = opensslOut('req', '-x509', '-new', '-key', keyFile, '-subj', '/CN=k', '-days', '1');
+  return parseCertificate(loadCertificateChain(pem)[0]!);
+}
+
+describe('pki/keys: loadAnyPrivateKey', function () {
+  this.timeout(60_000);
+
+  for (const bits of [2048, 3072, 4096]) {
+    it(`loads RSA-${bits} keys as PKCS#8 and as PKCS#1 "RSA PRIVATE KEY", signs with them, matches their certificate`, () => {
+      const pkcs8 = opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`);
+      const pkcs1 = opensslOut('rsa', '-in', write(pkcs8), '-traditional');
+      assert.match(pkcs1, /^-----BEGIN RSA PRIVATE KEY-----/);
+      const key = asRsa(loadAnyPrivateKey(pkcs8));
+      assert.deepEqual(asRsa(loadAnyPrivateKey(pkcs1)), key);
+      assert.equal(key.bits, bits);
+      assert.equal(key.algorithm, 'rsaEncryption');
+      assertRsaSameAsNode(key, pkcs8);
+      assert.deepEqual(rsaSignatureSchemes(key), [
+        'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512', 'rsa_pkcs1_sha256', 'rsa_pkcs1_sha384', 'rsa_pkcs1_sha512']);
+      const message = new TextEncoder().encode('signed with a loaded key');
+      const sig = provider.rsaSigningKey(key).sign('rsa_pss_rsae_sha384', message);
+      assert.equal(verify('sha384', message, { key: createPublicKey(pkcs8), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 }, sig), true);
+      const cert = certFor(write(pkcs8));
+      assert.equal(keyMatchesCertificate(key, cert), true);
+      assert.equal(provider.rsaVerify(cert.publicKey, 'rsa_pss_rsae_sha384', message, sig), true);
+    });
+  }
+
+  it('an RSA key does not match another RSA key\'s certificate, nor an EC or Ed25519 one', () => {
+    const a = write(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'));
+    const b = write(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'));
+    const ec = write(opensslOut('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'));
+    const ed = write(opensslOut('genpkey', '-algorithm', 'ed25519'));
+    const keyA = loadAnyPrivateKey(readFileSync(a, 'utf8'));
+    assert.equal(keyMatchesCertificate(keyA, certFor(a)), true);
+    for (const other of [b, ec, ed]) assert.equal(keyMatchesCertificate(keyA, certFor(other)), false);
+    assert.equal(keyMatchesCertificate(loadAnyPrivateKey(readFileSync(ec, 'utf8')), certFor(a)), false);
+    assert.equal(keyMatchesCertificate(loadAnyPrivateKey(readFileSync(ed, 'utf8')), certFor(a)), false);
+  });
+
+  it('refuses RSA keys outside 2048..4096 bits with a TlsConfigError that says so', () => {
+    assertAnyUnsupported(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'), /RSA keys of 1024 bits are not supported: .*2048 to 4096 bits/);
+    assertAnyUnsupported(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2047'), /2047 bits/);
+    // 4100 bits: the size is checked before anything else, so the other fields need not be a real key.
+    const n = (1n << 4099n) | 1n;
+    const big = sequence(uint(0), ...[n, 65537n, 3n, 5n, 7n, 1n, 1n, 1n].map(bigInteger));
+    assertAnyUnsupported(encodePem('RSA PRIVATE KEY', big), /RSA keys of 4100 bits are not supported/);
+  });
+
+  it('refuses multi-prime RSA keys', () => {
+    assertAnyUnsupported(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_keygen_primes:3'), /multi-prime/);
+  });
+
+  it('refuses inconsistent RSA keys: n, CRT exponents, coefficient, public key in PKCS#8 v2', () => {
+    const pem = opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048');
+    const good = asRsa(loadAnyPrivateKey(pem));
+    const encode = pkcs1Pem;
+    assert.deepEqual(loadAnyPrivateKey(encode(good)), good);
+    const cases: [Partial<RsaPrivateKey>, RegExp][] = [
+      [{ dp: good.dp + 2n }, /inconsistent: its first CRT exponent/],
+      [{ dq: good.dq + 2n }, /inconsistent: its second CRT exponent/],
+      [{ qInv: good.qInv + 1n }, /inconsistent: its CRT coefficient/],
+      [{ d: good.d + 2n }, /inconsistent: e d is not 1/],
+      [{ n: good.n - 2n }, /inconsistent: n is not the product/],
+    ];
+    for (const [change, message] of cases) assertAnyMalformed(encode({ ...good, ...change }), message);
+    // PKCS#8 v2 (OneAsymmetricKey) with somebody else's public key.
+    const other = asRsa(loadAnyPrivateKey(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048')));
+    const inner = decodePemBlocks(encode(good))[0]!.der;
+    const v2 = (publicKey: Uint8Array): string => encodePem('PRIVATE KEY', sequence(uint(1), sequence(oid('1.2.840.113549.1.1.1'), Uint8Array.of(5, 0)),
+      octetString(inner), tlv(0x81, Uint8Array.of(0), publicKey)));
+    assert.deepEqual(loadAnyPrivateKey(v2(good.publicKey)), good);
+    assertAnyMalformed(v2(other.publicKey), /does not match its private key/);
+  });
+
+  it('loads id-RSASSA-PSS keys: unrestricted, and restricted to one hash (only that rsa_pss_pss scheme)', () => {
+    const free = opensslOut('genpkey', '-algorithm', 'RSA-PSS', '-pkeyopt', 'rsa_keygen_bits:2048');
+    const freeKey = asRsa(loadAnyPrivateKey(free));
+    assert.equal(freeKey.algorithm, 'RSASSA-PSS');
+    assert.equal(freeKey.pssParameters, undefined);
+    assert.deepEqual(rsaSignatureSchemes(freeKey), ['rsa_pss_pss_sha256', 'rsa_pss_pss_sha384', 'rsa_pss_pss_sha512']);
+    assert.equal(keyMatchesCertificate(freeKey, certFor(write(free))), true);
+
+    const restricted = opensslOut('genpkey', '-algorithm', 'RSA-PSS', '-pkeyopt', 'rsa_keygen_bits:2048',
+      '-pkeyopt', 'rsa_pss_keygen_md:sha384', '-pkeyopt', 'rsa_pss_keygen_mgf1_md:sha384', '-pkeyopt', 'rsa_pss_keygen_saltlen:48');
+    const key = asRsa(loadAnyPrivateKey(restricted));
+    assert.deepEqual(key.pssParameters, { hash: 'sha384', mgf1Hash: 'sha384', saltLength: 48, trailerField: 1 });
+    assert.deepEqual(rsaSignatureSchemes(key), ['rsa_pss_pss_sha384']);
+    const message = new Uint8Array(33).fill(4);
+    const sig = provider.rsaSigningKey(key).sign('rsa_pss_pss_sha384', message);
+    assert.equal(verify('sha384', message, { key: createPublicKey(restricted), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 }, sig), true);
+    const cert = certFor(write(restricted));
+    assert.equal(keyMatchesCertificate(key, cert), true);
+    // The same integers as an rsaEncryption key: a different key type, as for OpenSSL.
+    const asRsaEncryption = asRsa(loadAnyPrivateKey(pkcs1Pem(key)));
+    assert.equal(asRsaEncryption.n, key.n);
+    assert.equal(keyMatchesCertificate(asRsaEncryption, cert), false);
+
+    assertAnyUnsupported(opensslOut('genpkey', '-algorithm', 'RSA-PSS', '-pkeyopt', 'rsa_keygen_bits:2048', '-pkeyopt', 'rsa_pss_keygen_md:sha1'),
+      /restricted to sha1 with MGF1-sha1/);
+  });
+
+  for (const [algorithm, name, size] of [['Ed25519', 'ed25519', 32], ['Ed448', 'ed448', 57]] as const) {
+    it(`loads ${algorithm} PKCS#8 keys, signs as node:crypto verifies, matches the certificate`, () => {
+      const pem = opensslOut('genpkey', '-algorithm', name);
+      const key = loadAnyPrivateKey(pem);
+      assert.equal(key.type, algorithm);
+      const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+      assert.deepEqual(Buffer.from(key.secret as Uint8Array), Buffer.from(jwk.d!, 'base64url'));
+      assert.deepEqual(Buffer.from(key.publicKey), Buffer.from(jwk.x!, 'base64url'));
+      assert.equal(key.publicKey.length, size);
+      const signer = provider.eddsaSigningKey(algorithm, key.secret as Uint8Array);
+      assert.deepEqual(signer.publicKey, key.publicKey);
+      const message = new TextEncoder().encode(`${algorithm} in TLS signs the whole message`);
+      const sig = signer.sign(message);
+      assert.equal(verify(null, message, createPublicKey(pem), sig), true);
+      assert.equal(keyMatchesCertificate(key, certFor(write(pem))), true);
+      assert.equal(keyMatchesCertificate(key, certFor(write(opensslOut('genpkey', '-algorithm', name)))), false);
+    });
+  }
+
+  it('refuses an Ed25519 key of the wrong length, with parameters, or with a foreign public key', () => {
+    const pem = opensslOut('genpkey', '-algorithm', 'ed25519');
+    const secret = (loadAnyPrivateKey(pem) as EddsaPrivateKey).secret;
+    const alg = (params?: Uint8Array): Uint8Array => sequence(oid('1.3.101.112'), ...(params ? [params] : []));
+    assertAnyMalformed(encodePem('PRIVATE KEY', sequence(uint(0), alg(), octetString(octetString(secret.subarray(1))))), /32 bytes, not 31/);
+    assertAnyMalformed(encodePem('PRIVATE KEY', sequence(uint(0), alg(Uint8Array.of(5, 0)), octetString(octetString(secret)))), /no algorithm parameters/);
+    const wrong = new Uint8Array(32).fill(9);
+    assertAnyMalformed(encodePem('PRIVATE KEY', sequence(uint(1), alg(), octetString(octetString(secret)), tlv(0x81, Uint8Array.of(0), wrong))), /does not match/);
+  });
+
+  it('loads ECDSA keys as loadPrivateKey does', () => {
+    for (const pem of [opensslOut('ecparam', '-name', 'prime256v1', '-genkey'), opensslOut('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384')]) {
+      assert.deepEqual(loadAnyPrivateKey(pem), loadPrivateKey(pem));
+    }
+  });
+
+  it('still refuses what puretls cannot sign with, naming it', () => {
+    assertAnyUnsupported(opensslOut('genpkey', '-algorithm', 'x25519'), /^X25519 keys are not supported: puretls signs with ECDSA \(P-256, P-384\), RSA \(2048 to 4096 bits\), Ed25519 and Ed448 keys/);
+    assertAnyUnsupported(opensslOut('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'), /P-521 \(secp521r1\) are not supported/);
+    const dsa = opensslOut('genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024');
+    assertAnyUnsupported(opensslOut('genpkey', '-paramfile', write(dsa)), /^DSA keys are not supported/);
+  });
+
+  it('fails only with library errors on corrupted RSA and Ed25519 keys (300 random byte flips)', () => {
+    const inputs = [
+      opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'),
+      opensslOut('genpkey', '-algorithm', 'ed25519'),
+      opensslOut('rsa', '-in', write(opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048')), '-traditional'),
+    ].map((p) => decodePemBlocks(p)[0]!);
+    let rejected = 0;
+    for (let i = 0; i < 300; i++) {
+      const { label, der } = inputs[i % 3]!;
+      const bytes = Uint8Array.from(der);
+      const at = Math.floor(Math.random() * bytes.length);
+      bytes[at]! ^= 1 << Math.floor(Math.random() * 8);
+      try {
+        const key = loadAnyPrivateKey(encodePem(label, bytes));
+        // An Ed25519 key whose secret changed is still a key (none of its bytes is checked against anything else).
+        assert.ok(key.type === 'Ed25519', `flip at ${at} of a ${label} accepted`);
+      } catch (e) {
+        assert.ok(e instanceof TlsDecodeError || e instanceof TlsConfigError, `flip at ${at}: ${String(e)}`);
+        rejected++;
+      }
+    }
+    assert.ok(rejected >= 190, `only ${rejected} of 300 corrupted keys were rejected`);
   });
 });

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpensslCa, type KeyAlgorithm } from '../helpers/openssl-ca.js';
+import { clientCerts } from '../helpers/client-certs.js';
+import { OpensslCa, type KeyAlgorithm, type SignatureOptions } from '../helpers/openssl-ca.js';
 import tls from 'node:tls';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
@@ -59,13 +60,13 @@ function record(name: string): void {
 }
 
 /** A self-signed certificate (`openssl req -x509`) with exactly the given extension lines. */
-function selfSigned(name: string, alg: Alg, ext: string, opts: { key?: string; serial?: string; subj?: string } = {}): void {
+function selfSigned(name: string, alg: Alg, ext: string, opts: { key?: string; serial?: string; subj?: string } & SignatureOptions = {}): void {
   ca.selfSigned(name, alg, ext, opts);
   record(name);
 }
 
 /** A certificate for `name` issued by `issuer`, with exactly the given extension lines. */
-function issue(name: string, alg: Alg, issuer: string, ext: string, opts: { subj?: string; dates?: [string, string]; digest?: string } = {}): void {
+function issue(name: string, alg: Alg, issuer: string, ext: string, opts: { subj?: string; dates?: [string, string] } & SignatureOptions = {}): void {
   ca.issue(name, alg, issuer, ext, opts);
   record(name);
 }
@@ -78,7 +79,7 @@ const CLIENT = 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignatu
 function newKey(curve: EcCurveName): EcPrivateKey {
   const ecdsa = ecdsaFor(curve);
   const secret = ecdsa.utils.randomSecretKey();
-  return { curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
+  return { type: 'EC', curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
 }
 
 const CN = '2.5.4.3';
@@ -220,6 +221,18 @@ async function nodeVerdict(c: Case): Promise<string | undefined> {
   }
 }
 
+/**
+ * `bad`: `good` with a bit of the last byte of its signature flipped (the last byte of the
+ * BIT STRING: an ECDSA INTEGER's last byte, an RSA or EdDSA signature's last byte; still valid DER).
+ */
+function tamper(good: string, bad: string): void {
+  const c = cert(good);
+  const der = Uint8Array.from(c.der);
+  der[der.length - 1]! ^= 1;
+  writeFileSync(file(`${bad}.pem`), encodePem('CERTIFICATE', der));
+  certs.set(bad, { pem: encodePem('CERTIFICATE', der), der, keyPem: c.keyPem });
+}
+
 // ---------------------------------------------------------------------------------------
 
 interface Case {
@@ -318,9 +331,21 @@ cases.push(
   { name: 'intermediate with a keyUsage that does not decode', chain: ['under-ku-bad', 'inter-ku-bad'], trust: ['root-P-256'], expect: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
   { name: 'RSA-1024 leaf (80 bits: security level 1 allows it)', chain: ['rsa1024-leaf', 'inter-P-256'], trust: ['root-P-256'], expect: 'OK' },
   { name: 'RSA-768 leaf (below security level 1)', chain: ['rsa768-leaf', 'inter-P-256'], trust: ['root-P-256'], expect: 'EE_KEY_TOO_SMALL' },
-  { name: 'RSA root and intermediate, EC leaf', chain: ['rsa-leaf', 'rsa-inter'], trust: ['rsa-root'], expect: 'OK', unsupported: /sha256WithRSAEncryption.*unsupported/ },
-  { name: 'EC intermediate under an RSA root', chain: ['ec-under-rsa', 'ec-inter-under-rsa'], trust: ['rsa-root'], expect: 'OK', unsupported: /sha256WithRSAEncryption.*unsupported/ },
-  { name: 'Ed25519 root signing the leaf', chain: ['ed-leaf'], trust: ['ed-root'], expect: 'OK', unsupported: /Ed25519.*unsupported/ },
+  { name: 'RSA root and intermediate, EC leaf', chain: ['rsa-leaf', 'rsa-inter'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'EC intermediate under an RSA root', chain: ['ec-under-rsa', 'ec-inter-under-rsa'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'RSA root, RSA intermediate, RSA leaf (sha256WithRSAEncryption)', chain: ['rsa-rsa-leaf', 'rsa-inter'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'RSA-2048 CA signing an RSA-2048 leaf directly', chain: ['rsa-direct-leaf'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'RSA chain signed with SHA-384 and SHA-512 (RSA-3072 and RSA-4096 CAs)', chain: ['rsa-sha512-leaf', 'rsa4096-sha384-inter'], trust: ['rsa3072-root'], expect: 'OK' },
+  { name: 'RSA leaf with a bad signature (one bit of the signature flipped)', chain: ['rsa-tampered', 'rsa-inter'], trust: ['rsa-root'], expect: 'CERT_SIGNATURE_FAILURE' },
+  { name: 'RSA intermediate with a bad signature', chain: ['rsa-rsa-leaf', 'rsa-inter-tampered'], trust: ['rsa-root'], expect: 'CERT_SIGNATURE_FAILURE' },
+  { name: 'RSASSA-PSS signatures, salt = digest length (SHA-256)', chain: ['pss-leaf', 'pss-inter'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'RSASSA-PSS signature, SHA-512, maximum salt length', chain: ['pss-max-leaf', 'rsa-inter'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'RSASSA-PSS leaf with a bad signature', chain: ['pss-tampered', 'pss-inter'], trust: ['rsa-root'], expect: 'CERT_SIGNATURE_FAILURE' },
+  { name: 'id-RSASSA-PSS CA key signing a leaf', chain: ['under-pss-key', 'pss-key-inter'], trust: ['rsa-root'], expect: 'OK' },
+  { name: 'Ed25519 root signing the leaf', chain: ['ed-leaf'], trust: ['ed-root'], expect: 'OK' },
+  { name: 'Ed25519 root, Ed25519 leaf', chain: ['ed-ed-leaf'], trust: ['ed-root'], expect: 'OK' },
+  { name: 'Ed448 root, Ed25519 intermediate, RSA leaf', chain: ['rsa-under-ed', 'ed-inter-under-ed448'], trust: ['ed448-root'], expect: 'OK' },
+  { name: 'Ed25519 leaf with a bad signature', chain: ['ed-tampered'], trust: ['ed-root'], expect: 'CERT_SIGNATURE_FAILURE' },
   { name: 'P-521 intermediate', chain: ['p521-leaf', 'p521-inter'], trust: ['root-P-256'], expect: 'OK', unsupported: /issuer key.*unsupported/ },
 );
 
@@ -347,12 +372,7 @@ describe('pki/verify: verifyClientChain against `openssl verify -purpose sslclie
       leaf('nsserver', 'nsCertType = server');
       leaf('expired', CLIENT, { dates: ['20200101000000Z', '20210101000000Z'] });
       leaf('future', CLIENT, { dates: ['20990101000000Z', '20991231000000Z'] });
-      // Flip a bit in the last byte of the signature (an INTEGER's last byte: still valid DER).
-      const good = cert(`client-${curve}`);
-      const der = Uint8Array.from(good.der);
-      der[der.length - 1]! ^= 1;
-      writeFileSync(file(`tampered-${curve}.pem`), encodePem('CERTIFICATE', der));
-      certs.set(`tampered-${curve}`, { pem: encodePem('CERTIFICATE', der), der, keyPem: good.keyPem });
+      tamper(`client-${curve}`, `tampered-${curve}`);
     }
 
     const cliRoot: Built = { key: loadPrivateKey(read('root-P-256.key')), subject: parseCertificate(cert('root-P-256').der).subject };
@@ -451,8 +471,26 @@ describe('pki/verify: verifyClientChain against `openssl verify -purpose sslclie
     issue('rsa-leaf', 'P-256', 'rsa-inter', CLIENT);
     issue('ec-inter-under-rsa', 'P-256', 'rsa-root', CA);
     issue('ec-under-rsa', 'P-256', 'ec-inter-under-rsa', CLIENT);
+    issue('rsa-rsa-leaf', 'rsa', 'rsa-inter', CLIENT);
+    issue('rsa-direct-leaf', 'rsa', 'rsa-root', CLIENT);
+    selfSigned('rsa3072-root', 'rsa3072', CA, { digest: 'sha384' });
+    issue('rsa4096-sha384-inter', 'rsa4096', 'rsa3072-root', CA, { digest: 'sha384' });
+    issue('rsa-sha512-leaf', 'rsa', 'rsa4096-sha384-inter', CLIENT, { digest: 'sha512' });
+    const pss = ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'];
+    issue('pss-inter', 'rsa', 'rsa-root', CA, { digest: 'sha256', sigopt: pss });
+    issue('pss-leaf', 'rsa', 'pss-inter', CLIENT, { digest: 'sha256', sigopt: pss });
+    issue('pss-max-leaf', 'rsa', 'rsa-inter', CLIENT, { digest: 'sha512', sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:max'] });
+    issue('pss-key-inter', 'rsa-pss', 'rsa-root', CA, { digest: 'sha256', sigopt: pss });
+    issue('under-pss-key', 'P-256', 'pss-key-inter', CLIENT, { digest: 'sha256', sigopt: pss });
     selfSigned('ed-root', 'ed25519', CA);
     issue('ed-leaf', 'P-256', 'ed-root', CLIENT);
+    issue('ed-ed-leaf', 'ed25519', 'ed-root', CLIENT);
+    selfSigned('ed448-root', 'ed448', CA);
+    issue('ed-inter-under-ed448', 'ed25519', 'ed448-root', CA);
+    issue('rsa-under-ed', 'rsa', 'ed-inter-under-ed448', CLIENT);
+    for (const [good, bad] of [['rsa-rsa-leaf', 'rsa-tampered'], ['rsa-inter', 'rsa-inter-tampered'], ['pss-leaf', 'pss-tampered'], ['ed-ed-leaf', 'ed-tampered']]) {
+      tamper(good!, bad!);
+    }
     issue('p521-inter', 'P-521', 'root-P-256', CA);
     issue('p521-leaf', 'P-256', 'p521-inter', CLIENT);
   });
@@ -481,6 +519,60 @@ describe('pki/verify: verifyClientChain against `openssl verify -purpose sslclie
       if (c.verifyDepth === undefined) assert.equal(result.authorizationError, await nodeVerdict(c), `ours: ${JSON.stringify(result.errors)}`);
     });
   }
+});
+
+describe('pki/verify: RSA and EdDSA signatures', function () {
+  this.timeout(120_000);
+  const verify = (chain: string[], trust: string[], securityLevel?: number): ChainVerification =>
+    verifyClientChain(chain.map((n) => cert(n).der), loadTrustStore(trust.map((n) => cert(n).pem).join('')),
+      { now: new Date(), crypto, ...(securityLevel !== undefined ? { securityLevel } : {}) });
+
+  before(() => {
+    if (!certs.has('rsa-root')) {
+      selfSigned('rsa-root', 'rsa', CA);
+      issue('rsa-inter', 'rsa', 'rsa-root', CA);
+    }
+    issue('rsa-sha1-leaf', 'rsa', 'rsa-inter', CLIENT, { digest: 'sha1' });
+    issue('pss-direct-leaf', 'rsa', 'rsa-inter', CLIENT, { digest: 'sha256', sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'] });
+  });
+
+  it('the fixtures are what they say: RSASSA-PSS signatures with parameters, an id-RSASSA-PSS key', () => {
+    const pssLeaf = parseCertificate(cert('pss-direct-leaf').der);
+    assert.equal(pssLeaf.signatureAlgorithm, '1.2.840.113549.1.1.10');
+    assert.match(openssl('x509', '-in', file('pss-direct-leaf.pem'), '-noout', '-text'), /Signature Algorithm: rsassaPss[\s\S]*Hash Algorithm: sha256[\s\S]*Salt Length: 0x20/);
+    if (certs.has('pss-key-inter')) assert.equal(parseCertificate(cert('pss-key-inter').der).publicKeyAlgorithm, '1.2.840.113549.1.1.10');
+    assert.equal(parseCertificate(cert('rsa-sha1-leaf').der).signatureAlgorithm, '1.2.840.113549.1.1.5');
+  });
+
+  it('an RSA-signed chain verifies, and fails with CERT_SIGNATURE_FAILURE once its signature is changed', () => {
+    assert.equal(verify(['pss-direct-leaf', 'rsa-inter'], ['rsa-root']).reason, 'OK');
+    const der = Uint8Array.from(cert('pss-direct-leaf').der);
+    der[der.length - 1]! ^= 0x80;
+    const r = verifyClientChain([der, cert('rsa-inter').der], loadTrustStore(cert('rsa-root').pem), { now: new Date(), crypto });
+    assert.equal(r.reason, 'CERT_SIGNATURE_FAILURE');
+    assert.equal(r.depth, 0);
+    assert.match(r.message, /RSASSA-PSS \(sha256, salt 32\) signature does not verify with the issuer's RSA key/);
+  });
+
+  it('SHA-1 RSA signatures stay refused: CA_MD_TOO_WEAK first as OpenSSL says, and never checked (so refused at level 0 too)', () => {
+    const level1 = verify(['rsa-sha1-leaf', 'rsa-inter'], ['rsa-root']);
+    assert.equal(level1.reason, 'CA_MD_TOO_WEAK');
+    assert.deepEqual(opensslVerify({ name: 'sha1', chain: ['rsa-sha1-leaf', 'rsa-inter'], trust: ['rsa-root'], expect: '' }).errors[0],
+      { code: X509_V_ERR.CA_MD_TOO_WEAK, depth: 0 });
+    assert.ok(level1.errors.some((e) => e.code === X509_V_ERR.CERT_SIGNATURE_FAILURE && /cannot check sha1WithRSAEncryption/.test(e.message)));
+    // A documented divergence: OpenSSL at security level 0 accepts this chain; puretls does not check SHA-1 RSA signatures at all.
+    const level0 = verify(['rsa-sha1-leaf', 'rsa-inter'], ['rsa-root'], 0);
+    assert.equal(level0.reason, 'CERT_SIGNATURE_FAILURE');
+  });
+
+  it('the client-certificate fixtures\' RSA chain (RSA CA, RSA leaf) verifies; their RSA leaf under the EC root too', () => {
+    const set = clientCerts();
+    const store = loadTrustStore([set.root.pem, set.rsaRoot.pem]);
+    for (const leaf of [set.rsaUnderRsa, set.rsa]) {
+      const r = verifyClientChain([leaf.der], store, { now: new Date(), crypto });
+      assert.equal(r.reason, 'OK', `${leaf.name}: ${r.message}`);
+    }
+  });
 });
 
 describe('pki/verify: API', () => {

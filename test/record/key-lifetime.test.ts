@@ -25,9 +25,15 @@ import type {
   EcdheGroup,
   EcdsaCurve,
   EcdsaSigningKey,
+  EddsaAlgorithm,
+  EddsaSigningKey,
   EphemeralKey,
   HashAlgorithm,
   KeyedMac,
+  RsaPadding,
+  RsaPrivateKeyParts,
+  RsaSignatureScheme,
+  RsaSigningKey,
   RunningHash,
   SignatureHash,
 } from '../../src/crypto/provider.js';
@@ -94,6 +100,18 @@ class RecordingCrypto implements CryptoProvider {
   }
   ecdsaVerify(curve: EcdsaCurve, publicKey: Uint8Array, hash: SignatureHash, message: Uint8Array, signature: Uint8Array): boolean {
     return this.inner.ecdsaVerify(curve, publicKey, hash, message, signature);
+  }
+  rsaSigningKey(key: RsaPrivateKeyParts): RsaSigningKey {
+    return this.inner.rsaSigningKey(key);
+  }
+  rsaVerify(publicKey: Uint8Array, padding: RsaSignatureScheme | RsaPadding, message: Uint8Array, signature: Uint8Array): boolean {
+    return this.inner.rsaVerify(publicKey, padding, message, signature);
+  }
+  eddsaSigningKey(algorithm: EddsaAlgorithm, secret: Uint8Array): EddsaSigningKey {
+    return this.inner.eddsaSigningKey(algorithm, secret);
+  }
+  eddsaVerify(algorithm: EddsaAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    return this.inner.eddsaVerify(algorithm, publicKey, message, signature);
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
