@@ -9,10 +9,17 @@ import { RecordLayer } from './record/record-layer.js';
 import { isPromise } from './session/cache.js';
 import { toSidCtxBytes, type Session } from './session/session.js';
 
-/** OpenSSL's MAX_EMPTY_RECORDS: a peer may not keep us busy with empty records. */
-const MAX_EMPTY_RECORDS = 32;
-/** OpenSSL's MAX_WARN_ALERT_COUNT: consecutive warning alerts before we give up. */
-const MAX_WARNING_ALERTS = 5;
+/**
+ * OpenSSL's MAX_EMPTY_RECORDS: empty records in a row (any record with data resets the
+ * count); one more is unexpected_message. A peer may not keep us busy with nothing.
+ */
+export const MAX_EMPTY_RECORDS = 32;
+/**
+ * OpenSSL's MAX_WARN_ALERT_COUNT: the fifth warning alert is unexpected_message unless a
+ * record with data other than an alert came in between. An empty record does not reset
+ * the count, so alternating empty records and warnings is cut off too (as in OpenSSL).
+ */
+export const MAX_WARNING_ALERTS = 5;
 
 export interface ConnectionOptions {
   /** Overrides the sid_ctx inherited from the context, for this connection only. */
@@ -144,6 +151,7 @@ export class ServerConnection implements HandshakeHost {
     this.disposed = true;
     this.record.retireRead();
     this.record.retireWrite();
+    this.handshake.dispose();
   }
 
   get negotiated(): NegotiatedParameters | undefined {
@@ -198,7 +206,6 @@ export class ServerConnection implements HandshakeHost {
       while (!this.failure && !this.peerClosed && !this.disposed && !this.handshake.busy) {
         const message = this.joiner.next();
         if (message) {
-          this.emptyRecords = 0;
           const pending = this.handshake.handleMessage(message);
           if (isPromise(pending)) {
             this.awaitStep(pending);
@@ -213,6 +220,8 @@ export class ServerConnection implements HandshakeHost {
     } catch (e) {
       this.fail(e);
     } finally {
+      // The record just read is a view that the next read replaces: keep what is unread.
+      this.joiner.retain();
       if (this.peerClosed || this.failure) this.record.retireRead();
       if (this.failure) this.record.retireWrite();
     }
@@ -225,23 +234,27 @@ export class ServerConnection implements HandshakeHost {
     ).finally(() => this.onWake?.());
   }
 
+  /** After OpenSSL's ssl3_get_record and ssl3_read_bytes: how empty records and warnings are counted. */
   private handleRecord(type: number, data: Uint8Array): void {
-    if (type !== ContentType.alert) this.warningAlerts = 0;
     if (data.length === 0) {
       // RFC 5246 §6.2.1: only application data may be empty.
       if (type === ContentType.handshake) throw fatal(AlertDescription.unexpected_message, 'zero-length handshake record');
       if (type === ContentType.application_data && ++this.emptyRecords > MAX_EMPTY_RECORDS) {
-        throw fatal(AlertDescription.unexpected_message, 'too many empty records');
+        throw fatal(AlertDescription.unexpected_message, `more than ${MAX_EMPTY_RECORDS} empty records in a row`, 'ERR_RECORD_TOO_SMALL');
       }
     } else {
       this.emptyRecords = 0;
+      if (type !== ContentType.alert) this.warningAlerts = 0;
     }
     switch (type) {
       case ContentType.handshake:
         this.joiner.push(data);
         return;
       case ContentType.change_cipher_spec:
-        if (data.length !== 1 || data[0] !== 1) throw fatal(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        // OpenSSL's tls_get_message_header: anything but the single byte 1 is unexpected_message.
+        if (data.length !== 1 || data[0] !== 1) {
+          throw fatal(AlertDescription.unexpected_message, 'a ChangeCipherSpec that is not the single byte 1', 'ERR_BAD_CHANGE_CIPHER_SPEC');
+        }
         // Keys change at a message boundary only.
         if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'ChangeCipherSpec inside a handshake message');
         this.handshake.handleChangeCipherSpec();
@@ -270,7 +283,7 @@ export class ServerConnection implements HandshakeHost {
       throw fatal(AlertDescription.illegal_parameter, `alert with unknown level ${level}`, 'ERR_UNKNOWN_ALERT_TYPE');
     }
     if (++this.warningAlerts >= MAX_WARNING_ALERTS) {
-      throw fatal(AlertDescription.unexpected_message, 'too many warning alerts', 'ERR_TOO_MANY_WARN_ALERTS');
+      throw fatal(AlertDescription.unexpected_message, `${MAX_WARNING_ALERTS} warning alerts without data in between`, 'ERR_TOO_MANY_WARN_ALERTS');
     }
     if (description === AlertDescription.close_notify) {
       this.peerClosed = true;
@@ -347,6 +360,7 @@ export class ServerConnection implements HandshakeHost {
     }
     this.record.retireRead();
     this.record.retireWrite();
+    this.handshake.dispose();
     this.invalidateSession();
   }
 

@@ -36,6 +36,8 @@ export interface ServerOptions {
   rejectUnauthorized?: boolean;
   /** PEM CA certificates that issue client certificates. */
   ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** puretls: most certificates a client may send, leaf included. Default 10. */
+  maxCertificateChain?: number;
   /** puretls: the server-side session-ID cache, or false for none. Default: in memory. */
   sessionCache?: SessionCache | false;
   /** puretls: a ready-made context instead of key/cert/ciphers/... */
@@ -69,6 +71,7 @@ const TLS_OPTIONS = [
   'requestCert',
   'rejectUnauthorized',
   'ca',
+  'maxCertificateChain',
   'sessionCache',
   'context',
 ] as const;
@@ -201,6 +204,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     if (options.rejectUnauthorized !== undefined) ctxOptions.rejectUnauthorized = options.rejectUnauthorized;
     const ca = pemOption('ca', options.ca);
     if (ca !== undefined) ctxOptions.ca = ca;
+    if (options.maxCertificateChain !== undefined) ctxOptions.maxCertificateChain = options.maxCertificateChain;
     const alpn = alpnOption(options.ALPNProtocols);
     if (alpn !== undefined) ctxOptions.alpnProtocols = alpn;
     if (options.sessionCache !== undefined) ctxOptions.sessionCache = options.sessionCache;

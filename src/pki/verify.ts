@@ -29,10 +29,21 @@
  * callback that lets verification go on and reads the last error afterwards: every error we find
  * in that mode is in `errors`, and node's `socket.authorizationError` is `authorizationError`.
  *
+ * Where we do less work than OpenSSL, on purpose (a client's chain is hostile input, and our
+ * signature checks cost milliseconds each):
+ *  - no signature is checked unless a path to a trust anchor was found by name (issuer and
+ *    subject, AKID, key type): an untrusted chain fails on its names alone. OpenSSL's
+ *    internal_verify also checks the signatures of an untrusted path; node:tls, whose callback
+ *    lets verification go on, would then report a bad signature in it as the last error.
+ *  - after the first signature that does not verify, the signatures below it are not checked
+ *    (they could not make the path valid again); OpenSSL reports each one.
+ *  - `maxSignatureChecks` bounds the checks of one verification; a path that needs more fails
+ *    with CERT_CHAIN_TOO_LONG. Without it, a path is bounded only by `maxDepth`.
+ *
  * What we cannot do the way OpenSSL does (each reported, never silently accepted):
- *  - signatures: only ECDSA by a P-256 or P-384 key, with SHA-1/256/384/512, can be checked (the
+ *  - signatures: only ECDSA by a P-256 or P-384 key, with SHA-1/224/256/384/512, can be checked (the
  *    CryptoProvider's ecdsaVerify). A certificate in the path signed with RSA, RSA-PSS, Ed25519,
- *    Ed448, DSA, ECDSA-with-SHA224/SHA3 or by a key on another curve fails with
+ *    Ed448, DSA, ECDSA-with-SHA3 or by a key on another curve fails with
  *    CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where OpenSSL
  *    would check it. (A trust anchor's own self-signature is checked by neither, so an RSA root
  *    does not matter by itself; but what it signed carries an RSA signature, so in practice an
@@ -247,6 +258,11 @@ export interface VerifyOptions {
   securityLevel?: number;
   /** X509_V_FLAG_PARTIAL_CHAIN (node:tls allowPartialTrustChain): any trusted certificate ends the path. */
   partialChain?: boolean;
+  /**
+   * Signature checks this verification may make (puretls; OpenSSL has no such bound). A path
+   * that needs more fails with CERT_CHAIN_TOO_LONG. Default: no bound beyond maxDepth.
+   */
+  maxSignatureChecks?: number;
 }
 
 /** Every CERTIFICATE block of one or more PEM texts; none at all -> TlsConfigError. Malformed certificates -> TlsDecodeError. */
@@ -457,7 +473,7 @@ const SUPPORTED_EXTENSIONS = new Set<string>([
 
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> = {
   '1.2.840.10045.4.1': { keyType: 'EC', hash: 'sha1', name: 'ecdsa-with-SHA1', securityBits: 63 },
-  '1.2.840.10045.4.3.1': { keyType: 'EC', hash: undefined, name: 'ecdsa-with-SHA224', securityBits: 112 },
+  '1.2.840.10045.4.3.1': { keyType: 'EC', hash: 'sha224', name: 'ecdsa-with-SHA224', securityBits: 112 },
   '1.2.840.10045.4.3.2': { keyType: 'EC', hash: 'sha256', name: 'ecdsa-with-SHA256', securityBits: 128 },
   '1.2.840.10045.4.3.3': { keyType: 'EC', hash: 'sha384', name: 'ecdsa-with-SHA384', securityBits: 192 },
   '1.2.840.10045.4.3.4': { keyType: 'EC', hash: 'sha512', name: 'ecdsa-with-SHA512', securityBits: 256 },
@@ -731,6 +747,11 @@ class Verification {
   private readonly maxDepth: number;
   private readonly level: number;
   private readonly partialChain: boolean;
+  private readonly maxSignatureChecks: number;
+  /** Signature checks made so far (calls into the CryptoProvider). */
+  private signatureChecks = 0;
+  /** False until a path to a trust anchor is found by name, and again after a signature fails. */
+  private checkSignatures = false;
 
   constructor(private readonly options: VerifyOptions) {
     const t = options.now instanceof Date ? options.now.getTime() : NaN;
@@ -739,6 +760,8 @@ class Verification {
     this.maxDepth = Number.isSafeInteger(depth) && depth >= 0 ? Math.min(depth, 1_000_000) + 1 : 101;
     this.level = Math.min(Math.max(Math.trunc(options.securityLevel ?? 1), 0), 5);
     this.partialChain = options.partialChain ?? false;
+    const budget = options.maxSignatureChecks ?? Infinity;
+    this.maxSignatureChecks = budget >= 0 ? budget : 0;
   }
 
   fail(code: number, depth: number, message: string): void {
@@ -758,7 +781,7 @@ class Verification {
         ? 'the leaf\'s public key cannot be decoded'
         : `the leaf's ${leaf.keyType} key has ${leaf.keyBits} bits of security, below security level ${this.level}`);
     }
-    this.buildChain(sent, anchors);
+    this.checkSignatures = this.buildChain(sent, anchors);
     this.checkExtensions();
     this.checkAuthLevel();
     // X509_get_pubkey_parameters(): a key it cannot decode ends verification, callback or not.
@@ -809,7 +832,7 @@ class Verification {
   }
 
   /** build_chain() with X509_V_FLAG_TRUSTED_FIRST (the default): no alternate chains needed. */
-  private buildChain(sent: Cert[], anchors: Anchors): void {
+  private buildChain(sent: Cert[], anchors: Anchors): boolean {
     const UNTRUSTED = 1;
     const TRUSTED = 2;
     let search = UNTRUSTED | TRUSTED;
@@ -861,7 +884,7 @@ class Verification {
 
     const num = this.chain.length;
     if (!trusted && num <= maxDepth && num === this.numUntrusted) trusted = this.checkTrust(num, anchors);
-    if (trusted) return;
+    if (trusted) return true;
     const top = this.chain[num - 1]!;
     if (num > maxDepth) {
       this.fail(X509_V_ERR.CERT_CHAIN_TOO_LONG, num - 1, `the path is longer than ${maxDepth - 1} intermediate CAs allow`);
@@ -875,6 +898,7 @@ class Verification {
       this.fail(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, num - 1, `no trusted issuer found for the certificate at depth ${num - 1}` +
         (top.invalid !== undefined ? ` (it is invalid: ${top.invalid})` : ''));
     }
+    return false;
   }
 
   /** check_extensions() for purpose sslclient, without X509_V_FLAG_X509_STRICT. */
@@ -953,8 +977,7 @@ class Verification {
           ? (hasKeyUsage(xi, KeyUsage.digitalSignature) ? undefined : X509_V_ERR.KEYUSAGE_NO_DIGITAL_SIGNATURE)
           : (hasKeyUsage(xi, KeyUsage.keyCertSign) ? undefined : X509_V_ERR.KEYUSAGE_NO_CERTSIGN);
         if (noSign !== undefined) this.fail(noSign, issuerDepth, `the keyUsage of the issuer at depth ${issuerDepth} does not allow certificate signing`);
-        const failure = this.signatureFailure(xs, xi);
-        if (failure !== undefined) this.fail(X509_V_ERR.CERT_SIGNATURE_FAILURE, n, failure);
+        if (this.checkSignatures) this.checkSignature(xs, xi, n);
       }
       const time = this.timeError(xs);
       if (time === X509_V_ERR.CERT_NOT_YET_VALID) {
@@ -971,6 +994,20 @@ class Verification {
     }
   }
 
+  /** One signature of the path, within the budget; the first failure ends the checks (see the header). */
+  private checkSignature(subject: Cert, issuer: Cert, depth: number): void {
+    if (this.signatureChecks >= this.maxSignatureChecks) {
+      this.checkSignatures = false;
+      this.fail(X509_V_ERR.CERT_CHAIN_TOO_LONG, depth, `verifying this path needs more than ${this.maxSignatureChecks} signature checks`);
+      return;
+    }
+    const failure = this.signatureFailure(subject, issuer);
+    if (failure !== undefined) {
+      this.checkSignatures = false;
+      this.fail(X509_V_ERR.CERT_SIGNATURE_FAILURE, depth, failure);
+    }
+  }
+
   /** X509_verify(): why `subject`'s signature does not verify with `issuer`'s key, or undefined when it does. */
   private signatureFailure(subject: Cert, issuer: Cert): string | undefined {
     const { info } = subject;
@@ -980,12 +1017,13 @@ class Verification {
     const alg = SIGNATURE_ALGORITHMS[info.signatureAlgorithm];
     const algName = alg?.name ?? `signature algorithm ${info.signatureAlgorithm}`;
     if (!alg || alg.keyType !== 'EC' || alg.hash === undefined) {
-      return `puretls cannot check ${algName} signatures (only ECDSA with SHA-1/256/384/512 by P-256 or P-384 keys): unsupported algorithm`;
+      return `puretls cannot check ${algName} signatures (only ECDSA with SHA-1/224/256/384/512 by P-256 or P-384 keys): unsupported algorithm`;
     }
     const curve = issuer.info.publicKeyCurve;
     if (issuer.keyType !== 'EC' || curve === undefined) {
       return `puretls cannot check signatures by this issuer key (only P-256 and P-384 EC keys): unsupported algorithm`;
     }
+    this.signatureChecks++;
     return this.options.crypto.ecdsaVerify(curve, issuer.info.publicKey, alg.hash, info.tbs, info.signatureValue)
       ? undefined
       : `the ${algName} signature does not verify with the issuer's ${curve} key`;
