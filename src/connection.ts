@@ -10,10 +10,17 @@ import { RecordLayer } from './record/record-layer.js';
 import { isPromise, type MaybePromise } from './session/cache.js';
 import { toSidCtxBytes, type Session } from './session/session.js';
 
-/** OpenSSL's MAX_EMPTY_RECORDS: a peer may not keep us busy with empty records. */
-const MAX_EMPTY_RECORDS = 32;
-/** OpenSSL's MAX_WARN_ALERT_COUNT: consecutive warning alerts before we give up. */
-const MAX_WARNING_ALERTS = 5;
+/**
+ * OpenSSL's MAX_EMPTY_RECORDS: empty records in a row (any record with data resets the
+ * count); one more is unexpected_message. A peer may not keep us busy with nothing.
+ */
+export const MAX_EMPTY_RECORDS = 32;
+/**
+ * OpenSSL's MAX_WARN_ALERT_COUNT: the fifth warning alert is unexpected_message unless a
+ * record with data other than an alert came in between. An empty record does not reset
+ * the count, so alternating empty records and warnings is cut off too (as in OpenSSL).
+ */
+export const MAX_WARNING_ALERTS = 5;
 
 export interface ConnectionOptions {
   /** Overrides the sid_ctx inherited from the context, for this connection only. */
@@ -24,6 +31,8 @@ export interface ConnectionOptions {
    */
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
+  /** Overrides the context's limit on the client's chain (OpenSSL's SSL_set_verify_depth). */
+  maxCertificateChain?: number;
   /**
    * Chooses the context that serves a server name (SNI), instead of the context's own
    * `serverNames` and `sniCallback`; undefined keeps the current context.
@@ -54,6 +63,7 @@ export class ServerConnection implements HandshakeHost {
   private currentContext: TlsContext;
   private connectionSidCtx: Uint8Array;
   private verifyMode: ClientAuthMode;
+  private verifyDepth: number;
   private readonly contextSelector: SniCallback | undefined;
   private plaintext: Uint8Array[] = [];
   private emptyRecords = 0;
@@ -78,6 +88,7 @@ export class ServerConnection implements HandshakeHost {
       options.requestCert ?? context.requestCert,
       options.rejectUnauthorized ?? context.rejectUnauthorized,
     );
+    this.verifyDepth = options.maxCertificateChain ?? context.maxCertificateChain;
     this.contextSelector = options.selectContext;
     this.onKeylog = options.onKeylog;
     this.handshake = new ServerHandshake(this);
@@ -111,11 +122,17 @@ export class ServerConnection implements HandshakeHost {
     return this.verifyMode;
   }
 
+  /** The most certificates a client's chain may hold here (copied at creation; a switch may lower it). */
+  get maxCertificateChain(): number {
+    return this.verifyDepth;
+  }
+
   /**
    * SSL_set_SSL_CTX: the new context brings its certificate, key, trust anchors and suites.
    * The sid_ctx follows it only if it was still the old context's value, so one set for this
-   * connection survives the switch; the verify mode stays the connection's, made stricter if
-   * the new context asks more of the client (a virtual host never loosens client auth).
+   * connection survives the switch; the verify mode and depth stay the connection's, made
+   * stricter if the new context asks more of the client (a virtual host never loosens client
+   * auth).
    */
   switchContext(context: TlsContext): void {
     if (context === this.currentContext) return;
@@ -123,6 +140,7 @@ export class ServerConnection implements HandshakeHost {
       this.connectionSidCtx = context.sessionIdContext;
     }
     this.verifyMode = stricterClientAuth(this.verifyMode, context.clientAuth);
+    this.verifyDepth = Math.min(this.verifyDepth, context.maxCertificateChain);
     this.currentContext = context;
   }
 
@@ -180,6 +198,7 @@ export class ServerConnection implements HandshakeHost {
     this.disposed = true;
     this.record.retireRead();
     this.record.retireWrite();
+    this.handshake.dispose();
   }
 
   get negotiated(): NegotiatedParameters | undefined {
@@ -234,7 +253,6 @@ export class ServerConnection implements HandshakeHost {
       while (!this.failure && !this.peerClosed && !this.disposed && !this.handshake.busy) {
         const message = this.joiner.next();
         if (message) {
-          this.emptyRecords = 0;
           const pending = this.handshake.handleMessage(message);
           if (isPromise(pending)) {
             this.awaitStep(pending);
@@ -249,6 +267,8 @@ export class ServerConnection implements HandshakeHost {
     } catch (e) {
       this.fail(e);
     } finally {
+      // The record just read is a view that the next read replaces: keep what is unread.
+      this.joiner.retain();
       if (this.peerClosed || this.failure) this.record.retireRead();
       if (this.failure) this.record.retireWrite();
     }
@@ -261,23 +281,27 @@ export class ServerConnection implements HandshakeHost {
     ).finally(() => this.onWake?.());
   }
 
+  /** After OpenSSL's ssl3_get_record and ssl3_read_bytes: how empty records and warnings are counted. */
   private handleRecord(type: number, data: Uint8Array): void {
-    if (type !== ContentType.alert) this.warningAlerts = 0;
     if (data.length === 0) {
       // RFC 5246 §6.2.1: only application data may be empty.
       if (type === ContentType.handshake) throw fatal(AlertDescription.unexpected_message, 'zero-length handshake record');
       if (type === ContentType.application_data && ++this.emptyRecords > MAX_EMPTY_RECORDS) {
-        throw fatal(AlertDescription.unexpected_message, 'too many empty records');
+        throw fatal(AlertDescription.unexpected_message, `more than ${MAX_EMPTY_RECORDS} empty records in a row`, 'ERR_RECORD_TOO_SMALL');
       }
     } else {
       this.emptyRecords = 0;
+      if (type !== ContentType.alert) this.warningAlerts = 0;
     }
     switch (type) {
       case ContentType.handshake:
         this.joiner.push(data);
         return;
       case ContentType.change_cipher_spec:
-        if (data.length !== 1 || data[0] !== 1) throw fatal(AlertDescription.decode_error, 'malformed ChangeCipherSpec');
+        // OpenSSL's tls_get_message_header: anything but the single byte 1 is unexpected_message.
+        if (data.length !== 1 || data[0] !== 1) {
+          throw fatal(AlertDescription.unexpected_message, 'a ChangeCipherSpec that is not the single byte 1', 'ERR_BAD_CHANGE_CIPHER_SPEC');
+        }
         // Keys change at a message boundary only.
         if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'ChangeCipherSpec inside a handshake message');
         this.handshake.handleChangeCipherSpec();
@@ -306,7 +330,7 @@ export class ServerConnection implements HandshakeHost {
       throw fatal(AlertDescription.illegal_parameter, `alert with unknown level ${level}`, 'ERR_UNKNOWN_ALERT_TYPE');
     }
     if (++this.warningAlerts >= MAX_WARNING_ALERTS) {
-      throw fatal(AlertDescription.unexpected_message, 'too many warning alerts', 'ERR_TOO_MANY_WARN_ALERTS');
+      throw fatal(AlertDescription.unexpected_message, `${MAX_WARNING_ALERTS} warning alerts without data in between`, 'ERR_TOO_MANY_WARN_ALERTS');
     }
     if (description === AlertDescription.close_notify) {
       this.peerClosed = true;
@@ -383,6 +407,7 @@ export class ServerConnection implements HandshakeHost {
     }
     this.record.retireRead();
     this.record.retireWrite();
+    this.handshake.dispose();
     this.invalidateSession();
   }
 

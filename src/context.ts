@@ -3,6 +3,7 @@ import { parseCipherList, parseGroupList, DEFAULT_GROUPS } from './config-names.
 import { defaultCryptoProvider } from './crypto/noble.js';
 import type { CryptoProvider, EcdsaSigningKey } from './crypto/provider.js';
 import { TlsConfigError } from './errors.js';
+import { DEFAULT_MAX_CERTIFICATE_CHAIN } from './handshake/client-auth.js';
 import { SUITES, type CipherSuite } from './handshake/suites.js';
 import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCertificate } from './pki/index.js';
 import type { EcCurveName } from './pki/index.js';
@@ -72,6 +73,11 @@ export interface TlsContextOptions {
   rejectUnauthorized?: boolean;
   /** PEM certificates trusted to issue client certificates. */
   ca?: string | Uint8Array;
+  /**
+   * Most certificates a client may send (leaf included); a longer chain is refused with
+   * unknown_ca whatever `rejectUnauthorized` says. Default 10.
+   */
+  maxCertificateChain?: number;
   /** Virtual hosts: exact names or "*.example.com" wildcards, consulted before `sniCallback`. */
   serverNames?: Record<string, TlsContext> | ReadonlyMap<string, TlsContext>;
   /** Chooses the context for a server name (node:tls's SNICallback, promise-shaped). */
@@ -135,6 +141,7 @@ export class TlsContext {
   requestCert: boolean;
   rejectUnauthorized: boolean;
   trustStore: TrustStore | undefined;
+  maxCertificateChain: number;
   sniCallback: SniCallback | undefined;
   private readonly serverNames = new ServerNameTable<TlsContext>();
   readonly stats = new SessionStats(this);
@@ -171,6 +178,7 @@ export class TlsContext {
     this.requestCert = options.requestCert ?? false;
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;
     this.trustStore = shared ? shared.trustStore : options.ca === undefined ? undefined : loadTrustStore(options.ca);
+    this.maxCertificateChain = checkMaxCertificateChain(options.maxCertificateChain ?? DEFAULT_MAX_CERTIFICATE_CHAIN);
     this.sniCallback = options.sniCallback;
     if (options.serverNames) {
       const entries = options.serverNames instanceof Map ? [...options.serverNames] : Object.entries(options.serverNames);
@@ -212,6 +220,7 @@ export class TlsContext {
       clientCipherPreference: this.clientCipherPreference,
       requestCert: this.requestCert,
       rejectUnauthorized: this.rejectUnauthorized,
+      maxCertificateChain: this.maxCertificateChain,
       alpnProtocols: this.alpnProtocols ?? server.alpnProtocols,
       sessionIdContext: ownSidCtx ? this.sidCtx : server.sessionIdContext,
       sessionCache: server.sessionCache ?? false,
@@ -289,6 +298,13 @@ function checkTimeout(seconds: number): number {
     throw new TlsConfigError('ERR_INVALID_ARG', `sessionTimeout must be a whole number of seconds, not ${seconds}`);
   }
   return seconds;
+}
+
+function checkMaxCertificateChain(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new TlsConfigError('ERR_INVALID_ARG', `maxCertificateChain must be a whole number of certificates, at least 1, not ${n}`);
+  }
+  return n;
 }
 
 function checkAlpnList(list: readonly string[]): readonly string[] {

@@ -51,6 +51,9 @@ export enum SignatureScheme {
   ecdsa_secp256r1_sha256 = 0x0403,
   ecdsa_secp384r1_sha384 = 0x0503,
   ecdsa_secp521r1_sha512 = 0x0603,
+  /** RFC 5246's ecdsa+sha224 (kept by RFC 8446 as a legacy code point, still valid in TLS 1.2). */
+  ecdsa_sha224 = 0x0303,
+  /** Never used to sign nor accepted (RFC 9155). */
   ecdsa_sha1 = 0x0203,
 }
 

@@ -84,7 +84,9 @@ export class AesGcm implements Aead {
 
   constructor(key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM needs a 16- or 32-byte key');
-    this.xk = unsafe.expandKeyLE(aligned(key)) as Uint32Array;
+    const k = aligned(key);
+    this.xk = unsafe.expandKeyLE(k) as Uint32Array;
+    if (k !== key) k.fill(0); // our copy; the caller's key is the caller's to wipe
     const h = keystreamBlock.fill(0);
     unsafe.encryptBlock(this.xk, h); // H = E(K, 0^128), in place
     this.ghash = new ReusableGhash(h, SMALL_TABLE_LENGTH); // noble copies it

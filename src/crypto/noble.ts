@@ -4,7 +4,7 @@ import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { AesGcm } from './gcm.js';
 import type {
@@ -29,7 +29,7 @@ import type {
 import { RsaCrtSigner, decodeRsaPublicKey, paddingOf, rsaVerify } from './rsa.js';
 
 const HASHES = { sha256, sha384 } as const;
-const SIGNATURE_HASHES = { sha1, sha256, sha384, sha512 } as const;
+const SIGNATURE_HASHES = { sha1, sha224, sha256, sha384, sha512 } as const;
 const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
 const EDDSA = { Ed25519: ed25519, Ed448: ed448 } as const;
 /** RFC 8032 key sizes: the secret and the public key are the same length. */
@@ -89,8 +89,12 @@ class NobleKeyedMac implements KeyedMac {
   mac(...parts: Uint8Array[]): Uint8Array {
     const h = (hmacScratch[this.algorithm] = this.keyed._cloneInto(hmacScratch[this.algorithm]));
     for (const p of parts) h.update(p);
-    h.digestInto(digestOut);
+    h.digestInto(digestOut); // noble wipes the scratch state once the digest is out
     return takeDigest(this.outputLength);
+  }
+  dispose(): void {
+    // noble's destroy() zeroes the inner and outer hash states and their block buffers.
+    this.keyed.destroy();
   }
 }
 
@@ -144,38 +148,60 @@ function widenBaseTable(curve: EcdsaCurve): void {
   CURVES[curve].Point.BASE.precompute(8, true);
 }
 
+/** An ephemeral key whose private scalar is used by one agreement at most, then wiped. */
+function singleUseKey(secret: Uint8Array, publicKey: Uint8Array, agree: (secret: Uint8Array, peer: Uint8Array) => Uint8Array | null): EphemeralKey {
+  let used = false;
+  const dispose = (): void => {
+    used = true;
+    secret.fill(0);
+  };
+  return {
+    publicKey,
+    agree(peer) {
+      if (used) return null;
+      try {
+        return agree(secret, peer);
+      } finally {
+        dispose();
+      }
+    },
+    dispose,
+  };
+}
+
 function x25519Key(random: RandomBytes): EphemeralKey {
   // RFC 7748 §5: any 32 bytes are a scalar; clamping happens inside the ladder.
   const secret = random(32);
-  return {
-    publicKey: x25519.getPublicKey(secret),
-    agree(peer) {
-      if (peer.length !== 32) return null;
-      try {
-        return x25519.getSharedSecret(secret, peer); // throws on an all-zero (low-order) result
-      } catch {
-        return null;
-      }
-    },
-  };
+  return singleUseKey(secret, x25519.getPublicKey(secret), (s, peer) => {
+    if (peer.length !== 32) return null;
+    try {
+      return x25519.getSharedSecret(s, peer); // throws on an all-zero (low-order) result
+    } catch {
+      return null;
+    }
+  });
 }
 
 function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number, random: RandomBytes): EphemeralKey {
   // noble reduces a seed 8 bytes longer than the order into a uniform scalar (FIPS 186-5 A.2.1).
-  const secret = curve.utils.randomSecretKey(random(curve.lengths.seed!));
-  return {
-    publicKey: curve.getPublicKey(secret, false),
-    agree(peer) {
-      // RFC 8422 §5.1.2: uncompressed points only.
-      if (peer.length !== 1 + 2 * coordinateLength || peer[0] !== 0x04) return null;
-      try {
-        // The premaster secret is the x coordinate of the shared point (RFC 8422 §5.10).
-        return curve.getSharedSecret(secret, peer, true).subarray(1);
-      } catch {
-        return null; // not on the curve
-      }
-    },
-  };
+  const seed = random(curve.lengths.seed!);
+  const secret = curve.utils.randomSecretKey(seed);
+  seed.fill(0);
+  return singleUseKey(secret, curve.getPublicKey(secret, false), (s, peer) => {
+    // RFC 8422 §5.1.2: uncompressed points only.
+    if (peer.length !== 1 + 2 * coordinateLength || peer[0] !== 0x04) return null;
+    let point: Uint8Array;
+    try {
+      point = curve.getSharedSecret(s, peer, true);
+    } catch {
+      return null; // not on the curve
+    }
+    // The premaster secret is the x coordinate of the shared point (RFC 8422 §5.10), in an
+    // array of its own so that the caller's wipe reaches every byte of it.
+    const x = point.slice(1);
+    point.fill(0);
+    return x;
+  });
 }
 
 /**

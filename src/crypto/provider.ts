@@ -8,8 +8,12 @@ export type HashAlgorithm = 'sha256' | 'sha384';
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 export type EcdheGroup = 'x25519' | 'secp256r1' | 'secp384r1';
 export type EcdsaCurve = 'P-256' | 'P-384';
-/** The digest an ECDSA signature is made over: TLS 1.2 lets any hash go with any curve. */
-export type SignatureHash = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+/**
+ * The digest an ECDSA signature is made over: TLS 1.2 lets any hash go with any curve. SHA-1
+ * is only ever used to check certificates (OpenSSL's security level decides), never in the
+ * handshake (RFC 9155).
+ */
+export type SignatureHash = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 /** A running hash; `clone()` forks it (the transcript needs digests at several points). */
 export interface RunningHash {
@@ -22,6 +26,8 @@ export interface RunningHash {
 export interface KeyedMac {
   readonly outputLength: number;
   mac(...parts: Uint8Array[]): Uint8Array;
+  /** Wipes the keyed state (it is the key in another form); the MAC must not be used afterwards. */
+  dispose?(): void;
 }
 
 /** An AEAD bound to one key. `open` returns null on authentication failure, never throws. */
@@ -32,12 +38,17 @@ export interface Aead {
   dispose?(): void;
 }
 
-/** One side of an ephemeral key exchange. */
+/** One side of an ephemeral key exchange: used once, then its private key is wiped. */
 export interface EphemeralKey {
   /** Our public value as it goes on the wire (uncompressed point or X25519 u-coordinate). */
   readonly publicKey: Uint8Array;
-  /** The shared secret, or null if the peer's value is not a valid public key for the group. */
+  /**
+   * The shared secret (the caller's to wipe), or null if the peer's value is not a valid
+   * public key for the group. The private key is wiped either way: a second call gets null.
+   */
   agree(peerPublicKey: Uint8Array): Uint8Array | null;
+  /** Wipes the private key without using it (a handshake that ended before the key exchange). */
+  dispose?(): void;
 }
 
 export interface EcdsaSigningKey {

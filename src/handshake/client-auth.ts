@@ -1,9 +1,10 @@
 import { SignatureScheme } from '../codec/enums.js';
-import type { CryptoProvider, SignatureHash } from '../crypto/provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { AlertDescription, TlsError, fatal } from '../errors.js';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { verifyClientChain, type ChainVerification, type TrustStore } from '../pki/verify.js';
 import { decodeCertificateVerify } from './messages/certificate.js';
+import { SIGNATURE_SCHEME_HASH } from './negotiate.js';
 
 /**
  * Client authentication (RFC 5246 §7.4.4, §7.4.6, §7.4.8) with ECDSA client certificates,
@@ -18,11 +19,29 @@ export const CLIENT_SIGNATURE_SCHEMES: readonly number[] = [
   SignatureScheme.ecdsa_secp521r1_sha512,
 ];
 
-const SCHEME_HASH: ReadonlyMap<number, SignatureHash> = new Map([
-  [SignatureScheme.ecdsa_secp256r1_sha256, 'sha256'],
-  [SignatureScheme.ecdsa_secp384r1_sha384, 'sha384'],
-  [SignatureScheme.ecdsa_secp521r1_sha512, 'sha512'],
-]);
+/**
+ * Certificates a client may send in its Certificate message unless `maxCertificateChain`
+ * says otherwise: a leaf and up to 9 CAs, far more than real client chains use (one or two
+ * intermediates). OpenSSL bounds the path by its verify depth (100 by default) and the
+ * message by max_cert_list (100 KiB); node:tls keeps both defaults.
+ */
+export const DEFAULT_MAX_CERTIFICATE_CHAIN = 10;
+
+/**
+ * Signature checks one handshake may make for client authentication: one per certificate
+ * it admits (each is checked once, against its issuer) and the CertificateVerify, so 11 by
+ * default. Go and webpki allow 100, because their path builders backtrack, at a few tens of
+ * microseconds a check in native code; ours take 2 ms (P-256) to 4.5 ms (P-384), and our path
+ * builder does not backtrack and stops at the first signature that fails, so this is what a
+ * valid path needs and a bound no change in path building can exceed (about 50 ms at most by
+ * default). Raising maxCertificateChain raises it with it.
+ */
+export function signatureBudget(maxCertificateChain: number): number {
+  return maxCertificateChain + 1;
+}
+
+/** The budget with the default chain limit: 11. */
+export const DEFAULT_SIGNATURE_BUDGET = signatureBudget(DEFAULT_MAX_CERTIFICATE_CHAIN);
 
 export interface ClientAuthPolicy {
   trust: TrustStore | undefined;
@@ -30,6 +49,8 @@ export interface ClientAuthPolicy {
   rejectUnauthorized: boolean;
   now: Date;
   crypto: CryptoProvider;
+  /** Most certificates accepted in the Certificate message; more is refused before any is parsed. */
+  maxCertificateChain: number;
 }
 
 /** The client's identity as far as the handshake established it. */
@@ -51,6 +72,8 @@ export function alertForVerifyError(code: number): AlertDescription {
     case 7: // CERT_SIGNATURE_FAILURE
       return AlertDescription.decrypt_error;
     case 2: // UNABLE_TO_GET_ISSUER_CERT
+    case 22: // CERT_CHAIN_TOO_LONG
+    case 25: // PATH_LENGTH_EXCEEDED
     case 18: // DEPTH_ZERO_SELF_SIGNED_CERT
     case 19: // SELF_SIGNED_CERT_IN_CHAIN
     case 20: // UNABLE_TO_GET_ISSUER_CERT_LOCALLY
@@ -73,11 +96,27 @@ export function acceptClientCertificate(chain: Uint8Array[], policy: ClientAuthP
     }
     return { chain, leaf: undefined, verification: undefined };
   }
-  const verification = verifyClientChain(chain, policy.trust, { now: policy.now, crypto: policy.crypto });
+  if (chain.length > policy.maxCertificateChain) {
+    // Refused whatever rejectUnauthorized says: nothing in such a chain is looked at. The
+    // alert is OpenSSL's for X509_V_ERR_CERT_CHAIN_TOO_LONG (ssl_x509err2alert).
+    throw new TlsError(
+      AlertDescription.unknown_ca,
+      `the client sent ${chain.length} certificates; at most ${policy.maxCertificateChain} are accepted`,
+      { code: 'CERT_CHAIN_TOO_LONG' },
+    );
+  }
+  const verification = verifyClientChain(chain, policy.trust, {
+    now: policy.now,
+    crypto: policy.crypto,
+    // One check stays for the CertificateVerify.
+    maxSignatureChecks: signatureBudget(policy.maxCertificateChain) - 1,
+  });
   if (verification.code !== 0 && policy.rejectUnauthorized) {
-    throw new TlsError(alertForVerifyError(verification.code), `client certificate: ${verification.reason} at depth ${verification.depth}`, {
-      code: verification.reason,
-    });
+    throw new TlsError(
+      alertForVerifyError(verification.code),
+      `client certificate: ${verification.reason} at depth ${verification.depth} (${verification.message})`,
+      { code: verification.reason },
+    );
   }
   let leaf = verification.leaf;
   if (!leaf) {
@@ -101,7 +140,8 @@ export function acceptClientCertificate(chain: Uint8Array[], policy: ClientAuthP
 export function checkCertificateVerify(identity: PeerIdentity, body: Uint8Array, handshakeMessages: Uint8Array, crypto: CryptoProvider): void {
   const leaf = identity.leaf!;
   const { scheme, signature } = decodeCertificateVerify(body);
-  const hash = CLIENT_SIGNATURE_SCHEMES.includes(scheme) ? SCHEME_HASH.get(scheme) : undefined;
+  // Only what CertificateRequest offered: never SHA-1 (RFC 9155), which OpenSSL also refuses with illegal_parameter.
+  const hash = CLIENT_SIGNATURE_SCHEMES.includes(scheme) ? SIGNATURE_SCHEME_HASH.get(scheme) : undefined;
   if (!hash) throw fatal(AlertDescription.illegal_parameter, `CertificateVerify with a scheme we did not offer (0x${scheme.toString(16)})`);
   if (!crypto.ecdsaVerify(leaf.publicKeyCurve!, leaf.publicKey, hash, handshakeMessages, signature)) {
     throw fatal(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify', 'ERR_BAD_SIGNATURE');

@@ -24,16 +24,25 @@ export function prf(
   length: number,
 ): Uint8Array {
   // A connection runs three PRFs over its master secret; it may pass the HMAC keyed once.
-  const mac = secret instanceof Uint8Array ? crypto.hmac(hash, secret) : secret;
+  const keyedHere = secret instanceof Uint8Array;
+  const mac = keyedHere ? crypto.hmac(hash, secret) : secret;
   const out = new Uint8Array(length);
   let a = mac.mac(label, seed);
   for (let at = 0; at < length; ) {
     const block = mac.mac(a, label, seed);
     const n = Math.min(block.length, length - at);
     out.set(n === block.length ? block : block.subarray(0, n), at);
+    block.fill(0); // output bytes: they are `out` now, and only there
     at += n;
-    if (at < length) a = mac.mac(a);
+    if (at < length) {
+      const next = mac.mac(a);
+      a.fill(0);
+      a = next;
+    }
   }
+  a.fill(0);
+  // The HMAC keyed with a secret of the caller's (the premaster secret) ends here.
+  if (keyedHere) mac.dispose?.();
   return out;
 }
 
@@ -82,6 +91,14 @@ export function deriveTrafficKeys(
     clientIv: block.subarray(2 * k, 2 * k + iv),
     serverIv: block.subarray(2 * k + iv, 2 * (k + iv)),
   };
+}
+
+/** Wipes the key block the keys are views of, once both directions are keyed (they keep their own copies). */
+export function wipeTrafficKeys(keys: TrafficKeys): void {
+  keys.clientKey.fill(0);
+  keys.serverKey.fill(0);
+  keys.clientIv.fill(0);
+  keys.serverIv.fill(0);
 }
 
 /** Finished.verify_data (RFC 5246 §7.4.9). */

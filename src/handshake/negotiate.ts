@@ -40,27 +40,44 @@ export interface SignatureChoice {
   hash: SignatureHash;
 }
 
-const SCHEME_HASH: ReadonlyMap<number, SignatureHash> = new Map([
+/** The ECDSA schemes we sign with, by the hash each names (RFC 9155: never SHA-1). */
+export const SIGNATURE_SCHEME_HASH: ReadonlyMap<number, SignatureHash> = new Map([
   [SignatureScheme.ecdsa_secp256r1_sha256, 'sha256'],
   [SignatureScheme.ecdsa_secp384r1_sha384, 'sha384'],
   [SignatureScheme.ecdsa_secp521r1_sha512, 'sha512'],
+  [SignatureScheme.ecdsa_sha224, 'sha224'],
 ]);
 
-/** The hash that matches the key's strength first, then the others. */
+/**
+ * The certificate curve's own hash first, then the stronger ones, SHA-224 (112-bit, still
+ * allowed at OpenSSL's default security level) last.
+ */
 const PREFERENCE: Readonly<Record<EcdsaCurve, readonly number[]>> = {
-  'P-256': [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp521r1_sha512],
-  'P-384': [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp521r1_sha512],
+  'P-256': [
+    SignatureScheme.ecdsa_secp256r1_sha256,
+    SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.ecdsa_secp521r1_sha512,
+    SignatureScheme.ecdsa_sha224,
+  ],
+  'P-384': [
+    SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.ecdsa_secp521r1_sha512,
+    SignatureScheme.ecdsa_secp256r1_sha256,
+    SignatureScheme.ecdsa_sha224,
+  ],
 };
 
 /**
- * The ServerKeyExchange signature. In TLS 1.2 an ECDSA scheme names the hash only, so any
- * ECDSA scheme works with either curve. Without signature_algorithms, RFC 5246 §7.4.1.4.1
- * says the client supports {sha1, ecdsa}.
+ * The ServerKeyExchange signature. In TLS 1.2 an ECDSA scheme names the hash only (the
+ * curve in names such as ecdsa_secp256r1_sha256 binds only in TLS 1.3), so any offered
+ * ECDSA+SHA-2 scheme works with either curve. A client that sends no signature_algorithms
+ * gets none: RFC 5246's default would be {sha1, ecdsa}, which RFC 9155 forbids, and our
+ * suites always sign (OpenSSL 3.0 refuses such a client with handshake_failure too).
  */
 export function selectSignatureScheme(offered: readonly number[] | undefined, curve: EcdsaCurve): SignatureChoice | undefined {
-  if (offered === undefined) return { scheme: SignatureScheme.ecdsa_sha1, hash: 'sha1' };
+  if (offered === undefined) return undefined;
   const scheme = PREFERENCE[curve].find((s) => offered.includes(s));
-  return scheme === undefined ? undefined : { scheme, hash: SCHEME_HASH.get(scheme)! };
+  return scheme === undefined ? undefined : { scheme, hash: SIGNATURE_SCHEME_HASH.get(scheme)! };
 }
 
 export type AlpnChoice = { kind: 'none' } | { kind: 'selected'; protocol: string } | { kind: 'no-overlap' };

@@ -9,7 +9,7 @@ import { AeadProtection } from '../record/aead.js';
 import type { RecordLayer } from '../record/record-layer.js';
 import { isPromise, type MaybePromise } from '../session/cache.js';
 import { Session } from '../session/session.js';
-import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData } from './key-schedule.js';
+import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData, wipeTrafficKeys } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
 import { decodeCertificate, encodeCertificate, encodeCertificateRequest } from './messages/certificate.js';
 import { acceptClientCertificate, checkCertificateVerify, CLIENT_SIGNATURE_SCHEMES, type PeerIdentity } from './client-auth.js';
@@ -48,6 +48,8 @@ export interface HandshakeHost {
   readonly sidCtx: Uint8Array;
   /** The connection's client-auth policy (it never loosens on a context switch). */
   readonly clientAuth: ClientAuthMode;
+  /** The connection's limit on the client's chain (the verify depth, also kept across a switch). */
+  readonly maxCertificateChain: number;
   /** The context for an SNI host name, or undefined to stay on the current one. */
   selectContext(servername: string): MaybePromise<TlsContext | undefined>;
   /** OpenSSL's SSL_set_SSL_CTX, with its sid_ctx and verify-mode rules. */
@@ -105,6 +107,11 @@ type State =
   | { kind: 'Failed' };
 
 const SERVER_RANDOM_LENGTH = 32;
+/**
+ * Renegotiation ClientHellos answered with a no_renegotiation warning before the next one is
+ * fatal: node:tls's CLIENT_RENEG_LIMIT, so a client that node:tls serves is served here.
+ */
+export const MAX_RENEGOTIATION_REFUSALS = 3;
 const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 } as const;
 const SESSION_ID_LENGTH = 32;
 
@@ -120,11 +127,23 @@ export class ServerHandshake {
   negotiated: NegotiatedParameters | undefined;
   /** The cached session being resumed, before the handshake is done. */
   resumingSession: Session | undefined;
+  private renegotiationRefusals = 0;
+  /** Secrets of a handshake under way, wiped when their use ends or the connection does. */
+  private liveEphemeral: EphemeralKey | undefined;
+  private liveMasterMac: KeyedMac | undefined;
 
   constructor(private readonly host: HandshakeHost) {}
 
   get complete(): boolean {
     return this.state.kind === 'Complete';
+  }
+
+  /** The connection failed or went away: wipe the ECDHE private key and the master-secret HMAC if still held. */
+  dispose(): void {
+    this.liveEphemeral?.dispose?.();
+    this.liveEphemeral = undefined;
+    this.liveMasterMac?.dispose?.();
+    this.liveMasterMac = undefined;
   }
 
   /** True while an asynchronous step (SNI callback, external cache) is under way. */
@@ -156,13 +175,29 @@ export class ServerHandshake {
       case 'Failed':
         throw new Error(`handshake message delivered while ${state.kind}`); // the connection never does this
       case 'Complete':
-        // Renegotiation is refused with a warning, and the connection goes on (RFC 5746 §4.4).
         if (msg.type === HandshakeType.client_hello) {
-          this.host.record.send(ContentType.alert, NO_RENEGOTIATION);
+          this.refuseRenegotiation();
           return;
         }
         throw fatal(AlertDescription.unexpected_message, `handshake message ${msg.type} after the handshake`);
     }
+  }
+
+  /**
+   * A ClientHello after the handshake. The first MAX_RENEGOTIATION_REFUSALS get a
+   * no_renegotiation warning and the connection goes on (RFC 5746 §4.4; OpenSSL with
+   * SSL_OP_NO_RENEGOTIATION answers every one so); the next is a fatal no_renegotiation
+   * (the alert BoringSSL sends at once), so a peer cannot make us answer forever.
+   */
+  private refuseRenegotiation(): void {
+    if (++this.renegotiationRefusals > MAX_RENEGOTIATION_REFUSALS) {
+      throw fatal(
+        AlertDescription.no_renegotiation,
+        `a renegotiation ClientHello after ${MAX_RENEGOTIATION_REFUSALS} refusals`,
+        'ERR_TOO_MANY_RENEGOTIATIONS',
+      );
+    }
+    this.host.record.send(ContentType.alert, NO_RENEGOTIATION);
   }
 
   handleChangeCipherSpec(): void {
@@ -191,7 +226,8 @@ export class ServerHandshake {
     checkClientVersion(hello);
     const secureRenegotiation = checkRenegotiationInfo(hello);
     if (!hello.compressionMethods.includes(0)) {
-      throw fatal(AlertDescription.decode_error, 'the client does not offer null compression');
+      // RFC 8446 §4.1.2 names the alert; OpenSSL sends decode_error (NO_COMPRESSION_SPECIFIED).
+      throw fatal(AlertDescription.illegal_parameter, 'the client does not offer null compression', 'ERR_NO_COMPRESSION_SPECIFIED');
     }
     const formats = hello.extensions.ecPointFormats;
     if (formats && !formats.includes(0)) {
@@ -291,7 +327,13 @@ export class ServerHandshake {
     if (group === undefined) throw fatal(AlertDescription.handshake_failure, 'no ECDHE group in common', 'ERR_NO_SHARED_GROUP');
     const signature = selectSignatureScheme(hello.extensions.signatureAlgorithms, certificate.curve);
     if (!signature) {
-      throw fatal(AlertDescription.handshake_failure, 'the client accepts no ECDSA signature algorithm', 'ERR_NO_SHARED_SIGALG');
+      throw fatal(
+        AlertDescription.handshake_failure,
+        hello.extensions.signatureAlgorithms === undefined
+          ? 'the client sent no signature_algorithms, and RFC 9155 forbids the SHA-1 default'
+          : 'the client accepts no ECDSA signature algorithm with SHA-2',
+        'ERR_NO_SHARED_SIGALG',
+      );
     }
     const alpnProtocol = this.negotiateAlpn(hello);
     const ems = hello.extensions.extendedMasterSecret;
@@ -313,6 +355,7 @@ export class ServerHandshake {
     }, requestCert);
     this.sendMessage(hs.transcript, encodeCertificate(certificate.chain));
     const ephemeral = context.crypto.generateEphemeralKey(GROUPS.get(group)!);
+    this.liveEphemeral = ephemeral;
     const params = encodeEcdheParams(group, ephemeral.publicKey);
     const signed = new Uint8Array(64 + params.length);
     signed.set(hs.clientRandom, 0);
@@ -336,6 +379,7 @@ export class ServerHandshake {
       rejectUnauthorized: this.host.clientAuth === 'require',
       now: new Date(context.now()),
       crypto: context.crypto,
+      maxCertificateChain: this.host.maxCertificateChain,
     });
     kx.hs.transcript.add(msg.raw);
     this.state = { kind: 'ExpectClientKeyExchange', kx, peer };
@@ -371,15 +415,22 @@ export class ServerHandshake {
     const { hs, ephemeral, group, sessionId } = kx;
     const peerPublic = decodeClientKeyExchange(msg.body);
     const preMaster = ephemeral.agree(peerPublic);
+    // Used once: the private key goes now, whatever the outcome (noble's key wipes it in agree already).
+    ephemeral.dispose?.();
+    this.liveEphemeral = undefined;
     if (!preMaster) throw fatal(AlertDescription.illegal_parameter, 'invalid ECDHE public key from the client');
     hs.transcript.add(msg.raw);
     const context = this.host.context;
     const crypto = context.crypto;
     const ems = hs.extensions.extendedMasterSecret;
-    const master = ems
-      ? extendedMasterSecret(crypto, hs.suite.hash, preMaster, hs.transcript.current())
-      : masterSecret(crypto, hs.suite.hash, preMaster, hs.clientRandom, hs.serverRandom);
-    preMaster.fill(0);
+    let master: Uint8Array;
+    try {
+      master = ems
+        ? extendedMasterSecret(crypto, hs.suite.hash, preMaster, hs.transcript.current())
+        : masterSecret(crypto, hs.suite.hash, preMaster, hs.clientRandom, hs.serverRandom);
+    } finally {
+      preMaster.fill(0); // the ECDHE shared secret's only use is the master secret
+    }
     const session = new Session({
       version: ProtocolVersion.TLSv1_2,
       cipherSuite: hs.suite.id,
@@ -397,6 +448,7 @@ export class ServerHandshake {
       verifyResult: peer?.verification?.verifyResult,
     });
     const masterMac = crypto.hmac(hs.suite.hash, master);
+    this.liveMasterMac = masterMac;
     const keyed: Keyed = { ...hs, master, masterMac, session, cacheable: sessionId.length > 0, group, viaTicket: false };
     this.establishKeys(keyed);
     this.state =
@@ -429,6 +481,7 @@ export class ServerHandshake {
       alpnProtocol,
     }, false);
     const masterMac = context.crypto.hmac(suite.hash, session.masterSecret);
+    this.liveMasterMac = masterMac;
     const keyed: Keyed = { ...hs, master: session.masterSecret, masterMac, session, cacheable: false, group: undefined, viaTicket };
     this.establishKeys(keyed);
     this.sendFinished(keyed);
@@ -443,6 +496,7 @@ export class ServerHandshake {
     const keys = deriveTrafficKeys(crypto, hs.suite, hs.masterMac, hs.clientRandom, hs.serverRandom);
     this.host.record.prepareReadProtection(new AeadProtection(crypto, hs.suite, keys.clientKey, keys.clientIv));
     this.host.record.prepareWriteProtection(new AeadProtection(crypto, hs.suite, keys.serverKey, keys.serverIv));
+    wipeTrafficKeys(keys); // each direction keeps its own key schedule and IV
     if (this.host.wantsKeylog) this.host.keylog(`CLIENT_RANDOM ${toHex(hs.clientRandom)} ${toHex(hs.master)}`);
   }
 
@@ -502,6 +556,9 @@ export class ServerHandshake {
   }
 
   private finish(hs: Keyed, resumed: boolean): void {
+    // Both Finished messages are done: the master secret's last PRF has run.
+    hs.masterMac.dispose?.();
+    if (this.liveMasterMac === hs.masterMac) this.liveMasterMac = undefined;
     this.host.context.stats.acceptGood++;
     this.negotiated = {
       suite: hs.suite,

@@ -36,6 +36,8 @@ export interface ServerOptions {
   rejectUnauthorized?: boolean;
   /** PEM CA certificates that issue client certificates. */
   ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** puretls: most certificates a client may send, leaf included. Default 10. */
+  maxCertificateChain?: number;
   /** puretls: the server-side session-ID cache, or false for none. Default: in memory. */
   sessionCache?: SessionCache | false;
   /** puretls: a ready-made context instead of key/cert/ciphers/... */
@@ -74,6 +76,7 @@ export const CONTEXT_OPTIONS = [
 export const SERVER_OPTIONS = [
   'requestCert',
   'rejectUnauthorized',
+  'maxCertificateChain',
   'SNICallback',
   'handshakeTimeout',
   'minVersion',
@@ -175,6 +178,8 @@ export interface ResolvedServerOptions {
   /** The server's client-auth policy, given to every connection; undefined: the context's. */
   requestCert: boolean | undefined;
   rejectUnauthorized: boolean | undefined;
+  /** The verify depth every connection takes (OpenSSL keeps it with the SSL); undefined: the context's. */
+  maxCertificateChain: number | undefined;
   /** node:tls's SNICallback, promise-shaped. */
   sniCallback: PromisedSniCallback | undefined;
   handshakeTimeout: number;
@@ -222,6 +227,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     context,
     requestCert: options.requestCert,
     rejectUnauthorized: options.rejectUnauthorized,
+    maxCertificateChain: options.maxCertificateChain,
     sniCallback: options.SNICallback && promiseShapedSniCallback(options.SNICallback),
     handshakeTimeout,
     netOptions,
@@ -243,6 +249,7 @@ function contextOptions(options: ServerOptions): TlsContextOptions {
   if (options.honorCipherOrder !== undefined) ctxOptions.clientCipherPreference = !options.honorCipherOrder;
   if (options.requestCert !== undefined) ctxOptions.requestCert = options.requestCert;
   if (options.rejectUnauthorized !== undefined) ctxOptions.rejectUnauthorized = options.rejectUnauthorized;
+  if (options.maxCertificateChain !== undefined) ctxOptions.maxCertificateChain = options.maxCertificateChain;
   const ca = pemOption('ca', options.ca);
   if (ca !== undefined) ctxOptions.ca = ca;
   const alpn = alpnOption(options.ALPNProtocols);

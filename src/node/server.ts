@@ -44,6 +44,7 @@ export class Server extends net.Server {
       // The server's policy, also over a ready `context` (OpenSSL's SSL_set_verify per connection).
       ...(resolved.requestCert !== undefined ? { requestCert: resolved.requestCert } : {}),
       ...(resolved.rejectUnauthorized !== undefined ? { rejectUnauthorized: resolved.rejectUnauthorized } : {}),
+      ...(resolved.maxCertificateChain !== undefined ? { maxCertificateChain: resolved.maxCertificateChain } : {}),
       selectContext: (servername) => this.selectContext(servername),
     };
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);

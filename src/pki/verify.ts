@@ -29,12 +29,23 @@
  * callback that lets verification go on and reads the last error afterwards: every error we find
  * in that mode is in `errors`, and node's `socket.authorizationError` is `authorizationError`.
  *
+ * Where we do less work than OpenSSL, on purpose (a client's chain is hostile input, and our
+ * signature checks cost milliseconds each):
+ *  - no signature is checked unless a path to a trust anchor was found by name (issuer and
+ *    subject, AKID, key type): an untrusted chain fails on its names alone. OpenSSL's
+ *    internal_verify also checks the signatures of an untrusted path; node:tls, whose callback
+ *    lets verification go on, would then report a bad signature in it as the last error.
+ *  - after the first signature that does not verify, the signatures below it are not checked
+ *    (they could not make the path valid again); OpenSSL reports each one.
+ *  - `maxSignatureChecks` bounds the checks of one verification; a path that needs more fails
+ *    with CERT_CHAIN_TOO_LONG. Without it, a path is bounded only by `maxDepth`.
+ *
  * What we cannot do the way OpenSSL does (each reported, never silently accepted):
- *  - signatures: ECDSA by a P-256 or P-384 key with SHA-1/256/384/512, RSA PKCS#1 v1.5 and
+ *  - signatures: ECDSA by a P-256 or P-384 key with SHA-1/224/256/384/512, RSA PKCS#1 v1.5 and
  *    RSASSA-PSS with SHA-256/384/512 (any salt length; an id-RSASSA-PSS issuer key's parameters
  *    restrict hash and minimum salt, as OpenSSL's pkey_pss_init()), Ed25519 and Ed448 are
  *    checked through the CryptoProvider. A certificate in the path signed with RSA and SHA-1
- *    (or MD5, SHA-224, SHA-3), DSA, ECDSA-with-SHA224/SHA3 or by an EC key on another curve fails
+ *    (or MD5, SHA-224, SHA-3), DSA, ECDSA-with-SHA3 or by an EC key on another curve fails
  *    with CERT_SIGNATURE_FAILURE and a message saying the algorithm is not supported, where
  *    OpenSSL would check it (at security level 1 OpenSSL refuses SHA-1 first, CA_MD_TOO_WEAK,
  *    and so do we; at level 0 it accepts what we refuse). RSA keys of 512 to 8192 bits are
@@ -260,6 +271,11 @@ export interface VerifyOptions {
   securityLevel?: number;
   /** X509_V_FLAG_PARTIAL_CHAIN (node:tls allowPartialTrustChain): any trusted certificate ends the path. */
   partialChain?: boolean;
+  /**
+   * Signature checks this verification may make (puretls; OpenSSL has no such bound). A path
+   * that needs more fails with CERT_CHAIN_TOO_LONG. Default: no bound beyond maxDepth.
+   */
+  maxSignatureChecks?: number;
 }
 
 /** Every CERTIFICATE block of one or more PEM texts; none at all -> TlsConfigError. Malformed certificates -> TlsDecodeError. */
@@ -470,7 +486,7 @@ const SUPPORTED_EXTENSIONS = new Set<string>([
 
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> = {
   '1.2.840.10045.4.1': { keyType: 'EC', hash: 'sha1', name: 'ecdsa-with-SHA1', securityBits: 63 },
-  '1.2.840.10045.4.3.1': { keyType: 'EC', hash: undefined, name: 'ecdsa-with-SHA224', securityBits: 112 },
+  '1.2.840.10045.4.3.1': { keyType: 'EC', hash: 'sha224', name: 'ecdsa-with-SHA224', securityBits: 112 },
   '1.2.840.10045.4.3.2': { keyType: 'EC', hash: 'sha256', name: 'ecdsa-with-SHA256', securityBits: 128 },
   '1.2.840.10045.4.3.3': { keyType: 'EC', hash: 'sha384', name: 'ecdsa-with-SHA384', securityBits: 192 },
   '1.2.840.10045.4.3.4': { keyType: 'EC', hash: 'sha512', name: 'ecdsa-with-SHA512', securityBits: 256 },
@@ -776,6 +792,11 @@ class Verification {
   private readonly maxDepth: number;
   private readonly level: number;
   private readonly partialChain: boolean;
+  private readonly maxSignatureChecks: number;
+  /** Signature checks made so far (calls into the CryptoProvider). */
+  private signatureChecks = 0;
+  /** False until a path to a trust anchor is found by name, and again after a signature fails. */
+  private checkSignatures = false;
 
   constructor(private readonly options: VerifyOptions) {
     const t = options.now instanceof Date ? options.now.getTime() : NaN;
@@ -784,6 +805,8 @@ class Verification {
     this.maxDepth = Number.isSafeInteger(depth) && depth >= 0 ? Math.min(depth, 1_000_000) + 1 : 101;
     this.level = Math.min(Math.max(Math.trunc(options.securityLevel ?? 1), 0), 5);
     this.partialChain = options.partialChain ?? false;
+    const budget = options.maxSignatureChecks ?? Infinity;
+    this.maxSignatureChecks = budget >= 0 ? budget : 0;
   }
 
   fail(code: number, depth: number, message: string): void {
@@ -803,7 +826,7 @@ class Verification {
         ? 'the leaf\'s public key cannot be decoded'
         : `the leaf's ${leaf.keyType} key has ${leaf.keyBits} bits of security, below security level ${this.level}`);
     }
-    this.buildChain(sent, anchors);
+    this.checkSignatures = this.buildChain(sent, anchors);
     this.checkExtensions();
     this.checkAuthLevel();
     // X509_get_pubkey_parameters(): a key it cannot decode ends verification, callback or not.
@@ -854,7 +877,7 @@ class Verification {
   }
 
   /** build_chain() with X509_V_FLAG_TRUSTED_FIRST (the default): no alternate chains needed. */
-  private buildChain(sent: Cert[], anchors: Anchors): void {
+  private buildChain(sent: Cert[], anchors: Anchors): boolean {
     const UNTRUSTED = 1;
     const TRUSTED = 2;
     let search = UNTRUSTED | TRUSTED;
@@ -906,7 +929,7 @@ class Verification {
 
     const num = this.chain.length;
     if (!trusted && num <= maxDepth && num === this.numUntrusted) trusted = this.checkTrust(num, anchors);
-    if (trusted) return;
+    if (trusted) return true;
     const top = this.chain[num - 1]!;
     if (num > maxDepth) {
       this.fail(X509_V_ERR.CERT_CHAIN_TOO_LONG, num - 1, `the path is longer than ${maxDepth - 1} intermediate CAs allow`);
@@ -920,6 +943,7 @@ class Verification {
       this.fail(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT_LOCALLY, num - 1, `no trusted issuer found for the certificate at depth ${num - 1}` +
         (top.invalid !== undefined ? ` (it is invalid: ${top.invalid})` : ''));
     }
+    return false;
   }
 
   /** check_extensions() for purpose sslclient, without X509_V_FLAG_X509_STRICT. */
@@ -998,8 +1022,7 @@ class Verification {
           ? (hasKeyUsage(xi, KeyUsage.digitalSignature) ? undefined : X509_V_ERR.KEYUSAGE_NO_DIGITAL_SIGNATURE)
           : (hasKeyUsage(xi, KeyUsage.keyCertSign) ? undefined : X509_V_ERR.KEYUSAGE_NO_CERTSIGN);
         if (noSign !== undefined) this.fail(noSign, issuerDepth, `the keyUsage of the issuer at depth ${issuerDepth} does not allow certificate signing`);
-        const failure = this.signatureFailure(xs, xi);
-        if (failure !== undefined) this.fail(X509_V_ERR.CERT_SIGNATURE_FAILURE, n, failure);
+        if (this.checkSignatures) this.checkSignature(xs, xi, n);
       }
       const time = this.timeError(xs);
       if (time === X509_V_ERR.CERT_NOT_YET_VALID) {
@@ -1013,6 +1036,20 @@ class Verification {
       if (--n < 0) break;
       xi = xs;
       xs = this.chain[n]!;
+    }
+  }
+
+  /** One signature of the path, within the budget; the first failure ends the checks (see the header). */
+  private checkSignature(subject: Cert, issuer: Cert, depth: number): void {
+    if (this.signatureChecks >= this.maxSignatureChecks) {
+      this.checkSignatures = false;
+      this.fail(X509_V_ERR.CERT_CHAIN_TOO_LONG, depth, `verifying this path needs more than ${this.maxSignatureChecks} signature checks`);
+      return;
+    }
+    const failure = this.signatureFailure(subject, issuer);
+    if (failure !== undefined) {
+      this.checkSignatures = false;
+      this.fail(X509_V_ERR.CERT_SIGNATURE_FAILURE, depth, failure);
     }
   }
 
@@ -1032,13 +1069,14 @@ class Verification {
         if (issuer.keyType !== 'EC' || curve === undefined) {
           return `puretls cannot check signatures by this issuer key (only P-256 and P-384 EC keys): unsupported algorithm`;
         }
+        this.signatureChecks++;
         return this.options.crypto.ecdsaVerify(curve, issuer.info.publicKey, alg.hash, info.tbs, info.signatureValue)
           ? undefined
           : `the ${algName} signature does not verify with the issuer's ${curve} key`;
       }
       case 'RSA':
         // SHA-1 (and MD5, SHA-224, SHA-3) RSA signatures stay unchecked: RFC 9155, and no caller needs them.
-        if (alg.hash === undefined || alg.hash === 'sha1') return cannot;
+        if (alg.hash === undefined || !isRsaHash(alg.hash)) return cannot;
         if (issuer.info.publicKeyAlgorithm !== OID_RSA_ENCRYPTION) return `a ${algName} signature by an issuer key that is not rsaEncryption`;
         return this.rsaSignatureFailure(info, issuer, { kind: 'pkcs1', hash: alg.hash }, algName);
       case 'RSA-PSS': {
@@ -1069,6 +1107,7 @@ class Verification {
       problem = 'an RSAPublicKey that does not decode';
     }
     if (problem !== undefined) return `the issuer's key is ${problem}: the signature cannot be checked`;
+    this.signatureChecks++;
     return this.options.crypto.rsaVerify(issuer.info.publicKey, padding, info.tbs, info.signatureValue)
       ? undefined
       : `the ${algName} signature does not verify with the issuer's RSA key`;
@@ -1097,6 +1136,7 @@ class Verification {
     id.oid();
     if (!id.atEnd()) return `an ${algorithm} signature algorithm with parameters`;
     if (issuer.info.publicKeyAlgorithm !== EDDSA_OIDS[algorithm]) return `an ${algorithm} signature by an issuer key that is not ${algorithm}`;
+    this.signatureChecks++;
     return this.options.crypto.eddsaVerify(algorithm, issuer.info.publicKey, info.tbs, info.signatureValue)
       ? undefined
       : `the ${algorithm} signature does not verify with the issuer's key`;

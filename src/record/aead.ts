@@ -44,8 +44,11 @@ export class AeadProtection {
   private readonly explicitNonceLength: number;
   private readonly nonce = new Uint8Array(12);
   private readonly aad = new Uint8Array(13);
+  /** The implicit IV, our own copy: the key block it came from is wiped once both directions are keyed. */
+  private readonly iv: Uint8Array;
 
-  constructor(crypto: CryptoProvider, suite: CipherSuite, key: Uint8Array, private readonly iv: Uint8Array) {
+  constructor(crypto: CryptoProvider, suite: CipherSuite, key: Uint8Array, iv: Uint8Array) {
+    this.iv = iv.slice();
     this.aead = crypto.aead(suite.aead, key);
     this.explicitNonceLength = suite.explicitNonceLength;
     if (iv.length + this.explicitNonceLength !== 12) throw new RangeError('AEAD IV length does not fit the suite');
@@ -83,6 +86,7 @@ export class AeadProtection {
   dispose(): void {
     this.aead.dispose?.();
     this.nonce.fill(0);
+    this.iv.fill(0);
   }
 
   /** A whole record, header included. */

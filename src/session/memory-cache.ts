@@ -1,3 +1,4 @@
+import { copyBytes } from '../codec/bytes.js';
 import type { SessionCache } from './cache.js';
 import { sessionIdKey } from './cache.js';
 import type { Session } from './session.js';
@@ -17,6 +18,10 @@ export interface MemorySessionCacheOptions {
 /**
  * An in-memory session cache. A Map keeps insertion order, so the oldest entry is the
  * first key: get, set, delete and eviction are all O(1).
+ *
+ * The cache keeps its own copy of each session and hands out copies, so that the master
+ * secret of a session that leaves the cache (evicted, expired, deleted, cleared) can be
+ * wiped at once without touching a session that a connection or the application holds.
  */
 export class MemorySessionCache implements SessionCache {
   readonly maxSize: number;
@@ -46,24 +51,33 @@ export class MemorySessionCache implements SessionCache {
   }
 
   get(sessionId: Uint8Array): Session | undefined {
-    return this.sessions.get(sessionIdKey(sessionId));
+    const held = this.sessions.get(sessionIdKey(sessionId));
+    return held && ownCopy(held);
   }
 
   set(session: Session): void {
     const key = sessionIdKey(session.sessionId);
-    this.sessions.delete(key); // a replaced entry moves to the young end
+    this.remove(key); // a replaced entry moves to the young end
     if (this.sessions.size >= this.maxSize) {
       const oldest = this.sessions.keys().next();
       if (!oldest.done) {
-        this.sessions.delete(oldest.value);
+        this.remove(oldest.value);
         this.evicted++;
       }
     }
-    this.sessions.set(key, session);
+    this.sessions.set(key, ownCopy(session));
   }
 
   delete(sessionId: Uint8Array): void {
-    this.sessions.delete(sessionIdKey(sessionId));
+    this.remove(sessionIdKey(sessionId));
+  }
+
+  /** Removes an entry and wipes its master secret (the array is the cache's own). */
+  private remove(key: string): void {
+    const held = this.sessions.get(key);
+    if (!held) return;
+    this.sessions.delete(key);
+    held.masterSecret.fill(0);
   }
 
   /**
@@ -75,7 +89,7 @@ export class MemorySessionCache implements SessionCache {
     let removed = 0;
     for (const [key, session] of this.sessions) {
       if (session.isExpiredAt(nowSeconds)) {
-        this.sessions.delete(key);
+        this.remove(key);
         removed++;
       }
     }
@@ -83,6 +97,7 @@ export class MemorySessionCache implements SessionCache {
   }
 
   clear(): void {
+    for (const session of this.sessions.values()) session.masterSecret.fill(0);
     this.sessions.clear();
   }
 
@@ -91,4 +106,9 @@ export class MemorySessionCache implements SessionCache {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** A session whose master secret is an array of its own (the other fields are never wiped). */
+function ownCopy(session: Session): Session {
+  return session.with({ masterSecret: copyBytes(session.masterSecret) });
 }

@@ -104,28 +104,38 @@ interface TicketKey {
  */
 export function hkdfSha256(crypto: CryptoProvider, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (!Number.isInteger(length) || length < 0 || length > 255 * 32) throw new RangeError(`HKDF-SHA256 cannot make ${length} bytes`);
-  const prk = crypto.hmac('sha256', salt.length === 0 ? new Uint8Array(32) : salt).mac(ikm);
+  const extract = crypto.hmac('sha256', salt.length === 0 ? new Uint8Array(32) : salt);
+  const prk = extract.mac(ikm);
+  extract.dispose?.();
   const expand = crypto.hmac('sha256', prk);
+  prk.fill(0);
   const out = new Uint8Array(length);
   let t: Uint8Array = new Uint8Array(0);
   for (let at = 0, i = 1; at < length; i++) {
-    t = expand.mac(t, info, Uint8Array.of(i));
+    const previous = t;
+    t = expand.mac(previous, info, Uint8Array.of(i));
+    previous.fill(0);
     const n = Math.min(t.length, length - at);
     out.set(t.subarray(0, n), at);
     at += n;
   }
+  t.fill(0);
+  expand.dispose?.();
   return out;
 }
 
 function makeKey(crypto: CryptoProvider, keys: Uint8Array): TicketKey {
   const material = Uint8Array.from(keys);
   const aeadKey = hkdfSha256(crypto, material.subarray(TICKET_KEY_NAME_LENGTH), new Uint8Array(0), TICKET_KEY_INFO_BYTES, AEAD_KEY_LENGTH);
-  return {
-    material,
-    name: material.subarray(0, TICKET_KEY_NAME_LENGTH),
-    aead: crypto.aead('aes-256-gcm', aeadKey),
-    retiredAt: undefined,
-  };
+  const aead = crypto.aead('aes-256-gcm', aeadKey);
+  aeadKey.fill(0); // the AEAD keeps its own key schedule
+  return { material, name: material.subarray(0, TICKET_KEY_NAME_LENGTH), aead, retiredAt: undefined };
+}
+
+/** A key that can no longer open anything: its secret bytes and the AEAD's key schedule are wiped. */
+function wipeKey(key: TicketKey): void {
+  key.material.fill(0);
+  key.aead.dispose?.();
 }
 
 /**
@@ -241,6 +251,7 @@ export class TicketKeyring {
     const nonce = this.crypto.randomBytes(TICKET_NONCE_LENGTH);
     if (nonce.length !== TICKET_NONCE_LENGTH) throw new RangeError('crypto provider returned the wrong number of random bytes');
     const sealed = key.aead.seal(nonce, key.name, plaintext);
+    plaintext.fill(0); // the session's DER holds its master secret
     const ticket = new Uint8Array(TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH + sealed.length);
     ticket.set(key.name, 0);
     ticket.set(nonce, TICKET_KEY_NAME_LENGTH);
@@ -268,11 +279,13 @@ export class TicketKeyring {
     if (plaintext === null) return undefined;
     let session: Session;
     try {
-      session = Session.fromDER(plaintext);
+      session = Session.fromDER(plaintext); // copies what it keeps
     } catch {
       // Only we can make a valid tag, so this is our own bug or a compromised key; either
       // way it is not a session to resume.
       return undefined;
+    } finally {
+      plaintext.fill(0);
     }
     // open() does not rotate (it consumes no randomness); a current key that is due for
     // rotation is treated as old already, so the client gets a ticket the next seal() will
@@ -291,7 +304,8 @@ export class TicketKeyring {
     const id = nameKey(key.name);
     // A key name already in the ring: the new key replaces the old one of that name (the
     // callers make the new key current right after, so the old object is unreachable).
-    this.keys.get(id)?.material.fill(0);
+    const replaced = this.keys.get(id);
+    if (replaced) wipeKey(replaced);
     this.keys.set(id, key);
     return key;
   }
@@ -319,7 +333,7 @@ export class TicketKeyring {
     for (const [id, key] of this.keys) {
       if (key.retiredAt !== undefined && now > key.retiredAt + this.lifetimeMs) {
         this.keys.delete(id);
-        key.material.fill(0); // best effort: the derived AEAD key stays until GC
+        wipeKey(key);
       }
     }
   }

@@ -12,7 +12,11 @@ import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import { prf } from '../../src/handshake/key-schedule.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
-import { clientCerts, type ClientCert } from '../helpers/client-certs.js';
+import { DEFAULT_MAX_CERTIFICATE_CHAIN, DEFAULT_SIGNATURE_BUDGET } from '../../src/handshake/client-auth.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { buildChain, type BuiltCertificate, type BuiltChain } from '../helpers/cert-builder.js';
+import { clientCerts, derToPem, type ClientCert } from '../helpers/client-certs.js';
+import { RecordingCrypto } from '../helpers/recording-crypto.js';
 import {
   HandshakeType,
   Sig,
@@ -216,6 +220,19 @@ describe('client authentication, in memory', function () {
       assert.equal(relaxed.clientAuth, 'none', "the application's own choice for this connection");
     });
 
+    it('the verify depth (maxCertificateChain) is kept too: a host may lower it, never raise it', () => {
+      const c = clientCerts();
+      const roomy = makeContext({ sessionIdContext: 'roomy', ca: c.root.pem, maxCertificateChain: 20 });
+      const base = authContext({ maxCertificateChain: 1, serverNames: { 'roomy.test': roomy } });
+      const viaRoomy = run(base, withCert(c.p256Inter, { serverName: 'roomy.test' }));
+      assert.equal(viaRoomy.server.maxCertificateChain, 1);
+      refusedInRun(viaRoomy, A.unknown_ca, 'CERT_CHAIN_TOO_LONG');
+      const tight = makeContext({ sessionIdContext: 'tight', ca: c.root.pem, requestCert: true, maxCertificateChain: 1 });
+      const lowered = run(authContext({ serverNames: { 'tight.test': tight } }), withCert(c.p256Inter, { serverName: 'tight.test' }));
+      assert.equal(lowered.server.maxCertificateChain, 1);
+      refusedInRun(lowered, A.unknown_ca, 'CERT_CHAIN_TOO_LONG');
+    });
+
     it("trust anchors are the serving host's: a host trusting another CA refuses the root's leaf and accepts its own", () => {
       const c = clientCerts();
       const host = makeContext({ sessionIdContext: 'vhost', ca: c.otherRoot.pem });
@@ -319,7 +336,7 @@ describe('client authentication, in memory', function () {
       return pair;
     }
 
-    it('a scheme we did not offer (ecdsa_sha1, correctly signed) is illegal_parameter', () => {
+    it('a scheme we did not offer (ecdsa_sha1, correctly signed) is illegal_parameter: never SHA-1 (RFC 9155)', () => {
       const { client, server } = afterKeyExchange(clientCerts().p256);
       server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme: Sig.ecdsa_sha1 })));
       refused(server, A.illegal_parameter);
@@ -493,10 +510,102 @@ describe('client authentication, in memory', function () {
       }
     });
 
+    it('bytes after the certificate list: decode_error', () => {
+      const { client, server } = atClientFlight(authContext());
+      const message = client.makeCertificate([clientCerts().p256.der]);
+      const trailing = concat(Uint8Array.of(HandshakeType.certificate), Uint8Array.of(0, (message.length - 4 + 1) >>> 8, (message.length - 4 + 1) & 0xff), message.subarray(4), Uint8Array.of(0));
+      server.receive(client.handshakeRecord(trailing));
+      refused(server, A.decode_error);
+    });
+
     it('an empty certificate inside the list: decode_error', () => {
       const { client, server } = atClientFlight(authContext());
       server.receive(client.handshakeRecord(client.makeCertificate([new Uint8Array(0)])));
       refused(server, A.decode_error);
+    });
+  });
+
+  describe('chain limits: maxCertificateChain and the signature budget, counted through the CryptoProvider', () => {
+    /** A requestCert context trusting `root`, whose crypto provider counts signature checks. */
+    function limitedContext(root: BuiltCertificate, options: TlsContextOptions = {}): { context: ReturnType<typeof makeContext>; counting: RecordingCrypto } {
+      const counting = new RecordingCrypto();
+      const context = makeContext({ requestCert: true, ca: derToPem(root.der), sessionIdContext: 'limits', tickets: false, crypto: counting, ...options });
+      return { context, counting };
+    }
+
+    /** The client's whole flight for `built`, answered by the server; returns what happened. */
+    function present(context: ReturnType<typeof makeContext>, built: BuiltChain): { client: TlsClient; server: ServerConnection } {
+      return run(context, { clientCertificate: { chain: built.chain, key: privateKeyToPem(built.leaf.key) } });
+    }
+
+    /** The alert the server sent in clear, and that it is closed. */
+    function refusedWith(pair: { client: TlsClient; server: ServerConnection }, alert: number, code: string): void {
+      assert.equal(pair.server.error?.alert, alert, pair.server.error?.message);
+      assert.equal(pair.server.error?.code, code);
+      assert.deepEqual(pair.client.alerts, [{ level: 2, description: alert, encrypted: false }]);
+      assert.ok(pair.server.closed);
+    }
+
+    it(`the defaults: ${DEFAULT_MAX_CERTIFICATE_CHAIN} certificates, ${DEFAULT_SIGNATURE_BUDGET} signature checks per handshake`, () => {
+      assert.equal(DEFAULT_MAX_CERTIFICATE_CHAIN, 10);
+      assert.equal(DEFAULT_SIGNATURE_BUDGET, 11);
+      assert.equal(makeContext({ tickets: false }).maxCertificateChain, 10);
+      for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => makeContext({ maxCertificateChain: bad }), /maxCertificateChain/);
+    });
+
+    it('100 untrusted certificates: unknown_ca (CERT_CHAIN_TOO_LONG) with no signature checked, and the next client is served', () => {
+      const trusted = buildChain(2, { label: 'trusted' });
+      const { context, counting } = limitedContext(trusted.root);
+      const pair = present(context, buildChain(100, { label: 'hostile' }));
+      refusedWith(pair, A.unknown_ca, 'CERT_CHAIN_TOO_LONG');
+      assert.equal(counting.verifies.length, 0, 'signature checks');
+      // The same context goes on serving: a good client, two chain checks and its CertificateVerify.
+      completed(present(context, trusted));
+      assert.equal(counting.verifies.length, 3);
+    });
+
+    it('more than maxCertificateChain is refused whatever rejectUnauthorized says; exactly maxCertificateChain is verified', () => {
+      const long = buildChain(11, { label: 'eleven' });
+      for (const rejectUnauthorized of [true, false]) {
+        const { context, counting } = limitedContext(long.root, { rejectUnauthorized });
+        refusedWith(present(context, long), A.unknown_ca, 'CERT_CHAIN_TOO_LONG');
+        assert.equal(counting.verifies.length, 0);
+      }
+      const ten = buildChain(10, { label: 'ten' });
+      const { context, counting } = limitedContext(ten.root);
+      const pair = present(context, ten);
+      completed(pair);
+      assert.equal(pair.server.session!.verifyResult ?? 0, 0);
+      assert.equal(counting.verifies.length, 11, '10 certificates and the CertificateVerify');
+      assert.ok(counting.verifies.every((v) => v.result));
+    });
+
+    it('maxCertificateChain 100: 100 untrusted certificates fail on names alone (unknown_ca, 0 checks); without rejectUnauthorized only the CertificateVerify is checked', () => {
+      const trusted = buildChain(2, { label: 'trusted' });
+      const hostile = buildChain(100, { label: 'hostile' });
+      const strict = limitedContext(trusted.root, { maxCertificateChain: 100 });
+      refusedWith(present(strict.context, hostile), A.unknown_ca, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+      assert.equal(strict.counting.verifies.length, 0);
+      const lenient = limitedContext(trusted.root, { maxCertificateChain: 100, rejectUnauthorized: false });
+      const pair = present(lenient.context, hostile);
+      completed(pair);
+      assert.equal(pair.server.session!.verifyResult, 20 /* UNABLE_TO_GET_ISSUER_CERT_LOCALLY */);
+      assert.equal(lenient.counting.verifies.length, 1, 'the CertificateVerify alone');
+    });
+
+    it('maxCertificateChain 100: 100 certificates named up to the trusted root, signed by other keys: decrypt_error after one check', () => {
+      const trusted = buildChain(2, { label: 'trusted' });
+      const { context, counting } = limitedContext(trusted.root, { maxCertificateChain: 100 });
+      const pair = present(context, buildChain(100, { label: 'forged', forgedUnder: trusted.root }));
+      refusedWith(pair, A.decrypt_error, 'CERT_SIGNATURE_FAILURE');
+      assert.deepEqual(counting.verifies.map((v) => v.result), [false]);
+    });
+
+    it('a valid path of 12 with maxCertificateChain 12: the budget follows the option, 12 chain checks and the CertificateVerify', () => {
+      const twelve = buildChain(12, { label: 'twelve' });
+      const { context, counting } = limitedContext(twelve.root, { maxCertificateChain: 12 });
+      completed(present(context, twelve));
+      assert.equal(counting.verifies.length, 13);
     });
   });
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
+import { MAX_HOST_NAME_LENGTH } from '../../src/handshake/messages/extensions.js';
+import { MAX_RENEGOTIATION_REFUSALS } from '../../src/handshake/server.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import {
   DOWNGRADE_SENTINEL_TLS12,
@@ -9,13 +11,18 @@ import {
   HandshakeType,
   Sig,
   Suite,
+  LARGEST_CLIENT_HELLO_BODY,
   TlsClient,
   bytesEqual,
+  concat,
+  fragmentIntoRecords,
+  handshakeMessage,
   hex,
+  largestHelloOptions,
   seededRandom,
   type RawExtension,
 } from '../helpers/tls-client.js';
-import { connectOk, exchangeData, expectHelloRefused, makeContext } from './harness.js';
+import { connectOk, exchangeData, expectHelloRefused, makeContext, plainAlert } from './harness.js';
 
 const empty = new Uint8Array(0);
 const ext = (type: number, data: number[] | Uint8Array = empty): RawExtension => ({ type, data: Uint8Array.from(data) });
@@ -58,6 +65,19 @@ describe('SNI (RFC 6066)', () => {
     const { client, server } = connectOk(makeContext());
     assert.equal(server.serverName, undefined);
     assert.equal(serverExt(client, Ext.server_name), undefined);
+  });
+
+  it(`a host_name of ${MAX_HOST_NAME_LENGTH} bytes is served and kept in the session; one of 256 (or 60 KB) is unrecognized_name, as OpenSSL answers`, () => {
+    const context = makeContext();
+    const longest = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`;
+    assert.equal(longest.length, MAX_HOST_NAME_LENGTH);
+    const { server } = connectOk(context, { serverName: longest });
+    assert.equal(server.session!.serverName, longest);
+    for (const name of [`${longest}e`, 'x'.repeat(60_000)]) {
+      const refused = expectHelloRefused(context, { serverName: name }, A.unrecognized_name);
+      assert.equal(refused.session, undefined);
+    }
+    connectOk(context, { serverName: 'example.test' });
   });
 
   it('an empty server_name list is a decode_error', () => {
@@ -152,28 +172,55 @@ describe('what the client offers', () => {
     for (const t of [0x3a3a, 0xfe0d, 5, 21, 22, 18]) assert.ok(!sent.includes(t), `server echoed unknown extension ${t}`);
   });
 
-  it('no extensions block at all: secp256r1 and ecdsa_sha1 (RFC 4492/5246 defaults)', () => {
-    const { client, server } = connectOk(makeContext(), { extensions: null });
-    assert.equal(client.serverHello!.extensions, undefined);
+  it('no supported_groups: secp256r1, the curve every pre-RFC 8422 client has', () => {
+    const { client } = connectOk(makeContext(), { groups: null });
     assert.equal(client.serverKeyExchange!.group, Group.secp256r1);
-    assert.equal(client.serverKeyExchange!.signatureScheme, Sig.ecdsa_sha1);
-    assert.equal(server.negotiated!.extendedMasterSecret, false);
   });
 
-  it('signature_algorithms absent: the ServerKeyExchange is signed ecdsa_sha1 (0x0203) and verifies', () => {
-    for (const curve of ['P-256', 'P-384'] as const) {
-      const { client } = connectOk(makeContext({ curve }), { signatureAlgorithms: null });
-      assert.equal(client.serverKeyExchange!.signatureScheme, Sig.ecdsa_sha1, curve);
-    }
-  });
+  describe('signature algorithms (RFC 9155: never SHA-1)', () => {
+    it('no extensions block at all (so no signature_algorithms) is handshake_failure, as OpenSSL 3.0 answers; the next client is served', () => {
+      const context = makeContext();
+      expectHelloRefused(context, { extensions: null }, A.handshake_failure, 'ERR_NO_SHARED_SIGALG');
+      connectOk(context);
+    });
 
-  it('any ECDSA hash the client accepts is used with either curve (sha512 with P-256, sha256 with P-384)', () => {
-    assert.equal(connectOk(makeContext({ curve: 'P-256' }), { signatureAlgorithms: [Sig.ecdsa_secp521r1_sha512] }).client.serverKeyExchange!.signatureScheme, Sig.ecdsa_secp521r1_sha512);
-    assert.equal(connectOk(makeContext({ curve: 'P-384' }), { signatureAlgorithms: [Sig.ecdsa_secp256r1_sha256] }).client.serverKeyExchange!.signatureScheme, Sig.ecdsa_secp256r1_sha256);
-  });
+    it('signature_algorithms absent is handshake_failure with either certificate curve: no SHA-1 default', () => {
+      for (const curve of ['P-256', 'P-384'] as const) {
+        const server = expectHelloRefused(makeContext({ curve }), { signatureAlgorithms: null }, A.handshake_failure, 'ERR_NO_SHARED_SIGALG');
+        assert.match(server.error!.message, /RFC 9155/);
+      }
+    });
 
-  it('no ECDSA signature algorithm in common is handshake_failure', () => {
-    expectHelloRefused(makeContext(), { signatureAlgorithms: [0x0401, 0x0804, 0x0807] }, A.handshake_failure, 'ERR_NO_SHARED_SIGALG');
+    it('a client offering only ecdsa_sha1 is handshake_failure: SHA-1 is never used to sign', () => {
+      for (const curve of ['P-256', 'P-384'] as const) {
+        expectHelloRefused(makeContext({ curve }), { signatureAlgorithms: [Sig.ecdsa_sha1, 0x0201] }, A.handshake_failure, 'ERR_NO_SHARED_SIGALG');
+      }
+    });
+
+    it('any offered ECDSA+SHA-2 hash is used with either curve (TLS 1.2 binds no curve): sha224, sha256, sha384, sha512', () => {
+      for (const curve of ['P-256', 'P-384'] as const) {
+        for (const scheme of [Sig.ecdsa_sha224, Sig.ecdsa_secp256r1_sha256, Sig.ecdsa_secp384r1_sha384, Sig.ecdsa_secp521r1_sha512]) {
+          // The test client checks the ServerKeyExchange signature with that hash and the certificate's key.
+          const { client } = connectOk(makeContext({ curve }), { signatureAlgorithms: [Sig.ecdsa_sha1, scheme] });
+          assert.equal(client.serverKeyExchange!.signatureScheme, scheme, `${curve} 0x${scheme.toString(16)}`);
+        }
+      }
+    });
+
+    it("the certificate curve's own hash first, then stronger ones, SHA-224 last, whatever the client's order", () => {
+      const all = [Sig.ecdsa_sha224, Sig.ecdsa_secp521r1_sha512, Sig.ecdsa_secp384r1_sha384, Sig.ecdsa_secp256r1_sha256];
+      const chosen = (curve: 'P-256' | 'P-384', offered: number[]): number =>
+        connectOk(makeContext({ curve }), { signatureAlgorithms: offered }).client.serverKeyExchange!.signatureScheme;
+      assert.equal(chosen('P-256', all), Sig.ecdsa_secp256r1_sha256);
+      assert.equal(chosen('P-384', all), Sig.ecdsa_secp384r1_sha384);
+      assert.equal(chosen('P-256', [Sig.ecdsa_sha224, Sig.ecdsa_secp521r1_sha512, Sig.ecdsa_secp384r1_sha384]), Sig.ecdsa_secp384r1_sha384);
+      assert.equal(chosen('P-384', [Sig.ecdsa_sha224, Sig.ecdsa_secp256r1_sha256, Sig.ecdsa_secp521r1_sha512]), Sig.ecdsa_secp521r1_sha512);
+      assert.equal(chosen('P-384', [Sig.ecdsa_sha224, Sig.ecdsa_secp256r1_sha256]), Sig.ecdsa_secp256r1_sha256);
+    });
+
+    it('no ECDSA signature algorithm in common is handshake_failure', () => {
+      expectHelloRefused(makeContext(), { signatureAlgorithms: [0x0401, 0x0804, 0x0807] }, A.handshake_failure, 'ERR_NO_SHARED_SIGALG');
+    });
   });
 
   it('supported_groups without the certificate curve, or with nothing we do, is handshake_failure', () => {
@@ -181,9 +228,12 @@ describe('what the client offers', () => {
     expectHelloRefused(makeContext({ groups: 'X25519' }), { groups: [Group.secp256r1, Group.secp384r1] }, A.handshake_failure, 'ERR_NO_SHARED_GROUP');
   });
 
-  it('ec_point_formats without uncompressed is illegal_parameter; no null compression is decode_error', () => {
+  it('ec_point_formats without uncompressed is illegal_parameter; compression methods without null are illegal_parameter (RFC 8446 §4.1.2)', () => {
     expectHelloRefused(makeContext(), { ecPointFormats: [1, 2] }, A.illegal_parameter);
-    expectHelloRefused(makeContext(), { compressionMethods: [1] }, A.decode_error);
+    expectHelloRefused(makeContext(), { compressionMethods: [1] }, A.illegal_parameter, 'ERR_NO_COMPRESSION_SPECIFIED');
+    expectHelloRefused(makeContext(), { compressionMethods: [1, 64, 255] }, A.illegal_parameter, 'ERR_NO_COMPRESSION_SPECIFIED');
+    // An empty list does not even decode.
+    expectHelloRefused(makeContext(), { compressionMethods: [] }, A.decode_error);
   });
 
   it('a non-empty renegotiation_info in an initial handshake is handshake_failure', () => {
@@ -194,27 +244,106 @@ describe('what the client offers', () => {
     expectHelloRefused(makeContext(), { sessionId: new Uint8Array(33) }, A.decode_error);
   });
 
+  it('a ClientHello with bytes after its extensions block, or after its compression methods with no block, is decode_error', () => {
+    const context = makeContext();
+    const hello = new TlsClient().buildClientHello();
+    const noBlock = new TlsClient({ extensions: null }).buildClientHello();
+    for (const [body, name] of [[concat(hello.subarray(4), Uint8Array.of(0)), 'after the block'], [concat(noBlock.subarray(4), Uint8Array.of(0)), 'a 1-byte "block"']] as const) {
+      const server = new ServerConnection(context);
+      server.receive(fragmentIntoRecords(22, 0x0301, handshakeMessage(HandshakeType.client_hello, body), [16384]));
+      assert.equal(server.error?.alert, A.decode_error, name);
+      assert.equal(hex(server.takeOutput()!), plainAlert(A.decode_error), name);
+    }
+  });
+
   it('an extension body with trailing bytes is decode_error', () => {
     expectHelloRefused(makeContext(), { groups: null, extraExtensions: [ext(Ext.supported_groups, [0, 2, 0, 23, 0])] }, A.decode_error);
   });
 });
 
+describe('large ClientHellos: every list at its maximum is accepted', () => {
+  /** The bytes of an extensions block holding `list`. */
+  const blockSize = (list: readonly RawExtension[]): number => list.reduce((n, e) => n + 4 + e.data.length, 0);
+  const u16s = (values: readonly number[]): Uint8Array => {
+    const out = new Uint8Array(2 + 2 * values.length);
+    out[0] = (2 * values.length) >>> 8;
+    out[1] = (2 * values.length) & 0xff;
+    values.forEach((v, i) => {
+      out[2 + 2 * i] = v >>> 8;
+      out[3 + 2 * i] = v & 0xff;
+    });
+    return out;
+  };
+  const minimal: RawExtension[] = [ext(Ext.signature_algorithms, u16s([Sig.ecdsa_secp256r1_sha256])), ext(Ext.supported_groups, u16s([Group.secp256r1])), ext(Ext.extended_master_secret)];
+
+  it('one extension of 65,511 bytes (the extensions block full)', () => {
+    const data = new Uint8Array(0xffff - blockSize(minimal) - 4).fill(0x61);
+    const extensions = [...minimal, ext(0x7a7a, data)];
+    assert.equal(blockSize(extensions), 0xffff);
+    assert.equal(data.length, 65_511);
+    connectOk(makeContext(), { extensions });
+  });
+
+  it('16,381 extensions: every 4-byte slot of the block, all distinct (the duplicate check is a Set, linear)', () => {
+    const extensions = [...minimal];
+    for (let type = 0x1000; blockSize(extensions) + 4 <= 0xffff; type++) extensions.push(ext(type));
+    assert.equal(extensions.length, 16_381);
+    const { server } = connectOk(makeContext(), { extensions });
+    assert.equal(server.negotiated!.extendedMasterSecret, true);
+  });
+
+  it('32,760 signature algorithms, the only ECDSA one last', () => {
+    const schemes: number[] = [];
+    for (let v = 0x0100; schemes.length < 32_759; v++) if ((v & 0xff) !== 0x03) schemes.push(v);
+    schemes.push(Sig.ecdsa_secp256r1_sha256);
+    const extensions = [ext(Ext.signature_algorithms, u16s(schemes)), ext(Ext.supported_groups, u16s([Group.secp256r1]))];
+    assert.ok(blockSize(extensions) <= 0xffff);
+    const { client } = connectOk(makeContext(), { extensions, extendedMasterSecret: false });
+    assert.equal(client.serverKeyExchange!.signatureScheme, Sig.ecdsa_secp256r1_sha256);
+  });
+
+  it(`the largest ClientHello (${LARGEST_CLIENT_HELLO_BODY} bytes: 32,767 suites, 255 compression methods, a full extensions block) completes; one byte more is decode_error`, () => {
+    const options = largestHelloOptions({ cipherSuites: [Suite.CHACHA20] });
+    const context = makeContext();
+    const { client } = connectOk(context, options);
+    assert.equal(client.clientHello!.length, 4 + LARGEST_CLIENT_HELLO_BODY);
+    assert.equal(client.serverHello!.cipherSuite, Suite.CHACHA20);
+    // One byte more (no list can grow, so the byte trails the extensions) is refused from the
+    // header, in answer to the first record: nothing of the body is kept.
+    const over = handshakeMessage(HandshakeType.client_hello, concat(client.clientHello!.subarray(4), Uint8Array.of(0)));
+    const records = fragmentIntoRecords(22, 0x0301, over, [16384]);
+    const server = new ServerConnection(context);
+    server.receive(records.subarray(0, 5 + 16384));
+    assert.equal(server.error?.alert, A.decode_error);
+    assert.equal(server.error?.code, 'ERR_EXCESSIVE_MESSAGE_SIZE');
+    assert.equal(hex(server.takeOutput()!), plainAlert(A.decode_error));
+    connectOk(context, options);
+  });
+});
+
 describe('after the handshake', () => {
-  it('a renegotiation ClientHello gets a no_renegotiation warning and the connection keeps working', () => {
-    const pair = connectOk(makeContext());
+  it(`renegotiation ClientHellos: the first ${MAX_RENEGOTIATION_REFUSALS} get a no_renegotiation warning and the connection keeps working; the next is a fatal no_renegotiation`, () => {
+    assert.equal(MAX_RENEGOTIATION_REFUSALS, 3, "node:tls's CLIENT_RENEG_LIMIT");
+    const context = makeContext();
+    const pair = connectOk(context);
     const { client, server } = pair;
     const hello = client.buildClientHello({ renegotiationInfo: new Uint8Array(12), random: new Uint8Array(32).fill(7) });
+    for (let i = 1; i <= MAX_RENEGOTIATION_REFUSALS; i++) {
+      server.receive(client.handshakeRecord(hello));
+      assert.equal(server.error, undefined);
+      client.receive(server.takeOutput()!);
+      assert.equal(client.alerts.length, i);
+      assert.deepEqual(client.alerts.at(-1), { level: 1, description: A.no_renegotiation, encrypted: true });
+      assert.ok(server.handshakeComplete);
+      exchangeData(pair);
+    }
     server.receive(client.handshakeRecord(hello));
-    assert.equal(server.error, undefined);
+    assert.equal(server.error?.alert, A.no_renegotiation);
+    assert.equal(server.error?.code, 'ERR_TOO_MANY_RENEGOTIATIONS');
     client.receive(server.takeOutput()!);
-    assert.deepEqual(client.alerts, [{ level: 1, description: A.no_renegotiation, encrypted: true }]);
-    assert.ok(server.handshakeComplete);
-    exchangeData(pair);
-    // And a second attempt is refused the same way.
-    server.receive(client.handshakeRecord(hello));
-    client.receive(server.takeOutput()!);
-    assert.equal(client.alerts.length, 2);
-    exchangeData(pair);
+    assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.no_renegotiation, encrypted: true });
+    assert.ok(server.closed);
+    connectOk(context); // the next client is served
   });
 
   it('any other handshake message after the handshake is unexpected_message (encrypted alert)', () => {

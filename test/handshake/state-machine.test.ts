@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { p256 } from '@noble/curves/nist.js';
-import { ServerConnection } from '../../src/connection.js';
+import { MAX_EMPTY_RECORDS, MAX_WARNING_ALERTS, ServerConnection } from '../../src/connection.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import { ContentType, HandshakeType, TlsClient, concat, encodeRecord, handshakeMessage, hex, type ClientOptions } from '../helpers/tls-client.js';
 import { connectOk, makeContext, plainAlert } from './harness.js';
@@ -85,12 +85,12 @@ describe('the handshake state machine, in memory', () => {
       refused(server, A.unexpected_message);
     });
 
-    it('a malformed ChangeCipherSpec (value 2, or two bytes) is decode_error', () => {
-      for (const body of [Uint8Array.of(2), Uint8Array.of(1, 1)]) {
+    it('a ChangeCipherSpec that is not the single byte 1 (2, 0, 1 1, empty) is unexpected_message, as OpenSSL answers', () => {
+      for (const body of [Uint8Array.of(2), Uint8Array.of(0), Uint8Array.of(1, 1), new Uint8Array(0)]) {
         const { client, server } = atClientFlight();
         server.receive(client.handshakeRecord(client.makeClientKeyExchange()));
         server.receive(encodeRecord(ContentType.change_cipher_spec, 0x0303, body));
-        refused(server, A.decode_error);
+        refused(server, A.unexpected_message, 'ERR_BAD_CHANGE_CIPHER_SPEC');
       }
     });
 
@@ -145,6 +145,38 @@ describe('the handshake state machine, in memory', () => {
       assert.equal(server.error?.code, 'ERR_TOO_MANY_WARN_ALERTS');
       client.receive(server.takeOutput()!);
       assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.unexpected_message, encrypted: true });
+    });
+
+    it(`warning alerts and empty records alternating: the ${MAX_WARNING_ALERTS}th warning is unexpected_message (an empty record resets nothing), as OpenSSL`, () => {
+      const { client, server } = connectOk(makeContext());
+      const empty = new Uint8Array(0);
+      for (let i = 0; i < MAX_WARNING_ALERTS - 1; i++) {
+        server.receive(client.record(ContentType.application_data, empty));
+        server.receive(client.alertRecord(1, A.user_canceled));
+        healthy(server);
+      }
+      server.receive(client.record(ContentType.application_data, empty));
+      healthy(server);
+      server.receive(client.alertRecord(1, A.user_canceled));
+      assert.equal(server.error?.code, 'ERR_TOO_MANY_WARN_ALERTS');
+      client.receive(server.takeOutput()!);
+      assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.unexpected_message, encrypted: true });
+    });
+
+    it(`${MAX_EMPTY_RECORDS} empty records between warnings are fine (a warning is a record with data); the empty count is per run`, () => {
+      const { client, server } = connectOk(makeContext());
+      const empty = new Uint8Array(0);
+      for (let round = 0; round < MAX_WARNING_ALERTS - 1; round++) {
+        for (let i = 0; i < MAX_EMPTY_RECORDS; i++) server.receive(client.record(ContentType.application_data, empty));
+        server.receive(client.alertRecord(1, A.user_canceled));
+      }
+      healthy(server);
+      server.receive(client.write(Uint8Array.of(1))); // data resets both counts
+      for (let i = 0; i < MAX_EMPTY_RECORDS; i++) server.receive(client.record(ContentType.application_data, empty));
+      healthy(server);
+      server.receive(client.record(ContentType.application_data, empty));
+      assert.equal(server.error?.alert, A.unexpected_message);
+      assert.equal(server.error?.code, 'ERR_RECORD_TOO_SMALL');
     });
 
     it('a no_renegotiation warning from the client is handshake_failure (we never asked)', () => {

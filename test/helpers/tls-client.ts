@@ -28,7 +28,7 @@ import net from 'node:net';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as osRandomBytes } from '@noble/hashes/utils.js';
 import { concatBytes } from '../../src/codec/bytes.js';
 import { Reader } from '../../src/codec/reader.js';
@@ -68,7 +68,13 @@ export const Ext = {
 } as const;
 export const Suite = { AES128_GCM: 0xc02b, AES256_GCM: 0xc02c, CHACHA20: 0xcca9, EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff } as const;
 export const Group = { x25519: 29, secp256r1: 23, secp384r1: 24 } as const;
-export const Sig = { ecdsa_sha1: 0x0203, ecdsa_secp256r1_sha256: 0x0403, ecdsa_secp384r1_sha384: 0x0503, ecdsa_secp521r1_sha512: 0x0603 } as const;
+export const Sig = {
+  ecdsa_sha1: 0x0203,
+  ecdsa_sha224: 0x0303,
+  ecdsa_secp256r1_sha256: 0x0403,
+  ecdsa_secp384r1_sha384: 0x0503,
+  ecdsa_secp521r1_sha512: 0x0603,
+} as const;
 export const TLS12 = 0x0303;
 /** RFC 8446 §4.1.3: what a TLS 1.3 server puts at the end of its random when it negotiates TLS 1.2. */
 export const DOWNGRADE_SENTINEL_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
@@ -158,7 +164,7 @@ export function fragmentIntoRecords(type: number, version: number, data: Uint8Ar
     out.push(encodeRecord(type, version, data.subarray(at, at + n)));
     at += n;
   }
-  return concat(...out);
+  return concatBytes(out); // not concat(...out): a spread of 131,000 records overflows the stack
 }
 
 export type RandomSource = (length: number) => Uint8Array;
@@ -269,6 +275,30 @@ export function encodeClientHello(o: HelloOptions & { random: Uint8Array; sessio
   return handshakeMessage(HandshakeType.client_hello, w.finish());
 }
 
+/**
+ * The longest ClientHello body (OpenSSL's CLIENT_HELLO_MAX_LENGTH): version 2, random 32,
+ * session_id 1+32, cipher_suites 2+65534, compression_methods 1+255, extensions 2+65535.
+ */
+export const LARGEST_CLIENT_HELLO_BODY = 131_396;
+
+/**
+ * Options for a ClientHello of exactly LARGEST_CLIENT_HELLO_BODY bytes that a server can
+ * still complete a handshake with: `base`'s extensions and suites first, then unknown
+ * suites, compression methods and a padding extension (RFC 7685) up to every list's maximum.
+ */
+export function largestHelloOptions(base: HelloOptions = {}): HelloOptions {
+  const suites = [...(base.cipherSuites ?? ALL_SUITES)];
+  // Unknown code points only: the suites a server could choose are the ones `base` offers.
+  const taken = new Set([...suites, ...ALL_SUITES, Suite.EMPTY_RENEGOTIATION_INFO_SCSV]);
+  for (let v = 0x8000; suites.length < 0xfffe / 2; v++) if (!taken.has(v)) suites.push(v);
+  const compressionMethods = [0];
+  for (let m = 1; compressionMethods.length < 255; m++) compressionMethods.push(m);
+  const extensions = helloExtensions(base);
+  const used = extensions.reduce((n, e) => n + 4 + e.data.length, 0);
+  extensions.push({ type: 21, data: new Uint8Array(0xffff - used - 4) });
+  return { ...base, sessionId: base.sessionId ?? new Uint8Array(32).fill(0x5a), cipherSuites: suites, compressionMethods, extensions };
+}
+
 // ---------------------------------------------------------------------------------------
 // Key exchange and signatures (noble directly, not the server's provider)
 
@@ -295,6 +325,7 @@ function makeKeyShare(group: number, rng: RandomSource): KeyShare {
 
 const SIGNATURE_HASHES: ReadonlyMap<number, (m: Uint8Array) => Uint8Array> = new Map([
   [Sig.ecdsa_sha1, sha1],
+  [Sig.ecdsa_sha224, sha224],
   [Sig.ecdsa_secp256r1_sha256, sha256],
   [Sig.ecdsa_secp384r1_sha384, sha384],
   [Sig.ecdsa_secp521r1_sha512, sha512],
@@ -365,6 +396,8 @@ export interface ClientOptions extends HelloOptions {
   rng?: RandomSource;
   /** Record version of the ClientHello record (OpenSSL sends 0x0301). */
   recordVersion?: number;
+  /** Sizes of the records that carry the ClientHello (the last repeats). Default: 2^14-byte records. */
+  helloRecordSizes?: readonly number[];
   /** Resume this session: offer its id, or its ticket when it has one. */
   resume?: SavedSession;
   /** Answer the server's flights by itself (into takeOutput). Default true. */
@@ -497,20 +530,24 @@ export class TlsClient {
     this.clientHello = this.buildClientHello();
     this.transcript.push(this.clientHello);
     this.phase = 'ServerHello';
-    return encodeRecord(ContentType.handshake, this.options.recordVersion ?? 0x0301, this.clientHello);
+    return fragmentIntoRecords(ContentType.handshake, this.options.recordVersion ?? 0x0301, this.clientHello, this.options.helloRecordSizes ?? [16384]);
   }
 
   // -------------------------------------------------------------------------------------
   // Records out
 
-  /** A record of `type`, sealed when the client has switched its write keys. */
+  /** A record of `type`, sealed when the client has switched its write keys (any size: tests send oversized ones). */
   record(type: number, data: Uint8Array): Uint8Array {
     if (this.writeProtection) return this.writeProtection.seal(type, TLS12, data);
     return encodeRecord(type, this.serverHello ? TLS12 : (this.options.recordVersion ?? 0x0301), data);
   }
 
+  /** Handshake records carrying `message`, 2^14 bytes each. */
   handshakeRecord(message: Uint8Array): Uint8Array {
-    return this.record(ContentType.handshake, message);
+    if (message.length <= 16384) return this.record(ContentType.handshake, message);
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < message.length; at += 16384) parts.push(this.record(ContentType.handshake, message.subarray(at, at + 16384)));
+    return concat(...parts);
   }
 
   alertRecord(level: number, description: number): Uint8Array {

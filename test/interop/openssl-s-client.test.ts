@@ -217,6 +217,29 @@ describe('interop: openssl s_client against puretls', function () {
       assert.equal(h.sockets.length, 1);
     });
 
+    for (const [hash, cert] of [['SHA224', 'P-256'], ['SHA224', 'P-384'], ['SHA512', 'P-256'], ['SHA512', 'P-384']] as const) {
+      it(`-sigalgs ECDSA+${hash} alone with a ${cert} certificate: served, signed with ${hash} (TLS 1.2 binds no curve)`, async () => {
+        const c = testCertificate(cert);
+        const h = await serve({ key: c.keyPem, cert: c.certPem });
+        const r = await run(h.port, { args: ['-tls1_2', '-sigalgs', `ECDSA+${hash}`] });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.peerSigningDigest, hash);
+        assert.equal(r.peerSignatureType, 'ECDSA');
+        assert.equal(h.sockets.length, 1);
+      });
+    }
+
+    it('-sigalgs ECDSA+SHA1 alone: handshake_failure (RFC 9155: never SHA-1), and the next client is served', async () => {
+      const h = await serve({});
+      // s_client 3.0 offers SHA-1 only at security level 0.
+      const r = await run(h.port, { args: ['-tls1_2', '-sigalgs', 'ECDSA+SHA1', '-cipher', 'DEFAULT@SECLEVEL=0'] });
+      assert.notEqual(r.code, 0);
+      assert.deepEqual(r.alerts, ['handshake failure'], r.stderr);
+      assert.equal(((await clientError(h)) as TlsError).code, 'ERR_NO_SHARED_SIGALG');
+      const ok = await run(h.port, { args: ['-tls1_2'] });
+      assert.equal(ok.code, 0, ok.stderr);
+    });
+
     it('refuses a client whose only suite we lack, with handshake_failure', async () => {
       const h = await serve({});
       const r = await run(h.port, { args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'] });

@@ -6,6 +6,8 @@ import { startServer, type RunningServer } from '../helpers/fixtures.js';
 import {
   ContentType,
   HandshakeType,
+  LARGEST_CLIENT_HELLO_BODY,
+  Suite,
   TcpTlsClient,
   TlsClient,
   concat,
@@ -13,6 +15,7 @@ import {
   flipBit,
   handshakeMessage,
   hex,
+  largestHelloOptions,
   seededRandom,
   splitRecords,
   type ClientOptions,
@@ -304,6 +307,139 @@ describe('misbehaving clients over TCP', function () {
     assert.deepEqual(c.tls.alerts, [{ level: 1, description: A.close_notify, encrypted: true }]);
     assert.ok(c.gotEnd);
     assert.equal(clientErrors.length, 0);
+  });
+
+  describe('conformance and limits (issue 11)', () => {
+    /** A connected client with a completed handshake. */
+    async function established(options: ClientOptions = {}): Promise<TcpTlsClient> {
+      const c = await connect(options);
+      await c.handshake();
+      return c;
+    }
+
+    /** The last record the server sent, decrypted, is this fatal alert; the server closed. */
+    async function expectEncryptedFatal(c: TcpTlsClient, alert: number, code: string): Promise<void> {
+      await c.closed;
+      assert.equal(c.clientError, undefined, `client failed: ${String(c.clientError)}`);
+      assert.deepEqual(c.tls.alerts.at(-1), { level: 2, description: alert, encrypted: true });
+      assert.ok(c.gotEnd, 'the server closed the TCP connection');
+      await c.waitFor(() => serverSocketErrors.some((e) => e instanceof TlsError && e.code === code), `the server socket error ${code}`).catch(() => undefined);
+      assert.ok(serverSocketErrors.some((e) => e instanceof TlsError && e.alert === alert && e.code === code), `server socket error ${code}`);
+    }
+
+    it('no signature_algorithms (RFC 9155 forbids the SHA-1 default): handshake_failure', async () => {
+      const c = await sendRaw(new TlsClient({ signatureAlgorithms: null }).start());
+      await expectClosedWith(c, plainAlert(A.handshake_failure));
+      assert.equal(hex(c.received), plainAlert(A.handshake_failure));
+      await expectClientError(A.handshake_failure, 'ERR_NO_SHARED_SIGALG');
+      await serverStillWorks();
+    });
+
+    it('a client offering only ecdsa+SHA-224 is served, the ServerKeyExchange signed with SHA-224', async () => {
+      const c = await connect({ signatureAlgorithms: [0x0303] });
+      await c.handshake();
+      assert.equal(c.tls.serverKeyExchange!.signatureScheme, 0x0303);
+      assert.equal(hex(await c.roundTrip(Uint8Array.of(2, 2, 4))), '020204');
+    });
+
+    it('compression methods without null: illegal_parameter', async () => {
+      const c = await sendRaw(new TlsClient({ compressionMethods: [1] }).start());
+      await expectClosedWith(c, plainAlert(A.illegal_parameter));
+      await expectClientError(A.illegal_parameter, 'ERR_NO_COMPRESSION_SPECIFIED');
+      await serverStillWorks();
+    });
+
+    it('an SNI host_name of 256 bytes: unrecognized_name', async () => {
+      const c = await sendRaw(new TlsClient({ serverName: 'a'.repeat(256) }).start());
+      await expectClosedWith(c, plainAlert(A.unrecognized_name));
+      await expectClientError(A.unrecognized_name);
+      await serverStillWorks();
+    });
+
+    const mixedSizes = (): number[] => {
+      const rng = seededRandom('mixed record sizes');
+      const sizes: number[] = [];
+      for (let total = 0; total <= LARGEST_CLIENT_HELLO_BODY + 4; ) {
+        const r = rng(2);
+        const size = [1, 2, 3, 16384, 100, 16383, 7, 4096][r[0]! % 8]! + (r[1]! % 3);
+        sizes.push(Math.min(size, 16384));
+        total += sizes.at(-1)!;
+      }
+      return sizes;
+    };
+    for (const [name, sizes] of [['1-byte', [1]], ['16 KB', [16384]], ['mixed', mixedSizes()]] as const) {
+      it(`the largest ClientHello (${LARGEST_CLIENT_HELLO_BODY} bytes) in ${name} records: the handshake completes`, async function () {
+        this.timeout(60_000);
+        const c = await connect({ ...largestHelloOptions({ cipherSuites: [Suite.AES128_GCM] }), helloRecordSizes: sizes });
+        await c.handshake();
+        assert.equal(c.tls.clientHello!.length, 4 + LARGEST_CLIENT_HELLO_BODY);
+        assert.equal(hex(await c.roundTrip(Uint8Array.of(1, 3, 1))), '010301');
+        assert.equal(clientErrors.length, 0);
+      });
+    }
+
+    it('a ClientHello header announcing 131,397 bytes: decode_error from the 4-byte header alone', async () => {
+      const n = LARGEST_CLIENT_HELLO_BODY + 1;
+      const c = await sendRaw(encodeRecord(22, 0x0301, Uint8Array.of(HandshakeType.client_hello, n >>> 16, (n >>> 8) & 0xff, n & 0xff)));
+      await expectClosedWith(c, plainAlert(A.decode_error));
+      assert.equal(hex(c.received), plainAlert(A.decode_error));
+      await expectClientError(A.decode_error, 'ERR_EXCESSIVE_MESSAGE_SIZE');
+      await serverStillWorks();
+    });
+
+    it('a ClientKeyExchange header announcing 257 bytes: decode_error from the header alone', async () => {
+      const c = await afterServerFlight();
+      c.send(encodeRecord(22, 0x0303, Uint8Array.of(HandshakeType.client_key_exchange, 0, 1, 1)));
+      await expectClosedWith(c, plainAlert(A.decode_error));
+      assert.deepEqual(afterFlight(c), [plainAlert(A.decode_error)]);
+      await expectClientError(A.decode_error, 'ERR_EXCESSIVE_MESSAGE_SIZE');
+      await serverStillWorks();
+    });
+
+    it('a handshake type a client never sends (ServerHello announcing 16 MB): unexpected_message from the header', async () => {
+      const c = await sendRaw(encodeRecord(22, 0x0301, Uint8Array.of(HandshakeType.server_hello, 0xff, 0xff, 0xff)));
+      await expectClosedWith(c, plainAlert(A.unexpected_message));
+      await expectClientError(A.unexpected_message);
+      await serverStillWorks();
+    });
+
+    it('a ChangeCipherSpec whose body is 02: unexpected_message', async () => {
+      const c = await afterServerFlight();
+      c.send(concat(c.tls.handshakeRecord(c.tls.makeClientKeyExchange()), encodeRecord(ContentType.change_cipher_spec, 0x0303, Uint8Array.of(2))));
+      await expectClosedWith(c, plainAlert(A.unexpected_message));
+      assert.deepEqual(afterFlight(c), [plainAlert(A.unexpected_message)]);
+      await expectClientError(A.unexpected_message, 'ERR_BAD_CHANGE_CIPHER_SPEC');
+      await serverStillWorks();
+    });
+
+    it('renegotiation: three no_renegotiation warnings, then a fatal no_renegotiation', async () => {
+      const c = await established();
+      const hello = c.tls.buildClientHello({ renegotiationInfo: new Uint8Array(12), random: new Uint8Array(32).fill(3) });
+      for (let i = 1; i <= 3; i++) {
+        c.send(c.tls.handshakeRecord(hello));
+        await c.waitFor(() => c.tls.alerts.length === i, `warning ${i}`);
+        assert.deepEqual(c.tls.alerts.at(-1), { level: 1, description: A.no_renegotiation, encrypted: true });
+        assert.equal(hex(await c.roundTrip(Uint8Array.of(i))), hex(Uint8Array.of(i)));
+      }
+      c.send(c.tls.handshakeRecord(hello));
+      await expectEncryptedFatal(c, A.no_renegotiation, 'ERR_TOO_MANY_RENEGOTIATIONS');
+      await serverStillWorks();
+    });
+
+    it('empty records and warning alerts alternating: the fifth warning is unexpected_message', async () => {
+      const c = await established();
+      for (let i = 0; i < 5; i++) c.send(concat(c.tls.record(ContentType.application_data, new Uint8Array(0)), c.tls.alertRecord(1, A.user_canceled)));
+      await expectEncryptedFatal(c, A.unexpected_message, 'ERR_TOO_MANY_WARN_ALERTS');
+      await serverStillWorks();
+    });
+
+    it('33 empty records in a row: unexpected_message', async () => {
+      const c = await established();
+      const empty = Array.from({ length: 33 }, () => c.tls.record(ContentType.application_data, new Uint8Array(0)));
+      c.send(concat(...empty));
+      await expectEncryptedFatal(c, A.unexpected_message, 'ERR_RECORD_TOO_SMALL');
+      await serverStillWorks();
+    });
   });
 
   it('a fatal alert from the client closes the connection without a reply', async () => {

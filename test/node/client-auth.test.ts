@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import { afterEach, describe, it } from 'mocha';
 import type { TlsSocket } from '../../src/node/socket.js';
-import { clientCerts, type ClientCert } from '../helpers/client-certs.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { buildChain } from '../helpers/cert-builder.js';
+import { clientCerts, derToPem, type ClientCert } from '../helpers/client-certs.js';
 import { startServer, testCertificate } from '../helpers/fixtures.js';
 import { connectNodeTls, startNodeTlsServer, type NodeClientResult } from '../helpers/node-tls.js';
 
@@ -41,6 +43,8 @@ interface AuthOptions {
   ca?: string | string[];
   sessionIdContext?: string;
   ticketKeys?: Buffer;
+  /** puretls only. */
+  maxCertificateChain?: number;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -269,6 +273,20 @@ describe('node: client certificates with node:tls clients, compared with a node:
     const r = await both({ requestCert: true, ca: [c.otherRoot.pem, c.root.pem] }, withCert(c.p384));
     assert.equal(r.puretls.served.seen[0]?.authorized, true);
     assert.deepEqual(r.puretls.served.seen, r['node:tls'].served.seen);
+  });
+
+  it('maxCertificateChain: a client sending 11 certificates is refused with unknown_ca (node:tls, verify depth 100, takes it); the option admits it', async () => {
+    const eleven = buildChain(11, { label: 'node eleven' });
+    const cert = { key: privateKeyToPem(eleven.leaf.key), cert: eleven.chain.map(derToPem).join('') };
+    const ca = derToPem(eleven.root.der);
+    const r = await both({ requestCert: true, ca }, cert);
+    assert.equal(r['node:tls'].served.seen[0]?.authorized, true);
+    assert.equal(r.puretls.client.ok, false);
+    assert.match(r.puretls.client.error ?? '', /alert number 48/, 'unknown_ca');
+    assert.equal((r.puretls.served.errors[0] as { code?: string } | undefined)?.code, 'CERT_CHAIN_TOO_LONG');
+    const admitted = await serve('puretls', { requestCert: true, ca, maxCertificateChain: 11 });
+    assert.ok((await connect(admitted.port, cert)).ok);
+    assert.equal(admitted.seen[0]?.authorized, true);
   });
 
   describe('rejectUnauthorized also holds for resumed sessions (node:tls checks the verify result after every handshake)', () => {

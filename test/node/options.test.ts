@@ -92,6 +92,12 @@ describe('node: createServer option validation', () => {
     assertRefused({ key: p384.keyPem, cert: cert.certPem }, 'ERR_KEY_CERT_MISMATCH', /does not match/);
   });
 
+  it('maxCertificateChain: a whole number of certificates, at least 1', () => {
+    const server = createServer({ ...base, maxCertificateChain: 3 });
+    assert.ok(server instanceof Server);
+    for (const bad of [0, -2, 2.5]) assertRefused({ ...base, maxCertificateChain: bad }, 'ERR_INVALID_ARG', /maxCertificateChain/);
+  });
+
   it('a key without a certificate, and malformed numbers', () => {
     assertRefused({ key: cert.keyPem }, 'ERR_MISSING_CERTIFICATE', /key and cert/);
     assertRefused({ ...base, handshakeTimeout: -1 }, 'ERR_INVALID_ARG_VALUE', /handshakeTimeout/);

@@ -127,6 +127,17 @@ describe('node: createServer with a ready `context`', function () {
       assert.equal(s.seen[0]!.authorizationError, null, 'no certificate was asked for');
     });
 
+    it('maxCertificateChain: a chain longer than the server allows is refused over a context that allows it', async () => {
+      const c = clientCerts();
+      const chain = { key: c.p256Inter.keyPem, cert: c.p256Inter.chainPem }; // leaf + intermediate
+      const roomy = await serve({ context: ready({ ca: c.root.pem }), requestCert: true });
+      assert.ok((await connectNodeTls(roomy.port, { cert: chain })).ok, 'two certificates pass the default limit');
+      const tight = await serve({ context: ready({ ca: c.root.pem }), requestCert: true, maxCertificateChain: 1 });
+      assert.equal((await connectNodeTls(tight.port, { cert: chain })).ok, false);
+      await settle();
+      assert.deepEqual(tight.errors, ['CERT_CHAIN_TOO_LONG']);
+    });
+
     it('SNICallback: the context it answers serves the host', async () => {
       const vhost = testCertificate('P-384');
       const host = new TlsContext({ key: vhost.keyPem, cert: vhost.certPem });

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { clientCerts } from '../helpers/client-certs.js';
 import { OpensslCa, type KeyAlgorithm, type SignatureOptions } from '../helpers/openssl-ca.js';
 import tls from 'node:tls';
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { after, before, describe, it } from 'mocha';
-import { Tag, bitString, boolean, explicit, octetString, oid, sequence, set, time, tlv, uint } from '../../src/codec/der.js';
+import { Tag, tlv } from '../../src/codec/der.js';
 import { encodePem } from '../../src/codec/pem.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { TlsConfigError, TlsDecodeError } from '../../src/errors.js';
 import { loadCertificateChain, parseCertificate } from '../../src/pki/certificate.js';
-import { CURVE_OIDS, OID_EC_PUBLIC_KEY, ecdsaFor, loadPrivateKey, privateKeyToPem, type EcCurveName, type EcPrivateKey } from '../../src/pki/keys.js';
+import { loadPrivateKey, privateKeyToPem } from '../../src/pki/keys.js';
+import { CN, buildCertificate, buildChain, caExts, clientExts, ext, nameOf, newKey, type CertificateSpec, type Signer } from '../helpers/cert-builder.js';
+import { RecordingCrypto } from '../helpers/recording-crypto.js';
 import {
   X509_V_ERR,
   X509_V_OK,
@@ -76,62 +76,15 @@ const CLIENT = 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignatu
 
 // ---- Certificates built by hand (DER writer + noble), for what the CLI cannot express.
 
-function newKey(curve: EcCurveName): EcPrivateKey {
-  const ecdsa = ecdsaFor(curve);
-  const secret = ecdsa.utils.randomSecretKey();
-  return { type: 'EC', curve, secret, publicKey: ecdsa.getPublicKey(secret, false) };
-}
+type Built = Signer;
 
-const CN = '2.5.4.3';
-const nameOf = (...rdns: [string, number, string][]): Uint8Array =>
-  sequence(...rdns.map(([type, tag, value]) => set(sequence(oid(type), tlv(tag, new TextEncoder().encode(value))))));
-const ext = (id: string, critical: boolean, value: Uint8Array): Uint8Array =>
-  sequence(oid(id), ...(critical ? [boolean(true)] : []), octetString(value));
-const caExts = (): Uint8Array[] => [ext('2.5.29.19', true, sequence(boolean(true))), ext('2.5.29.15', true, tlv(Tag.BIT_STRING, Uint8Array.of(1, 0x06)))];
-const clientExts = (): Uint8Array[] => [ext('2.5.29.37', false, sequence(oid('1.3.6.1.5.5.7.3.2')))];
-
-interface Built {
-  key: EcPrivateKey;
-  subject: Uint8Array;
-}
-
-function build(name: string, o: {
-  subject: Uint8Array;
-  issuer?: Uint8Array; // default: the signer's subject
-  key?: EcPrivateKey;
-  signer?: Built; // default: self-signed
-  exts?: Uint8Array[];
-  notBefore?: Date;
-  notAfter?: Date;
-  outerSigAlg?: string;
-  sha1?: boolean;
-  /** A version 1 certificate: no version field, no extensions. */
-  v1?: boolean;
-}): Built {
-  const key = o.key ?? newKey('P-256');
-  const signer = o.signer ?? { key, subject: o.subject };
-  const sigOid = o.sha1 ? '1.2.840.10045.4.1' : signer.key.curve === 'P-256' ? '1.2.840.10045.4.3.2' : '1.2.840.10045.4.3.3';
-  // RFC 7093 method 1 key identifier, as OpenSSL needs one in a CA to make certificates under it.
-  const exts = [...(o.exts ?? []), ext('2.5.29.14', false, octetString(sha256(key.publicKey).subarray(0, 20)))];
-  const notBefore = o.notBefore ?? new Date(Date.now() - 3600_000);
-  const notAfter = o.notAfter ?? new Date(Date.now() + 10 * 86400_000);
-  const tbs = sequence(
-    ...(o.v1 ? [] : [explicit(0, uint(2))]),
-    uint(Number(ca.nextSerial())),
-    sequence(oid(sigOid)),
-    o.issuer ?? signer.subject,
-    sequence(time(notBefore), time(notAfter)),
-    o.subject,
-    sequence(sequence(oid(OID_EC_PUBLIC_KEY), oid(CURVE_OIDS[key.curve])), bitString(key.publicKey)),
-    ...(o.v1 ? [] : [explicit(3, sequence(...exts))]),
-  );
-  const hash = o.sha1 ? sha1(tbs) : signer.key.curve === 'P-256' ? sha256(tbs) : sha384(tbs);
-  const signature = ecdsaFor(signer.key.curve).sign(hash, signer.key.secret, { prehash: false, format: 'der' });
-  const der = sequence(tbs, sequence(oid(o.outerSigAlg ?? sigOid)), bitString(signature));
-  const pem = encodePem('CERTIFICATE', der);
+/** buildCertificate(), written to `<name>.pem` and recorded under `name`. */
+function build(name: string, o: CertificateSpec): Built {
+  const made = buildCertificate({ serial: Number(ca.nextSerial()), ...o });
+  const pem = encodePem('CERTIFICATE', made.der);
   writeFileSync(file(`${name}.pem`), pem);
-  certs.set(name, { pem, der, keyPem: privateKeyToPem(key) });
-  return { key, subject: o.subject };
+  certs.set(name, { pem, der: made.der, keyPem: privateKeyToPem(made.key) });
+  return { key: made.key, subject: made.subject };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -247,6 +200,11 @@ interface Case {
   partialChain?: boolean;
   /** A documented divergence: OpenSSL accepts the chain; we cannot check one of its signatures. */
   unsupported?: RegExp;
+  /**
+   * A documented divergence: node:tls's last error is this one (it checks the signatures of an
+   * untrusted path), where ours is the name-based one (we do not check them).
+   */
+  nodeChecksUntrustedSignatures?: string;
 }
 
 function ours(c: Case): ChainVerification {
@@ -298,6 +256,9 @@ cases.push(
   { name: 'expired root', chain: ['under-old-root', 'inter-old-root'], trust: ['root-expired'], expect: 'CERT_HAS_EXPIRED' },
   { name: 'unknown critical extension in the leaf', chain: ['critical-ext', 'inter-P-256'], trust: ['root-P-256'], expect: 'UNHANDLED_CRITICAL_EXTENSION' },
   { name: 'leaf signed with ecdsa-with-SHA1 (security level 1)', chain: ['sha1-leaf', 'inter-P-256'], trust: ['root-P-256'], expect: 'CA_MD_TOO_WEAK' },
+  { name: 'leaf signed with ecdsa-with-SHA224 (112 bits: security level 1 allows it)', chain: ['sha224-leaf', 'inter-P-256'], trust: ['root-P-256'], expect: 'OK' },
+  { name: 'tampered leaf signature under an untrusted root (no signature is checked: the names decide)', chain: ['tampered-P-256', 'inter-P-256'], trust: ['other-root'], expect: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    nodeChecksUntrustedSignatures: 'CERT_SIGNATURE_FAILURE' },
   { name: 'verify depth 0 with an intermediate', chain: ['client-P-256', 'inter-P-256'], trust: ['root-P-256'], expect: 'CERT_CHAIN_TOO_LONG', verifyDepth: 0 },
   { name: 'verify depth 1 with an intermediate', chain: ['client-P-256', 'inter-P-256'], trust: ['root-P-256'], expect: 'OK', verifyDepth: 1 },
   { name: 'two trusted roots of the same name: the AKID picks the right one', chain: ['twin-leaf'], trust: ['twin-a', 'twin-b'], expect: 'OK' },
@@ -403,6 +364,7 @@ describe('pki/verify: verifyClientChain against `openssl verify -purpose sslclie
     issue('under-old-root', 'P-256', 'inter-old-root', CLIENT);
     issue('critical-ext', 'P-256', 'inter-P-256', `${CLIENT}\n1.2.3.4 = critical, DER:0500`);
     issue('sha1-leaf', 'P-256', 'inter-P-256', CLIENT, { digest: 'sha1' });
+    issue('sha224-leaf', 'P-256', 'inter-P-256', CLIENT, { digest: 'sha224' });
 
     // Two roots with the same name and different keys; the leaf's AKID names the second.
     selfSigned('twin-a', 'P-256', CA, { subj: '/CN=twin root' });
@@ -516,7 +478,13 @@ describe('pki/verify: verifyClientChain against `openssl verify -purpose sslclie
       // node:tls, whose callback lets every error through, ends up with the last one.
       // (node has no verify depth setting.)
       assert.equal(result.verifyResult, result.errors.at(-1)?.code ?? 0);
-      if (c.verifyDepth === undefined) assert.equal(result.authorizationError, await nodeVerdict(c), `ours: ${JSON.stringify(result.errors)}`);
+      if (c.nodeChecksUntrustedSignatures) {
+        assert.equal(await nodeVerdict(c), c.nodeChecksUntrustedSignatures, 'node:tls checks the signatures of an untrusted path');
+        assert.equal(result.authorizationError, x509ErrorName(result.errors.at(-1)!.code));
+        assert.ok(result.errors.every((e) => e.code !== X509_V_ERR.CERT_SIGNATURE_FAILURE), 'we do not');
+      } else if (c.verifyDepth === undefined) {
+        assert.equal(result.authorizationError, await nodeVerdict(c), `ours: ${JSON.stringify(result.errors)}`);
+      }
     });
   }
 });
@@ -703,6 +671,44 @@ describe('pki/verify: API', () => {
     const r = verifyClientChain(ders, longStore, { now: new Date(), crypto, maxDepth: 10 });
     assert.equal(r.reason, 'CERT_CHAIN_TOO_LONG');
     assert.equal(r.depth, 11);
+  });
+
+  describe('bounded work: signatures only on a path found by name, at most maxSignatureChecks', () => {
+    it('100 certificates from an untrusted root: refused on names alone, without one signature check', () => {
+      const counting = new RecordingCrypto();
+      const { chain } = buildChain(100, { label: 'untrusted' });
+      const r = verifyClientChain(chain, store, { now: new Date(), crypto: counting });
+      assert.equal(r.reason, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+      assert.equal(r.path.length, 100);
+      assert.equal(counting.verifies.length, 0);
+    });
+
+    it('100 certificates named up to the trusted root but signed by other keys: one check fails, no more are made', () => {
+      const counting = new RecordingCrypto();
+      const root = { der: cert('api-root').der, subject: parseCertificate(cert('api-root').der).subject, key: newKey('P-256') };
+      const { chain } = buildChain(100, { label: 'forged', forgedUnder: root });
+      const r = verifyClientChain(chain, store, { now: new Date(), crypto: counting });
+      assert.equal(r.reason, 'CERT_SIGNATURE_FAILURE');
+      assert.equal(r.depth, 99, 'the top of the path, signed "by the root"');
+      assert.equal(counting.verifies.length, 1);
+      assert.equal(r.errors.filter((e) => e.code === X509_V_ERR.CERT_SIGNATURE_FAILURE).length, 1);
+    });
+
+    it('maxSignatureChecks: a valid path that needs more fails with CERT_CHAIN_TOO_LONG after exactly that many', () => {
+      const { chain, root } = buildChain(12, { label: 'budget' });
+      const trusted = loadTrustStore(encodePem('CERTIFICATE', root.der));
+      const unbounded = new RecordingCrypto();
+      assert.equal(verifyClientChain(chain, trusted, { now: new Date(), crypto: unbounded }).code, 0);
+      assert.equal(unbounded.verifies.length, 12, 'one check per certificate sent');
+      const enough = new RecordingCrypto();
+      assert.equal(verifyClientChain(chain, trusted, { now: new Date(), crypto: enough, maxSignatureChecks: 12 }).code, 0);
+      const bounded = new RecordingCrypto();
+      const r = verifyClientChain(chain, trusted, { now: new Date(), crypto: bounded, maxSignatureChecks: 5 });
+      assert.equal(r.reason, 'CERT_CHAIN_TOO_LONG');
+      assert.equal(r.depth, 6, 'the first certificate left unchecked, counting from the leaf');
+      assert.match(r.message, /more than 5 signature checks/);
+      assert.equal(bounded.verifies.length, 5);
+    });
   });
 
   it('fuzz: thousands of mutated chains never throw and never verify', function () {

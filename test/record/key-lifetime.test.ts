@@ -18,25 +18,7 @@ import { afterEach, describe, it } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
 import { TlsContext } from '../../src/context.js';
 import { defaultCryptoProvider } from '../../src/crypto/noble.js';
-import type {
-  Aead,
-  AeadAlgorithm,
-  CryptoProvider,
-  EcdheGroup,
-  EcdsaCurve,
-  EcdsaSigningKey,
-  EddsaAlgorithm,
-  EddsaSigningKey,
-  EphemeralKey,
-  HashAlgorithm,
-  KeyedMac,
-  RsaPadding,
-  RsaPrivateKeyParts,
-  RsaSignatureScheme,
-  RsaSigningKey,
-  RunningHash,
-  SignatureHash,
-} from '../../src/crypto/provider.js';
+import type { AeadAlgorithm, KeyedMac } from '../../src/crypto/provider.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import { suiteById } from '../../src/handshake/suites.js';
 import type { TlsSocket } from '../../src/node/socket.js';
@@ -47,113 +29,19 @@ import type { Session } from '../../src/session/session.js';
 import type { SessionCache } from '../../src/session/cache.js';
 import { exchangeData, makeContext, type Pair } from '../handshake/harness.js';
 import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
+import { RecordingCrypto, type AeadRecord, type MacRecord } from '../helpers/recording-crypto.js';
 import {
   ContentType,
   Suite,
   TlsClient,
   bytesEqual,
+  concat,
   flipBit,
   handshakeInMemory,
   hex,
   splitRecords,
   type ClientOptions,
 } from '../helpers/tls-client.js';
-
-// ---------------------------------------------------------------------------------------
-// A CryptoProvider that records the AEADs it makes
-
-interface AeadRecord {
-  /** Order of creation within this provider, from 0. */
-  readonly order: number;
-  readonly algorithm: AeadAlgorithm;
-  /** A copy of the key as given (the real AEAD may wipe its own). */
-  readonly key: Uint8Array;
-  /** 'read' / 'write' once a test has identified it. */
-  label: string | undefined;
-  seals: number;
-  opens: number;
-  disposeCalls: number;
-  /** seal/open calls that reached the wrapper after dispose(). */
-  usedAfterDispose: number;
-  disposed: boolean;
-}
-
-class RecordingCrypto implements CryptoProvider {
-  readonly aeads: AeadRecord[] = [];
-
-  constructor(private readonly inner: CryptoProvider = defaultCryptoProvider) {}
-
-  randomBytes(length: number): Uint8Array {
-    return this.inner.randomBytes(length);
-  }
-  hash(algorithm: HashAlgorithm): RunningHash {
-    return this.inner.hash(algorithm);
-  }
-  hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
-    return this.inner.hmac(algorithm, key);
-  }
-  generateEphemeralKey(group: EcdheGroup): EphemeralKey {
-    return this.inner.generateEphemeralKey(group);
-  }
-  ecdsaSigningKey(curve: EcdsaCurve, secret: Uint8Array): EcdsaSigningKey {
-    return this.inner.ecdsaSigningKey(curve, secret);
-  }
-  ecdsaVerify(curve: EcdsaCurve, publicKey: Uint8Array, hash: SignatureHash, message: Uint8Array, signature: Uint8Array): boolean {
-    return this.inner.ecdsaVerify(curve, publicKey, hash, message, signature);
-  }
-  rsaSigningKey(key: RsaPrivateKeyParts): RsaSigningKey {
-    return this.inner.rsaSigningKey(key);
-  }
-  rsaVerify(publicKey: Uint8Array, padding: RsaSignatureScheme | RsaPadding, message: Uint8Array, signature: Uint8Array): boolean {
-    return this.inner.rsaVerify(publicKey, padding, message, signature);
-  }
-  eddsaSigningKey(algorithm: EddsaAlgorithm, secret: Uint8Array): EddsaSigningKey {
-    return this.inner.eddsaSigningKey(algorithm, secret);
-  }
-  eddsaVerify(algorithm: EddsaAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    return this.inner.eddsaVerify(algorithm, publicKey, message, signature);
-  }
-
-  aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
-    const real = this.inner.aead(algorithm, key);
-    const rec: AeadRecord = {
-      order: this.aeads.length,
-      algorithm,
-      key: key.slice(),
-      label: undefined,
-      seals: 0,
-      opens: 0,
-      disposeCalls: 0,
-      usedAfterDispose: 0,
-      disposed: false,
-    };
-    this.aeads.push(rec);
-    return {
-      seal(nonce, aad, plaintext) {
-        if (rec.disposed) rec.usedAfterDispose++;
-        rec.seals++;
-        return real.seal(nonce, aad, plaintext);
-      },
-      open(nonce, aad, ciphertextAndTag) {
-        if (rec.disposed) rec.usedAfterDispose++;
-        rec.opens++;
-        return real.open(nonce, aad, ciphertextAndTag);
-      },
-      dispose() {
-        rec.disposeCalls++;
-        rec.disposed = true;
-        real.dispose?.();
-      },
-    };
-  }
-
-  /** One line per AEAD, for assertion messages. */
-  describe(): string {
-    return this.aeads
-      .map((a) => `#${a.order} ${a.label ?? '?'} ${a.algorithm} seals=${a.seals} opens=${a.opens} disposed=${a.disposed}`)
-      .join('; ');
-  }
-}
 
 /** Every provider made by a test, checked after it (see afterEach below). */
 const providers: RecordingCrypto[] = [];
@@ -724,5 +612,137 @@ describe('record key lifetime: keys are wiped when a direction ends', () => {
       assert.deepEqual({ read: read.disposed, write: write.disposed }, { read: true, write: true }, crypto.describe());
       assert.ok(serverSocket.connection.closed);
     });
+  });
+});
+
+describe('handshake secrets are wiped when their use ends', () => {
+  afterEach(checkNoUseAfterDispose);
+
+  const zero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+  /** The HMAC keyed with the session's master secret (the master-secret PRF state). */
+  function masterMacOf(crypto: RecordingCrypto, server: ServerConnection): MacRecord {
+    const master = server.session!.masterSecret;
+    const found = crypto.macs.filter((m) => bytesEqual(m.key, master));
+    assert.equal(found.length, 1, 'one HMAC keyed with the master secret');
+    return found[0]!;
+  }
+
+  /** noble's keyed HMAC state behind our KeyedMac: the inner and outer hash words and block buffers. */
+  function nobleHmacState(mac: KeyedMac): Uint8Array {
+    const keyed = (mac as unknown as { keyed: { iHash: NobleHashState; oHash: NobleHashState } }).keyed;
+    const words = [...keyed.iHash.get(), ...keyed.oHash.get()];
+    return concat(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), keyed.iHash.buffer, keyed.oHash.buffer);
+  }
+  interface NobleHashState {
+    get(): number[];
+    buffer: Uint8Array;
+  }
+
+  for (const suite of [Suite.AES128_GCM, Suite.AES256_GCM, Suite.CHACHA20]) {
+    it(`suite 0x${suite.toString(16)}: the key block is zeros once both directions are keyed, and data still flows`, () => {
+      const k = connectKeyed({ cipherSuites: [suite] });
+      const info = suiteById(suite)!;
+      for (const a of [k.read, k.write]) {
+        // Each record key was handed over as a view of the one key block (a fresh PRF output).
+        const block = new Uint8Array(a.keyRef.buffer);
+        assert.equal(block.length, 2 * (info.keyLength + info.fixedIvLength), 'the whole key block, nothing else');
+        assert.ok(zero(block), `key block not wiped: ${hex(block)}`);
+      }
+      upstream(k);
+      downstream(k);
+    });
+  }
+
+  it('full handshake: the ECDHE shared secret is zeros, the master-secret HMAC disposed and its noble state zeros', () => {
+    const k = connectKeyed();
+    assert.equal(k.crypto.ephemerals.length, 1);
+    const shared = k.crypto.ephemerals[0]!.shared;
+    assert.ok(shared && shared.length >= 32, 'the server agreed a shared secret');
+    assert.ok(zero(shared), `ECDHE shared secret not wiped: ${hex(shared)}`);
+    assert.equal(new Uint8Array(shared.buffer).length, shared.length, 'the secret is a buffer of its own (nothing of it left beside the view)');
+    const mac = masterMacOf(k.crypto, k.server);
+    assert.ok(mac.disposed, 'master-secret HMAC not disposed');
+    assert.ok(zero(nobleHmacState(mac.inner)), 'noble HMAC state not zeros');
+    // Every HMAC the handshake keyed (with the premaster secret, then the master secret) is disposed.
+    assert.equal(k.crypto.macs.length, 2);
+    for (const m of k.crypto.macs) {
+      assert.ok(m.disposed, `an HMAC keyed with ${m.key.length} bytes was not disposed`);
+      assert.ok(zero(nobleHmacState(m.inner)));
+    }
+    // The session keeps its master secret: it is what resumes.
+    assert.ok(!zero(k.server.session!.masterSecret));
+    upstream(k);
+  });
+
+  it('the shared secret of every group is wiped (X25519, P-256, P-384)', () => {
+    for (const [groups, length] of [['X25519', 32], ['P-256', 32], ['P-384', 48]] as const) {
+      const crypto = recordingCrypto();
+      const server = new ServerConnection(makeContext({ crypto, tickets: false, groups }));
+      const client = new TlsClient();
+      handshakeInMemory(client, server);
+      assert.ok(server.handshakeComplete, server.error?.message);
+      const shared = crypto.ephemerals[0]!.shared!;
+      assert.equal(shared.length, length);
+      assert.ok(zero(new Uint8Array(shared.buffer)), groups);
+    }
+  });
+
+  it('resumption: the master-secret HMAC is disposed after the client Finished', () => {
+    const crypto = recordingCrypto();
+    const context = makeContext({ crypto, tickets: false });
+    const first = new TlsClient();
+    handshakeInMemory(first, new ServerConnection(context));
+    const client = new TlsClient({ resume: first.session! });
+    const server = new ServerConnection(context);
+    const before = crypto.macs.length;
+    handshakeInMemory(client, server);
+    assert.ok(client.resumed && server.handshakeComplete);
+    const resumed = crypto.macs.slice(before).filter((m) => bytesEqual(m.key, server.session!.masterSecret));
+    assert.equal(resumed.length, 1);
+    assert.ok(resumed[0]!.disposed);
+    assert.ok(zero(nobleHmacState(resumed[0]!.inner)));
+  });
+
+  it('a handshake that fails after the key exchange (bad Finished) disposes the master-secret HMAC', () => {
+    const crypto = recordingCrypto();
+    const client = new TlsClient({ autoRespond: false });
+    const server = new ServerConnection(makeContext({ crypto, tickets: false }));
+    server.receive(client.start());
+    client.receive(server.takeOutput()!);
+    server.receive(client.secondFlight({ tamperFinished: true }));
+    assert.equal(server.error?.alert, A.decrypt_error);
+    assert.equal(crypto.macs.filter((m) => m.key.length === 48).length, 1);
+    const mac = crypto.macs.find((m) => m.key.length === 48)!;
+    assert.ok(mac.disposed);
+    assert.ok(zero(nobleHmacState(mac.inner)));
+  });
+
+  it('a handshake that ends before the key exchange (a fatal alert, or dispose()) wipes the ECDHE private key unused', () => {
+    for (const end of ['alert', 'dispose'] as const) {
+      const crypto = recordingCrypto();
+      const client = new TlsClient({ autoRespond: false });
+      const server = new ServerConnection(makeContext({ crypto, tickets: false }));
+      server.receive(client.start());
+      assert.equal(crypto.ephemerals.length, 1);
+      assert.equal(crypto.ephemerals[0]!.disposed, false);
+      if (end === 'alert') server.receive(client.alertRecord(2, A.handshake_failure));
+      else server.dispose();
+      assert.ok(crypto.ephemerals[0]!.disposed, end);
+      assert.equal(crypto.ephemerals[0]!.shared, undefined, 'never used');
+    }
+  });
+
+  it('noble ephemeral keys: one agreement at most, and a second call gets nothing (the private key is gone)', () => {
+    for (const group of ['x25519', 'secp256r1', 'secp384r1'] as const) {
+      const ours = defaultCryptoProvider.generateEphemeralKey(group);
+      const peer = defaultCryptoProvider.generateEphemeralKey(group);
+      const shared = ours.agree(peer.publicKey);
+      assert.ok(shared && !zero(shared), group);
+      assert.equal(ours.agree(peer.publicKey), null, `${group}: a second agreement`);
+      const unused = defaultCryptoProvider.generateEphemeralKey(group);
+      unused.dispose?.();
+      assert.equal(unused.agree(peer.publicKey), null, `${group}: after dispose`);
+    }
   });
 });

@@ -10,7 +10,8 @@ import { describe, it } from 'mocha';
 import { TlsContext } from '../../src/context.js';
 import { DEFAULT_CACHE_SIZE, MemorySessionCache } from '../../src/session/memory-cache.js';
 import type { Session } from '../../src/session/session.js';
-import { Clock, T0, makeSession, utf8 } from './sid-ctx-helpers.js';
+import { connectOk } from '../handshake/harness.js';
+import { Clock, T0, makeContext, makeSession, utf8 } from './sid-ctx-helpers.js';
 
 /** A session whose ID is `n` (4 bytes, big-endian, padded to 32), created at `createdAt`. */
 function sessionNo(n: number, changes: Parameters<typeof makeSession>[0] = {}): Session {
@@ -93,14 +94,14 @@ describe('MemorySessionCache', () => {
     const c = cache();
     const s = sessionNo(7);
     c.set(s);
-    assert.equal(c.get(Uint8Array.from(s.sessionId)), s);
-    assert.equal(c.get(Buffer.from(s.sessionId)), s);
+    assert.deepEqual(c.get(Uint8Array.from(s.sessionId)), s);
+    assert.deepEqual(c.get(Buffer.from(s.sessionId)), s);
     assert.equal(c.get(idOf(8)), undefined);
     // IDs that differ only in length are different IDs.
     const short = makeSession({ sessionId: Uint8Array.of(0, 0, 0, 7) });
     c.set(short);
-    assert.equal(c.get(Uint8Array.of(0, 0, 0, 7)), short);
-    assert.equal(c.get(idOf(7)), s);
+    assert.deepEqual(c.get(Uint8Array.of(0, 0, 0, 7)), short);
+    assert.deepEqual(c.get(idOf(7)), s);
     c.delete(Uint8Array.from(s.sessionId));
     assert.equal(c.get(idOf(7)), undefined);
     assert.equal(c.size, 1);
@@ -129,10 +130,65 @@ describe('MemorySessionCache', () => {
     c.set(again);
     assert.equal(c.size, 3);
     assert.equal(c.cacheFull, 0);
-    assert.equal(c.get(idOf(1)), again);
+    assert.deepEqual(c.get(idOf(1)), again);
     c.set(sessionNo(4)); // now 2 is the oldest
     assert.equal(c.get(idOf(2)), undefined);
-    assert.equal(c.get(idOf(1)), again);
+    assert.deepEqual(c.get(idOf(1)), again);
+  });
+
+  describe('master secrets of sessions that leave the cache are wiped', () => {
+    /** The master secret array the cache itself holds for `id` (a private field: what a heap dump would show). */
+    const heldSecret = (c: MemorySessionCache, id: Uint8Array): Uint8Array | undefined =>
+      (c as unknown as { sessions: Map<string, Session> }).sessions.get(String.fromCharCode(...id))?.masterSecret;
+    const zero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+    const secretOf = (n: number): Uint8Array => new Uint8Array(48).fill(n);
+
+    it('the cache keeps its own copy and hands out copies: wiping one never touches a session a connection holds', () => {
+      const c = cache();
+      const s = sessionNo(1, { masterSecret: secretOf(1) });
+      c.set(s);
+      const held = heldSecret(c, idOf(1))!;
+      assert.notEqual(held, s.masterSecret);
+      const out = c.get(idOf(1))!;
+      assert.notEqual(out.masterSecret, held);
+      c.delete(idOf(1));
+      assert.ok(zero(held), 'deleted: the cache\'s copy is zeros');
+      assert.deepEqual([s.masterSecret, out.masterSecret].map(zero), [false, false], 'the given session and the one handed out are intact');
+    });
+
+    it('evicted (cache full), replaced, expired (met or swept) and cleared: each master secret is zeros', () => {
+      const clock = new Clock();
+      const c = cache(2, clock);
+      c.set(sessionNo(1, { masterSecret: secretOf(1) }));
+      const evicted = heldSecret(c, idOf(1))!;
+      c.set(sessionNo(2, { masterSecret: secretOf(2), timeout: 10 }));
+      const expiring = heldSecret(c, idOf(2))!;
+      c.set(sessionNo(3, { masterSecret: secretOf(3) }));
+      assert.ok(zero(evicted), 'evicted');
+      const replaced = heldSecret(c, idOf(3))!;
+      c.set(sessionNo(3, { masterSecret: secretOf(4) }));
+      assert.ok(zero(replaced), 'replaced under the same ID');
+      clock.advanceSeconds(11);
+      assert.equal(c.flushExpired(), 1);
+      assert.ok(zero(expiring), 'swept after expiry');
+      const last = heldSecret(c, idOf(3))!;
+      assert.ok(!zero(last));
+      c.clear();
+      assert.ok(zero(last), 'cleared');
+    });
+
+    it('an expired session met by a resumption attempt is removed, and its master secret wiped', () => {
+      const clock = new Clock();
+      const c = cache(10, clock);
+      const context = makeContext({ sessionCache: c, tickets: false, sessionTimeout: 10, sessionIdContext: 'app' }, clock);
+      const saved = connectOk(context).client.session!;
+      const held = heldSecret(c, saved.sessionId)!;
+      assert.ok(!zero(held));
+      clock.advanceSeconds(11);
+      assert.equal(connectOk(context, { resume: saved }).client.resumed, false);
+      assert.equal(context.stats.timeouts, 1);
+      assert.ok(zero(held), 'the expired session\'s master secret is zeros');
+    });
   });
 
   it('get, set, delete and eviction are O(1): no scan of the entries, even when full', () => {

@@ -7,6 +7,7 @@ import { bitString, explicit, octetString, sequence, uint } from '../../src/code
 import { NobleCryptoProvider, defaultCryptoProvider } from '../../src/crypto/noble.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { TlsConfigError } from '../../src/errors.js';
+import { RecordingCrypto } from '../helpers/recording-crypto.js';
 import { Session, type SessionFields } from '../../src/session/session.js';
 import {
   TICKET_KEYS_LENGTH,
@@ -368,6 +369,74 @@ describe('session tickets (RFC 5077)', () => {
       assert.throws(() => ring({ lifetimeSeconds: Number.NaN }), isCode('ERR_INVALID_ARG_VALUE'));
       assert.throws(() => ring({ rotationSeconds: 0 }), isCode('ERR_INVALID_ARG_VALUE'));
       assert.throws(() => ring({ rotationSeconds: Infinity }), isCode('ERR_INVALID_ARG_VALUE'));
+    });
+  });
+
+  describe('key hygiene: a key that can no longer open anything is wiped', () => {
+    /** The keyring's own key objects (private: what a heap dump would show). */
+    const heldKeys = (k: TicketKeyring): Array<{ material: Uint8Array }> =>
+      [...(k as unknown as { keys: Map<string, { material: Uint8Array }> }).keys.values()];
+    const zero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+    it('the HKDF output keying the AEAD is zeros once the AEAD has it; the key bytes and the AEAD go when the key is pruned', () => {
+      const crypto = new RecordingCrypto();
+      const { keyring, clock } = ring({ crypto, rotationSeconds: 60 });
+      const ticket = keyring.seal(sample());
+      const [first] = heldKeys(keyring);
+      const firstMaterial = first!.material;
+      assert.equal(crypto.aeads.length, 1);
+      const firstAead = crypto.aeads[0]!;
+      assert.ok(zero(firstAead.keyRef), 'the derived AES-256-GCM key handed to the AEAD is wiped right away');
+      assert.ok(!zero(firstMaterial));
+      // Every HMAC of the derivation (HKDF extract and expand) was disposed.
+      assert.ok(crypto.macs.length >= 2 && crypto.macs.every((m) => m.disposed), 'HKDF HMACs disposed');
+
+      clock.t += 61_000;
+      keyring.seal(sample()); // rotates: the first key is retired, still opening
+      assert.ok(keyring.open(ticket), 'a retired key still opens its tickets');
+      assert.ok(!zero(firstMaterial) && !firstAead.disposed);
+      clock.t += LIFETIME * 1000 + 1;
+      assert.equal(keyring.open(ticket), undefined, 'pruned');
+      assert.ok(zero(firstMaterial), 'the pruned key\'s 48 bytes are zeros');
+      assert.ok(firstAead.disposed, 'the pruned key\'s AES-GCM key schedule is wiped');
+      assert.equal(heldKeys(keyring).length, 1);
+    });
+
+    it('a key replaced by another of the same name is wiped at once', () => {
+      const crypto = new RecordingCrypto();
+      const { keyring } = ring({ crypto, keys: fixedKeys(1) });
+      const [old] = heldKeys(keyring);
+      const other = fixedKeys(2);
+      other.set(fixedKeys(1).subarray(0, 16)); // same 16-byte name, other secret
+      keyring.setTicketKeys(other);
+      assert.ok(zero(old!.material));
+      assert.ok(crypto.aeads[0]!.disposed);
+    });
+
+    it('the session DER sealed into a ticket, and the one opened from it, are wiped after use', () => {
+      const crypto = new RecordingCrypto();
+      const { keyring } = ring({ crypto });
+      const seen: Uint8Array[] = [];
+      const aead = crypto.aeads[0]!;
+      assert.ok(aead);
+      const original = Session.prototype.toDER;
+      Session.prototype.toDER = function (this: Session): Uint8Array {
+        const der = original.call(this);
+        seen.push(der);
+        return der;
+      };
+      let ticket: Uint8Array;
+      try {
+        ticket = keyring.seal(sample());
+      } finally {
+        Session.prototype.toDER = original;
+      }
+      assert.equal(seen.length, 1);
+      assert.ok(zero(seen[0]!), 'the plaintext session (with its master secret) is zeros after sealing');
+      const opened = keyring.open(ticket)!;
+      assert.ok(aead.lastOpened && aead.lastOpened.length > 48);
+      assert.ok(zero(aead.lastOpened), 'the decrypted session DER is zeros once decoded');
+      assert.equal(hex(opened.session.masterSecret), hex(sample().masterSecret), 'the opened session keeps its own copy');
     });
   });
 

@@ -51,6 +51,13 @@ function u16List(r: Reader, what: string): number[] {
   return out;
 }
 
+/**
+ * RFC 6066 §3's HostName is at most 255 bytes (a DNS name's limit); OpenSSL
+ * (TLSEXT_MAXLEN_host_name) refuses a longer one with unrecognized_name, and so do we, so
+ * no oversized name reaches the SNI callback or a session.
+ */
+export const MAX_HOST_NAME_LENGTH = 255;
+
 /** RFC 6066 §3: at most one host_name; other name types are skipped. */
 function parseServerName(r: Reader): string {
   const list = r.sub16();
@@ -62,6 +69,9 @@ function parseServerName(r: Reader): string {
     if (nameType !== 0) continue;
     if (hostName !== undefined) throw decodeError('server_name: more than one host_name');
     if (name.length === 0) throw decodeError('server_name: empty host_name');
+    if (name.length > MAX_HOST_NAME_LENGTH) {
+      throw new TlsError(AlertDescription.unrecognized_name, `server_name: a host name of ${name.length} bytes (at most ${MAX_HOST_NAME_LENGTH})`);
+    }
     // A host name is ASCII letters, digits, hyphens and dots (RFC 6066 §3, RFC 5890).
     for (const c of name) {
       if (c <= 0x20 || c >= 0x7f) {
