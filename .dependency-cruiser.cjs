@@ -5,16 +5,18 @@
  *
  *   0 errors, codec, small value types     (imports nothing of ours above it)
  *   1 crypto                               (the CryptoProvider and its implementations)
- *   2 record, session, pki                 (each on its own: bytes, sessions, certificates)
- *   3 context, config-names                (configuration: what a connection is made from)
- *   4 handshake                            (the state machine; no record layer but message types)
- *   5 connection                           (owns the record layer and drives the handshake)
- *   6 core                                 (the sans-IO public surface)
- *   7 node, index, cli                     (the Node embedding)
+ *   2 protocol                             (suites, signature schemes: TLS constants every layer above may use)
+ *   3 record, session, pki                 (each on its own: bytes, sessions, certificates)
+ *   4 context, config-names                (configuration: what a connection is made from)
+ *   5 handshake                            (the state machine; no record layer but message types)
+ *   6 connection                           (owns the record layer and drives the handshake)
+ *   7 core                                 (the sans-IO public surface)
+ *   8 node, index, cli                     (the Node embedding)
  */
 const LAYERS = [
-  ['^src/(errors|client-auth-mode|server-names)\\.ts$', '^src/codec/'],
+  ['^src/(errors|client-auth-mode|server-names|maybe-promise)\\.ts$', '^src/codec/'],
   ['^src/crypto/'],
+  ['^src/protocol/'],
   ['^src/record/', '^src/session/', '^src/pki/'],
   ['^src/(context|config-names)\\.ts$'],
   ['^src/handshake/'],

@@ -1,6 +1,6 @@
 import { NamedGroup } from './codec/enums.js';
 import { TlsConfigError } from './errors.js';
-import { SUITES, suiteByName, type CipherSuite } from './handshake/suites.js';
+import { SUITES, suiteByName, type CipherSuite } from './protocol/suites.js';
 
 /**
  * Parses an OpenSSL-style cipher list ("ECDHE-ECDSA-AES128-GCM-SHA256:!CHACHA20", "HIGH").

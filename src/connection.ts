@@ -7,7 +7,7 @@ import { AlertDescription, AlertLevel, TlsError, alertName, fatal } from './erro
 import { ServerHandshake, type HandshakeHost, type NegotiatedParameters } from './handshake/server.js';
 import { HandshakeJoiner } from './record/handshake-joiner.js';
 import { RecordLayer } from './record/record-layer.js';
-import { isPromise, type MaybePromise } from './session/cache.js';
+import { isPromise, type MaybePromise } from './maybe-promise.js';
 import { toSidCtxBytes, type Session } from './session/session.js';
 
 /**

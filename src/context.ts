@@ -3,12 +3,12 @@ import { parseCipherList, parseGroupList, DEFAULT_GROUPS } from './config-names.
 import { defaultCryptoProvider } from './crypto/noble.js';
 import type { CryptoProvider, EcdsaSigningKey } from './crypto/provider.js';
 import { TlsConfigError } from './errors.js';
-import { DEFAULT_MAX_CERTIFICATE_CHAIN } from './handshake/client-auth.js';
-import { SUITES, type CipherSuite } from './handshake/suites.js';
+import { SUITES, type CipherSuite } from './protocol/suites.js';
 import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCertificate } from './pki/index.js';
 import type { EcCurveName } from './pki/index.js';
-import { loadTrustStore, type TrustStore } from './pki/verify.js';
-import type { MaybePromise, SessionCache } from './session/cache.js';
+import { DEFAULT_MAX_CERTIFICATE_CHAIN, loadTrustStore, type TrustStore } from './pki/verify.js';
+import type { MaybePromise } from './maybe-promise.js';
+import type { SessionCache } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
 import { Session, toSidCtxBytes } from './session/session.js';
 import { ServerNameTable } from './server-names.js';

@@ -40,3 +40,24 @@ export function toHex(b: Uint8Array): string {
   for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
   return s;
 }
+
+/**
+ * Bytes as a string of char codes 0..255 (latin1): byte-preserving, and a cheap exact key for
+ * Maps. In slices, because spreading a large array into String.fromCharCode overflows the stack.
+ */
+export function latin1String(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x2000) s += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+  return s;
+}
+
+/** The reverse of latin1String; a character above U+00FF is a RangeError. */
+export function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new RangeError(`character U+${c.toString(16).padStart(4, '0')} does not fit in a byte`);
+    out[i] = c;
+  }
+  return out;
+}

@@ -2,9 +2,9 @@ import { SignatureScheme } from '../codec/enums.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { AlertDescription, TlsError, fatal } from '../errors.js';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
-import { verifyClientChain, type ChainVerification, type TrustStore } from '../pki/verify.js';
+import { signatureBudget, verifyClientChain, type ChainVerification, type TrustStore } from '../pki/verify.js';
+import { ECDSA_SCHEME_HASH } from '../protocol/signature-schemes.js';
 import { decodeCertificateVerify } from './messages/certificate.js';
-import { SIGNATURE_SCHEME_HASH } from './negotiate.js';
 
 /**
  * Client authentication (RFC 5246 §7.4.4, §7.4.6, §7.4.8) with ECDSA client certificates,
@@ -18,30 +18,6 @@ export const CLIENT_SIGNATURE_SCHEMES: readonly number[] = [
   SignatureScheme.ecdsa_secp384r1_sha384,
   SignatureScheme.ecdsa_secp521r1_sha512,
 ];
-
-/**
- * Certificates a client may send in its Certificate message unless `maxCertificateChain`
- * says otherwise: a leaf and up to 9 CAs, far more than real client chains use (one or two
- * intermediates). OpenSSL bounds the path by its verify depth (100 by default) and the
- * message by max_cert_list (100 KiB); node:tls keeps both defaults.
- */
-export const DEFAULT_MAX_CERTIFICATE_CHAIN = 10;
-
-/**
- * Signature checks one handshake may make for client authentication: one per certificate
- * it admits (each is checked once, against its issuer) and the CertificateVerify, so 11 by
- * default. Go and webpki allow 100, because their path builders backtrack, at a few tens of
- * microseconds a check in native code; ours take 2 ms (P-256) to 4.5 ms (P-384), and our path
- * builder does not backtrack and stops at the first signature that fails, so this is what a
- * valid path needs and a bound no change in path building can exceed (about 50 ms at most by
- * default). Raising maxCertificateChain raises it with it.
- */
-export function signatureBudget(maxCertificateChain: number): number {
-  return maxCertificateChain + 1;
-}
-
-/** The budget with the default chain limit: 11. */
-export const DEFAULT_SIGNATURE_BUDGET = signatureBudget(DEFAULT_MAX_CERTIFICATE_CHAIN);
 
 export interface ClientAuthPolicy {
   trust: TrustStore | undefined;
@@ -141,7 +117,7 @@ export function checkCertificateVerify(identity: PeerIdentity, body: Uint8Array,
   const leaf = identity.leaf!;
   const { scheme, signature } = decodeCertificateVerify(body);
   // Only what CertificateRequest offered: never SHA-1 (RFC 9155), which OpenSSL also refuses with illegal_parameter.
-  const hash = CLIENT_SIGNATURE_SCHEMES.includes(scheme) ? SIGNATURE_SCHEME_HASH.get(scheme) : undefined;
+  const hash = CLIENT_SIGNATURE_SCHEMES.includes(scheme) ? ECDSA_SCHEME_HASH.get(scheme) : undefined;
   if (!hash) throw fatal(AlertDescription.illegal_parameter, `CertificateVerify with a scheme we did not offer (0x${scheme.toString(16)})`);
   if (!crypto.ecdsaVerify(leaf.publicKeyCurve!, leaf.publicKey, hash, handshakeMessages, signature)) {
     throw fatal(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify', 'ERR_BAD_SIGNATURE');

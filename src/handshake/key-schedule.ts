@@ -1,6 +1,6 @@
 import { concatBytes } from '../codec/bytes.js';
 import type { CryptoProvider, HashAlgorithm, KeyedMac } from '../crypto/provider.js';
-import type { CipherSuite } from './suites.js';
+import type { CipherSuite } from '../protocol/suites.js';
 
 const encoder = new TextEncoder();
 const LABEL_MASTER_SECRET = encoder.encode('master secret');

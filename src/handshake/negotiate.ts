@@ -1,6 +1,7 @@
 import { NamedGroup, SignatureScheme } from '../codec/enums.js';
 import type { EcdheGroup, EcdsaCurve, SignatureHash } from '../crypto/provider.js';
-import type { CipherSuite } from './suites.js';
+import { ECDSA_SCHEME_HASH } from '../protocol/signature-schemes.js';
+import type { CipherSuite } from '../protocol/suites.js';
 
 /** The groups we implement, by wire code point. */
 export const GROUPS: ReadonlyMap<number, EcdheGroup> = new Map([
@@ -40,14 +41,6 @@ export interface SignatureChoice {
   hash: SignatureHash;
 }
 
-/** The ECDSA schemes we sign with, by the hash each names (RFC 9155: never SHA-1). */
-export const SIGNATURE_SCHEME_HASH: ReadonlyMap<number, SignatureHash> = new Map([
-  [SignatureScheme.ecdsa_secp256r1_sha256, 'sha256'],
-  [SignatureScheme.ecdsa_secp384r1_sha384, 'sha384'],
-  [SignatureScheme.ecdsa_secp521r1_sha512, 'sha512'],
-  [SignatureScheme.ecdsa_sha224, 'sha224'],
-]);
-
 /**
  * The certificate curve's own hash first, then the stronger ones, SHA-224 (112-bit, still
  * allowed at OpenSSL's default security level) last.
@@ -77,7 +70,7 @@ const PREFERENCE: Readonly<Record<EcdsaCurve, readonly number[]>> = {
 export function selectSignatureScheme(offered: readonly number[] | undefined, curve: EcdsaCurve): SignatureChoice | undefined {
   if (offered === undefined) return undefined;
   const scheme = PREFERENCE[curve].find((s) => offered.includes(s));
-  return scheme === undefined ? undefined : { scheme, hash: SIGNATURE_SCHEME_HASH.get(scheme)! };
+  return scheme === undefined ? undefined : { scheme, hash: ECDSA_SCHEME_HASH.get(scheme)! };
 }
 
 export type AlpnChoice = { kind: 'none' } | { kind: 'selected'; protocol: string } | { kind: 'no-overlap' };

@@ -7,7 +7,7 @@ import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
 import type { HandshakeMessage } from '../record/handshake-joiner.js';
 import { AeadProtection } from '../record/aead.js';
 import type { RecordLayer } from '../record/record-layer.js';
-import { isPromise, type MaybePromise } from '../session/cache.js';
+import { isPromise, then, type MaybePromise } from '../maybe-promise.js';
 import { Session } from '../session/session.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData, wipeTrafficKeys } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
@@ -17,7 +17,7 @@ import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { encodeNewSessionTicket } from './messages/ticket.js';
 import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
 import { GROUPS, selectAlpn, selectCipherSuite, selectGroup, selectSignatureScheme } from './negotiate.js';
-import { suiteById, type CipherSuite } from './suites.js';
+import { suiteById, type CipherSuite } from '../protocol/suites.js';
 import { checkForResumption, type Resumable } from './session-lookup.js';
 import { Transcript } from './transcript.js';
 
@@ -593,11 +593,6 @@ export class ServerHandshake {
 
 const CHANGE_CIPHER_SPEC = Uint8Array.of(1);
 const NO_RENEGOTIATION = Uint8Array.of(AlertLevel.warning, AlertDescription.no_renegotiation);
-
-/** Runs `next` on a value now, or once a promise settles, without forcing async. */
-function then<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {
-  return isPromise(value) ? value.then(next) : next(value);
-}
 
 function sniFailure(e: unknown): TlsError {
   if (e instanceof TlsError) return e;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { latin1String } from '../codec/bytes.js';
 import { TlsContext, type TlsContextOptions } from '../context.js';
 import { TlsConfigError } from '../errors.js';
 import type { SessionCache } from '../session/cache.js';
@@ -123,19 +124,18 @@ function pemOption(name: string, v: ServerOptions['key']): string | undefined {
 /** ALPN as node:tls takes it: an array of names, or the wire format (length-prefixed names). */
 export function alpnOption(v: ServerOptions['ALPNProtocols']): string[] | undefined {
   if (v === undefined) return undefined;
-  const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
   if (v instanceof Uint8Array) {
     const out: string[] = [];
     for (let i = 0; i < v.length; ) {
       const n = v[i]!;
       if (n === 0 || i + 1 + n > v.length) throw invalid('ALPNProtocols: malformed wire-format buffer');
-      out.push(latin1(v.subarray(i + 1, i + 1 + n)));
+      out.push(latin1String(v.subarray(i + 1, i + 1 + n)));
       i += 1 + n;
     }
     return out;
   }
   if (!Array.isArray(v)) throw invalid('ALPNProtocols must be an array or a Buffer');
-  return v.map((p) => (typeof p === 'string' ? p : latin1(p)));
+  return v.map((p) => (typeof p === 'string' ? p : latin1String(p)));
 }
 
 /** OpenSSL's SSL_OP_NO_TICKET. */

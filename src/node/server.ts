@@ -3,7 +3,7 @@ import { ServerConnection, type ConnectionOptions } from '../connection.js';
 import { TlsContext, type TlsContextOptions } from '../context.js';
 import { TlsConfigError } from '../errors.js';
 import { ServerNameTable } from '../server-names.js';
-import type { MaybePromise } from '../session/cache.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import { resolveServerOptions, type PromisedSniCallback, type ServerOptions } from './options.js';
 import { NodeEventSessionCache } from './session-events.js';
 import { TlsSocket } from './socket.js';

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import type { MaybePromise, SessionCache } from '../session/cache.js';
+import type { MaybePromise } from '../maybe-promise.js';
+import type { SessionCache } from '../session/cache.js';
 import { Session } from '../session/session.js';
 
 /**

@@ -1,8 +1,8 @@
 import { writeUint32BE } from '../codec/bytes.js';
 import { AlertDescription, TlsError } from '../errors.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
-import type { CipherSuite } from '../handshake/suites.js';
-import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH } from './deframer.js';
+import type { CipherSuite } from '../protocol/suites.js';
+import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, newRecord } from './deframer.js';
 
 const TAG_LENGTH = 16;
 
@@ -95,12 +95,7 @@ export class AeadProtection {
     this.prepareAad(type, version, plaintext.length);
     const sealed = this.aead.seal(this.nonce, this.aad, plaintext);
     const fragmentLength = this.explicitNonceLength + sealed.length;
-    const record = new Uint8Array(RECORD_HEADER_LENGTH + fragmentLength);
-    record[0] = type;
-    record[1] = version >>> 8;
-    record[2] = version;
-    record[3] = fragmentLength >>> 8;
-    record[4] = fragmentLength;
+    const record = newRecord(type, version, fragmentLength);
     if (this.explicitNonceLength) record.set(this.nonce.subarray(4), RECORD_HEADER_LENGTH);
     record.set(sealed, RECORD_HEADER_LENGTH + this.explicitNonceLength);
     this.seq.increment();

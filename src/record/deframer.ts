@@ -9,6 +9,17 @@ export const MAX_CIPHERTEXT_LENGTH = MAX_PLAINTEXT_LENGTH + 256;
 export const RECORD_HEADER_LENGTH = 5;
 const EMPTY = new Uint8Array(0);
 
+/** A new record of `fragmentLength` bytes after its 5-byte header (RFC 5246 §6.2.1), header written. */
+export function newRecord(type: number, version: number, fragmentLength: number): Uint8Array {
+  const record = new Uint8Array(RECORD_HEADER_LENGTH + fragmentLength);
+  record[0] = type;
+  record[1] = version >>> 8;
+  record[2] = version;
+  record[3] = fragmentLength >>> 8;
+  record[4] = fragmentLength;
+  return record;
+}
+
 export interface RawRecord {
   type: number;
   version: number;

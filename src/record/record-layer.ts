@@ -2,7 +2,7 @@ import { AlertDescription, TlsError } from '../errors.js';
 import { concatBytes } from '../codec/bytes.js';
 import { ProtocolVersion } from '../codec/enums.js';
 import type { AeadProtection } from './aead.js';
-import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, RecordDeframer } from './deframer.js';
+import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, RecordDeframer, newRecord } from './deframer.js';
 
 export interface PlainRecord {
   type: number;
@@ -149,12 +149,7 @@ export class RecordLayer {
     if (writer) {
       record = writer.seal(type, version, fragment);
     } else {
-      record = new Uint8Array(RECORD_HEADER_LENGTH + fragment.length);
-      record[0] = type;
-      record[1] = version >>> 8;
-      record[2] = version;
-      record[3] = fragment.length >>> 8;
-      record[4] = fragment.length;
+      record = newRecord(type, version, fragment.length);
       record.set(fragment, RECORD_HEADER_LENGTH);
     }
     this.output.push(record);

@@ -1,7 +1,6 @@
+import { latin1String } from '../codec/bytes.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import type { Session } from './session.js';
-
-/** A value now, or later: lets an external store (Redis, a node:tls-style event) answer. */
-export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * The server-side session cache (OpenSSL's internal cache, or an external one through
@@ -18,11 +17,7 @@ export interface SessionCache {
   readonly cacheFull: number;
 }
 
-export function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown } | null | undefined)?.then === 'function';
-}
-
 /** A cache key for a session ID: a latin1 string is cheaper to build and hash than hex. */
 export function sessionIdKey(id: Uint8Array): string {
-  return String.fromCharCode.apply(null, id as unknown as number[]);
+  return latin1String(id);
 }

@@ -1,8 +1,8 @@
 import { TlsDecodeError } from '../errors.js';
 import { DerReader, Tag, explicit, octetString, sequence, uint } from '../codec/der.js';
-import { copyBytes } from '../codec/bytes.js';
+import { copyBytes, latin1Bytes, latin1String } from '../codec/bytes.js';
 import { decodePem, encodePem } from '../codec/pem.js';
-import { MASTER_SECRET_LENGTH, MAX_SESSION_ID_LENGTH, MAX_SID_CTX_LENGTH, type SessionFields } from './session.js';
+import { MASTER_SECRET_LENGTH, MAX_SESSION_ID_LENGTH, MAX_SID_CTX_LENGTH, type SessionFields } from './session-fields.js';
 
 /**
  * OpenSSL's ASN.1 SSL_SESSION (ssl/ssl_asn1.c, as 3.0.19 reads and writes it):
@@ -60,10 +60,10 @@ export function encodeSession(s: SessionFields): Uint8Array {
   if (s.serverName !== undefined) {
     // OpenSSL keeps the host name as a C string, so a NUL could not survive a round trip.
     check(!s.serverName.includes('\0'), 'serverName containing NUL');
-    fields.push(explicit(6, octetString(latin1Bytes(s.serverName, 'serverName'))));
+    fields.push(explicit(6, octetString(checkedLatin1Bytes(s.serverName, 'serverName'))));
   }
   if (s.extendedMasterSecret) fields.push(explicit(13, uint(FLAG_EXTMS)));
-  if (s.alpn !== undefined) fields.push(explicit(16, octetString(latin1Bytes(s.alpn, 'alpn'))));
+  if (s.alpn !== undefined) fields.push(explicit(16, octetString(checkedLatin1Bytes(s.alpn, 'alpn'))));
   // OpenSSL 3.0 always writes kex_group, 0 when it has none.
   fields.push(explicit(19, uint(s.kexGroup ?? 0)));
   return sequence(...fields);
@@ -77,14 +77,12 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new RangeError(`cannot encode SSL session: invalid ${what}`);
 }
 
-function latin1Bytes(s: string, what: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    check(c <= 0xff, `${what} (character U+${c.toString(16).padStart(4, '0')} is not a byte)`);
-    out[i] = c;
+function checkedLatin1Bytes(s: string, what: string): Uint8Array {
+  try {
+    return latin1Bytes(s);
+  } catch (e) {
+    throw new RangeError(`cannot encode SSL session: invalid ${what} (${(e as Error).message})`);
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,10 +218,6 @@ function certificate(r: DerReader): Uint8Array {
 
 /** Byte-preserving; `cString` stops at a NUL as OpenSSL's strndup does for the host name. */
 function latin1(v: Uint8Array, cString: boolean): string {
-  let s = '';
-  for (const byte of v) {
-    if (cString && byte === 0) break;
-    s += String.fromCharCode(byte);
-  }
-  return s;
+  const nul = cString ? v.indexOf(0) : -1;
+  return latin1String(nul < 0 ? v : v.subarray(0, nul));
 }

@@ -12,7 +12,7 @@ import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import { prf } from '../../src/handshake/key-schedule.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
-import { DEFAULT_MAX_CERTIFICATE_CHAIN, DEFAULT_SIGNATURE_BUDGET } from '../../src/handshake/client-auth.js';
+import { DEFAULT_MAX_CERTIFICATE_CHAIN, DEFAULT_SIGNATURE_BUDGET } from '../../src/pki/verify.js';
 import { privateKeyToPem } from '../../src/pki/keys.js';
 import { buildChain, type BuiltCertificate, type BuiltChain } from '../helpers/cert-builder.js';
 import { clientCerts, derToPem, type ClientCert } from '../helpers/client-certs.js';

@@ -35,7 +35,7 @@ import { Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { deriveTrafficKeys, prf, verifyData, type TrafficKeys } from '../../src/handshake/key-schedule.js';
-import { suiteById, type CipherSuite } from '../../src/handshake/suites.js';
+import { suiteById, type CipherSuite } from '../../src/protocol/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { ServerConnection } from '../../src/connection.js';
 import { TlsContext } from '../../src/context.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { AlertDescription, TlsError } from '../../src/errors.js';
-import { suiteById } from '../../src/handshake/suites.js';
+import { suiteById } from '../../src/protocol/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import { seededRandom as seededPrng } from '../helpers/openssl.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { AlertDescription, TlsError } from '../../src/errors.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
-import { suiteById } from '../../src/handshake/suites.js';
+import { suiteById } from '../../src/protocol/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RecordDeframer, type RecordLimits } from '../../src/record/deframer.js';
 import { RecordLayer } from '../../src/record/record-layer.js';

@@ -20,7 +20,7 @@ import { TlsContext } from '../../src/context.js';
 import { defaultCryptoProvider } from '../../src/crypto/noble.js';
 import type { AeadAlgorithm, KeyedMac } from '../../src/crypto/provider.js';
 import { AlertDescription as A } from '../../src/errors.js';
-import { suiteById } from '../../src/handshake/suites.js';
+import { suiteById } from '../../src/protocol/suites.js';
 import type { TlsSocket } from '../../src/node/socket.js';
 import { AeadProtection } from '../../src/record/aead.js';
 import { RecordLayer } from '../../src/record/record-layer.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'mocha';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import type { AeadAlgorithm } from '../../src/crypto/provider.js';
 import { AlertDescription, TlsError } from '../../src/errors.js';
-import { suiteById, type CipherSuite } from '../../src/handshake/suites.js';
+import { suiteById, type CipherSuite } from '../../src/protocol/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
 import { RecordLayer } from '../../src/record/record-layer.js';
 import { Suite, concat, encodeRecord, flipBit, fromHex, hex } from '../helpers/tls-client.js';

@@ -5,7 +5,7 @@ import { TlsContext } from '../../src/context.js';
 import { ServerConnection } from '../../src/connection.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, prf, verifyData } from '../../src/handshake/key-schedule.js';
-import { suiteById } from '../../src/handshake/suites.js';
+import { suiteById } from '../../src/protocol/suites.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import { Group, HandshakeType, Suite, TlsClient, concat, fromHex, handshakeInMemory, hex, seededRandom } from '../helpers/tls-client.js';
 
