@@ -22,21 +22,21 @@ export type SniCallback = (servername: string) => MaybePromise<TlsContext | unde
 
 /** What a virtual host takes from the server it is served under (see `servedUnder`). */
 export interface ServerSessionSettings {
-  alpnProtocols: readonly string[] | undefined;
+  readonly alpnProtocols: readonly string[] | undefined;
   sessionIdContext: Uint8Array;
-  sessionCache: SessionCache | undefined;
-  sessionTimeout: number;
-  ticketKeyring: TicketKeyring | undefined;
+  readonly sessionCache: SessionCache | undefined;
+  readonly sessionTimeout: number;
+  readonly ticketKeyring: TicketKeyring | undefined;
 }
 
 /** Parts of a context that a derived one shares instead of parsing again (never public). */
 const SHARED_PARTS = Symbol('shared parts');
 
 interface SharedParts {
-  certificate: ServerCertificate | undefined;
-  trustStore: TrustStore | undefined;
-  cipherSuites: readonly CipherSuite[];
-  groups: readonly number[];
+  readonly certificate: ServerCertificate | undefined;
+  readonly trustStore: TrustStore | undefined;
+  readonly cipherSuites: readonly CipherSuite[];
+  readonly groups: readonly number[];
 }
 
 export interface TlsContextOptions {
@@ -129,20 +129,20 @@ export class SessionStats {
 export class TlsContext {
   readonly crypto: CryptoProvider;
   readonly now: () => number;
-  certificate: ServerCertificate | undefined;
-  cipherSuites: readonly CipherSuite[];
-  clientCipherPreference: boolean;
-  groups: readonly number[];
-  alpnProtocols: readonly string[] | undefined;
-  sessionCache: SessionCache | undefined;
-  sessionTimeout: number;
+  readonly certificate: ServerCertificate | undefined;
+  readonly cipherSuites: readonly CipherSuite[];
+  readonly clientCipherPreference: boolean;
+  readonly groups: readonly number[];
+  readonly alpnProtocols: readonly string[] | undefined;
+  readonly sessionCache: SessionCache | undefined;
+  readonly sessionTimeout: number;
   /** Seals and opens tickets; undefined when tickets are off. */
-  ticketKeyring: TicketKeyring | undefined;
-  requestCert: boolean;
-  rejectUnauthorized: boolean;
-  trustStore: TrustStore | undefined;
-  maxCertificateChain: number;
-  sniCallback: SniCallback | undefined;
+  readonly ticketKeyring: TicketKeyring | undefined;
+  readonly requestCert: boolean;
+  readonly rejectUnauthorized: boolean;
+  readonly trustStore: TrustStore | undefined;
+  readonly maxCertificateChain: number;
+  readonly sniCallback: SniCallback | undefined;
   private readonly serverNames = new ServerNameTable<TlsContext>();
   readonly stats = new SessionStats(this);
   private sidCtx: Uint8Array = new Uint8Array(0);
@@ -151,8 +151,8 @@ export class TlsContext {
     this.crypto = options.crypto ?? defaultCryptoProvider;
     this.now = options.now ?? Date.now;
     const shared = options[SHARED_PARTS];
-    this.certificate = shared?.certificate;
-    if (!shared && (options.key !== undefined || options.cert !== undefined)) this.setCertificate(options.key, options.cert);
+    const keyOrCert = options.key !== undefined || options.cert !== undefined;
+    this.certificate = shared ? shared.certificate : keyOrCert ? loadServerCertificate(this.crypto, options.key, options.cert) : undefined;
     this.cipherSuites = shared?.cipherSuites ?? (options.ciphers === undefined ? [...SUITES] : parseCipherList(options.ciphers));
     this.clientCipherPreference = options.clientCipherPreference ?? false;
     this.groups = shared?.groups ?? (options.groups === undefined ? [...DEFAULT_GROUPS] : parseGroupList(options.groups));
@@ -182,21 +182,11 @@ export class TlsContext {
     this.sniCallback = options.sniCallback;
     if (options.serverNames) {
       const entries = options.serverNames instanceof Map ? [...options.serverNames] : Object.entries(options.serverNames);
-      for (const [name, ctx] of entries) this.addServerName(name, ctx);
+      for (const [hostname, context] of entries) {
+        if (!(context instanceof TlsContext)) throw new TlsConfigError('ERR_INVALID_ARG', `serverNames[${hostname}] is not a TlsContext`);
+        this.serverNames.set(hostname, context);
+      }
     }
-  }
-
-  /** Loads the key and certificate chain and checks that they belong together. */
-  setCertificate(keyPem: string | Uint8Array | undefined, certPem: string | Uint8Array | undefined): void {
-    if (keyPem === undefined || certPem === undefined) {
-      throw new TlsConfigError('ERR_MISSING_CERTIFICATE', 'both key and cert are needed to serve TLS');
-    }
-    const key = loadPrivateKey(keyPem);
-    const chain = loadCertificateChain(certPem);
-    if (!keyMatchesCertificate(key, parseCertificate(chain[0]!))) {
-      throw new TlsConfigError('ERR_KEY_CERT_MISMATCH', 'the private key does not match the first certificate of the chain');
-    }
-    this.certificate = { chain, curve: key.curve, signer: this.crypto.ecdsaSigningKey(key.curve, key.secret) };
   }
 
   /** OpenSSL's verify mode for connections made from this context (they copy it: SSL_new). */
@@ -281,16 +271,27 @@ export class TlsContext {
     return session;
   }
 
-  /** A virtual host: "example.com" or "*.example.com" (one leftmost label). */
-  addServerName(hostname: string, context: TlsContext): void {
-    if (!(context instanceof TlsContext)) throw new TlsConfigError('ERR_INVALID_ARG', `serverNames[${hostname}] is not a TlsContext`);
-    this.serverNames.set(hostname, context);
-  }
-
   /** The context registered for a server name, exact match first, then a wildcard. */
   lookupServerName(servername: string): TlsContext | undefined {
     return this.serverNames.lookup(servername);
   }
+}
+
+/** Loads the key and certificate chain and checks that they belong together. */
+function loadServerCertificate(
+  crypto: CryptoProvider,
+  keyPem: string | Uint8Array | undefined,
+  certPem: string | Uint8Array | undefined,
+): ServerCertificate {
+  if (keyPem === undefined || certPem === undefined) {
+    throw new TlsConfigError('ERR_MISSING_CERTIFICATE', 'both key and cert are needed to serve TLS');
+  }
+  const key = loadPrivateKey(keyPem);
+  const chain = loadCertificateChain(certPem);
+  if (!keyMatchesCertificate(key, parseCertificate(chain[0]!))) {
+    throw new TlsConfigError('ERR_KEY_CERT_MISMATCH', 'the private key does not match the first certificate of the chain');
+  }
+  return { chain, curve: key.curve, signer: crypto.ecdsaSigningKey(key.curve, key.secret) };
 }
 
 function checkTimeout(seconds: number): number {

@@ -186,8 +186,12 @@ export interface ResolvedServerOptions {
   netOptions: Record<string, unknown>;
 }
 
-/** Validates node:tls-shaped options and builds the TlsContext they describe. */
-export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+/**
+ * Validates node:tls-shaped options and builds the TlsContext they describe. `defaultCache`
+ * makes the session cache when the options name none (the server's node:tls events), so the
+ * context is complete when it is made and never changed afterwards.
+ */
+export function resolveServerOptions(options: ServerOptions, defaultCache?: () => SessionCache): ResolvedServerOptions {
   if (options === null || typeof options !== 'object') throw invalid('options must be an object');
   const given = (k: string): boolean => (options as Record<string, unknown>)[k] !== undefined;
   for (const k of Object.keys(options)) {
@@ -221,7 +225,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     }
     context = options.context;
   } else {
-    context = new TlsContext(contextOptions(options));
+    const ctxOptions = contextOptions(options);
+    if (ctxOptions.sessionCache === undefined && defaultCache) ctxOptions.sessionCache = defaultCache();
+    context = new TlsContext(ctxOptions);
   }
   return {
     context,

@@ -5,6 +5,7 @@ import { TlsConfigError } from '../errors.js';
 import { ServerNameTable } from '../server-names.js';
 import type { MaybePromise } from '../maybe-promise.js';
 import { resolveServerOptions, type PromisedSniCallback, type ServerOptions } from './options.js';
+import { MemorySessionCache } from '../session/memory-cache.js';
 import { NodeEventSessionCache } from './session-events.js';
 import { TlsSocket } from './socket.js';
 
@@ -29,14 +30,13 @@ export class Server extends net.Server {
   private readonly servedContexts = new WeakMap<TlsContext, TlsContext>();
 
   constructor(options: ServerOptions = {}, secureConnectionListener?: SecureConnectionListener) {
-    const resolved = resolveServerOptions(options);
+    // Only a cache the server makes itself turns into node:tls's events; one handed in stays.
+    let events: NodeEventSessionCache | undefined;
+    const resolved = resolveServerOptions(options, () => (events = new NodeEventSessionCache(new MemorySessionCache())));
     // The raw sockets always stay half-open: the TLS layer decides when to end them.
     super({ ...resolved.netOptions, allowHalfOpen: true });
     this.context = resolved.context;
-    // Only a cache the server made itself turns into node:tls's events; one handed in stays.
-    if (!options.context && options.sessionCache === undefined) {
-      this.context.sessionCache = new NodeEventSessionCache(this, this.context.sessionCache);
-    }
+    events?.listenOn(this);
     this.handshakeTimeout = resolved.handshakeTimeout;
     this.allowHalfOpenTls = options.allowHalfOpen ?? false;
     this.sniCallback = resolved.sniCallback;

@@ -10,21 +10,28 @@ import { Session } from '../session/session.js';
  * the context's own cache is used. As in node:tls, listeners replace the internal cache.
  */
 export class NodeEventSessionCache implements SessionCache {
-  constructor(
-    private readonly server: EventEmitter,
-    private readonly internal: SessionCache | undefined,
-  ) {}
+  private server: EventEmitter | undefined;
+
+  /** Made before the server (it goes into the server's context); `listenOn` binds it. */
+  constructor(private readonly internal: SessionCache | undefined) {}
+
+  /** The server whose newSession/resumeSession listeners take over. */
+  listenOn(server: EventEmitter): void {
+    this.server = server;
+  }
 
   private get external(): boolean {
-    return this.server.listenerCount('resumeSession') > 0 || this.server.listenerCount('newSession') > 0;
+    const server = this.server;
+    return server !== undefined && (server.listenerCount('resumeSession') > 0 || server.listenerCount('newSession') > 0);
   }
 
   get(sessionId: Uint8Array): MaybePromise<Session | undefined> {
-    if (!this.external) return this.internal?.get(sessionId);
-    if (this.server.listenerCount('resumeSession') === 0) return undefined;
+    const server = this.server;
+    if (!server || !this.external) return this.internal?.get(sessionId);
+    if (server.listenerCount('resumeSession') === 0) return undefined;
     return new Promise((resolve) => {
       let answered = false;
-      this.server.emit('resumeSession', Buffer.from(sessionId), (err: Error | null, data?: Uint8Array | null) => {
+      server.emit('resumeSession', Buffer.from(sessionId), (err: Error | null, data?: Uint8Array | null) => {
         if (answered) return;
         answered = true;
         if (err || !data || data.length === 0) {
@@ -41,12 +48,13 @@ export class NodeEventSessionCache implements SessionCache {
   }
 
   set(session: Session): MaybePromise<void> {
-    if (!this.external) return this.internal?.set(session);
-    if (this.server.listenerCount('newSession') === 0) return;
+    const server = this.server;
+    if (!server || !this.external) return this.internal?.set(session);
+    if (server.listenerCount('newSession') === 0) return;
     // node:tls holds the handshake's last flight until the listener calls back.
     return new Promise((resolve) => {
       let answered = false;
-      this.server.emit('newSession', Buffer.from(session.sessionId), Buffer.from(session.toDER()), () => {
+      server.emit('newSession', Buffer.from(session.sessionId), Buffer.from(session.toDER()), () => {
         if (answered) return;
         answered = true;
         resolve();
