@@ -4,10 +4,12 @@ import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
 import type { SniCallback, TlsContext } from './context.js';
 import { AlertDescription, AlertLevel, TlsError, alertName, fatal } from './errors.js';
-import { ServerHandshake, type HandshakeHost, type NegotiatedParameters } from './handshake/server.js';
+import type { DirectionKeys, HandshakeOutput, HandshakeSettings, HandshakeWait } from './handshake/output.js';
+import { ServerHandshake, type NegotiatedParameters } from './handshake/server.js';
+import { AeadProtection } from './record/aead.js';
 import { HandshakeJoiner } from './record/handshake-joiner.js';
 import { RecordLayer } from './record/record-layer.js';
-import { isPromise, type MaybePromise } from './maybe-promise.js';
+import { isPromise, then, type MaybePromise } from './maybe-promise.js';
 import { toSidCtxBytes, type Session } from './session/session.js';
 
 /**
@@ -56,8 +58,9 @@ export interface CipherInfo {
  * decrypted data with `takePlaintext`, and write with `write`. It never throws for
  * anything the peer does: a protocol error queues the right alert and closes.
  */
-export class ServerConnection implements HandshakeHost {
-  readonly record = new RecordLayer();
+export class ServerConnection implements HandshakeSettings {
+  /** The record layer: this connection alone reads, writes and keys it. */
+  private readonly record = new RecordLayer();
   private readonly joiner = new HandshakeJoiner();
   private readonly handshake: ServerHandshake;
   private currentContext: TlsContext;
@@ -74,6 +77,10 @@ export class ServerConnection implements HandshakeHost {
   private peerClosed = false;
   private localClosed = false;
   private disposed = false;
+  /** The application is answering what the handshake waits for; input waits in the record layer. */
+  private waiting = false;
+  /** The answer that came while waiting: it resumes the handshake at the next process(). */
+  private answered: (() => void) | undefined;
 
   /** Called after an asynchronous step (SNI callback, external cache) made progress: drain output. */
   onWake: (() => void) | undefined;
@@ -91,7 +98,7 @@ export class ServerConnection implements HandshakeHost {
     this.verifyDepth = options.maxCertificateChain ?? context.maxCertificateChain;
     this.contextSelector = options.selectContext;
     this.onKeylog = options.onKeylog;
-    this.handshake = new ServerHandshake(this);
+    this.handshake = new ServerHandshake(this, this.handshakeOutput());
   }
 
   // -------------------------------------------------------------------------------------
@@ -144,17 +151,42 @@ export class ServerConnection implements HandshakeHost {
     this.currentContext = context;
   }
 
-  /** The context for an SNI host name: the connection's selector, else the context's own table. */
-  selectContext(servername: string): MaybePromise<TlsContext | undefined> {
-    return this.contextSelector ? this.contextSelector(servername) : this.currentContext.selectServerName(servername);
+  /**
+   * The context for an SNI host name: the connection's selector, else the context's own
+   * table. An SNI callback that fails (now or later) is internal_error, ERR_SNI_CALLBACK.
+   */
+  private chooseContext(servername: string): MaybePromise<TlsContext | undefined> {
+    let chosen: MaybePromise<TlsContext | undefined>;
+    try {
+      chosen = this.contextSelector ? this.contextSelector(servername) : this.currentContext.selectServerName(servername);
+    } catch (e) {
+      throw sniFailure(e);
+    }
+    return isPromise(chosen) ? chosen.catch((e: unknown) => Promise.reject(sniFailure(e))) : chosen;
   }
 
-  get wantsKeylog(): boolean {
-    return this.onKeylog !== undefined;
-  }
-
-  keylog(line: string): void {
-    this.onKeylog?.(line);
+  /** The handshake's one way out: everything it sends goes through this connection's record layer. */
+  private handshakeOutput(): HandshakeOutput {
+    const record = this.record;
+    const protection = (keys: DirectionKeys): AeadProtection => new AeadProtection(this.currentContext.crypto, keys.suite, keys.key, keys.iv);
+    const connection = this;
+    return {
+      sendHandshake: (messages) => record.send(ContentType.handshake, messages),
+      sendChangeCipherSpec: () => {
+        record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
+        record.changeWriteProtection();
+      },
+      installKeys: (direction, keys) => {
+        if (direction === 'read') record.prepareReadProtection(protection(keys));
+        else record.prepareWriteProtection(protection(keys));
+      },
+      agreeVersion: (version) => record.agreeVersion(version),
+      sendWarning: (description) => record.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, description)),
+      get wantsKeylog() {
+        return connection.onKeylog !== undefined;
+      },
+      keylog: (line) => connection.onKeylog?.(line),
+    };
   }
 
   // -------------------------------------------------------------------------------------
@@ -164,9 +196,9 @@ export class ServerConnection implements HandshakeHost {
     return this.handshake.complete;
   }
 
-  /** Waiting for an asynchronous step; input is buffered meanwhile. */
+  /** Waiting on the application (an SNI callback, a session store); input is buffered meanwhile. */
   get busy(): boolean {
-    return !this.failure && this.handshake.busy;
+    return !this.failure && !this.disposed && this.waiting;
   }
 
   /** The fatal error that closed the connection (ours or the peer's alert), if any. */
@@ -198,7 +230,7 @@ export class ServerConnection implements HandshakeHost {
     this.disposed = true;
     this.record.retireRead();
     this.record.retireWrite();
-    this.handshake.dispose();
+    this.handshake.dispose(false);
   }
 
   get negotiated(): NegotiatedParameters | undefined {
@@ -248,16 +280,27 @@ export class ServerConnection implements HandshakeHost {
     this.record.retainInput();
   }
 
+  /**
+   * The one driver: hands complete handshake messages and records to their handlers, and
+   * answers what the handshake waits for. Only here do promises meet the handshake.
+   */
   private process(): void {
     try {
-      while (!this.failure && !this.peerClosed && !this.disposed && !this.handshake.busy) {
+      while (!this.failure && !this.peerClosed && !this.disposed && !this.waiting) {
+        const resume = this.answered;
+        if (resume) {
+          this.answered = undefined;
+          resume();
+          continue;
+        }
+        const wait = this.handshake.waitingFor;
+        if (wait) {
+          this.answer(wait);
+          continue;
+        }
         const message = this.joiner.next();
         if (message) {
-          const pending = this.handshake.handleMessage(message);
-          if (isPromise(pending)) {
-            this.awaitStep(pending);
-            return;
-          }
+          this.handshake.handleMessage(message);
           continue;
         }
         const record = this.record.nextRecord();
@@ -274,11 +317,47 @@ export class ServerConnection implements HandshakeHost {
     }
   }
 
-  private awaitStep(step: Promise<void>): void {
-    step.then(
-      () => this.process(),
-      (e: unknown) => this.fail(e),
-    ).finally(() => this.onWake?.());
+  /**
+   * Asks the application what the handshake waits for. An answer now resumes the handshake
+   * at once; a promise makes the connection wait (input stays in the record layer, `busy` is
+   * true), and when it settles the handshake resumes inside process() and `onWake` tells the
+   * caller to drain output. An answer that comes after the connection ended is dropped.
+   */
+  private answer(wait: HandshakeWait): void {
+    const resume = this.ask(wait);
+    if (!isPromise(resume)) {
+      resume();
+      return;
+    }
+    this.waiting = true;
+    resume
+      .then(
+        (r) => r,
+        (e: unknown) => (): never => {
+          throw e;
+        },
+      )
+      .then((r) => {
+        this.waiting = false;
+        this.answered = r;
+        this.process();
+      })
+      .finally(() => this.onWake?.());
+  }
+
+  /** The application's answer to `wait`, as the step that resumes the handshake with it. */
+  private ask(wait: HandshakeWait): MaybePromise<() => void> {
+    switch (wait.kind) {
+      case 'ServerName':
+        return then(this.chooseContext(wait.servername), (context) => () => {
+          if (context) this.switchContext(context);
+          this.handshake.serverNameChosen();
+        });
+      case 'SessionLookup':
+        return then(this.currentContext.sessions.fetch(wait.sessionId), (session) => () => this.handshake.sessionFound(session));
+      case 'SessionStore':
+        return then(this.currentContext.sessions.store(wait.session), () => () => this.handshake.sessionStored());
+    }
   }
 
   /** After OpenSSL's ssl3_get_record and ssl3_read_bytes: how empty records and warnings are counted. */
@@ -305,6 +384,7 @@ export class ServerConnection implements HandshakeHost {
         // Keys change at a message boundary only.
         if (!this.joiner.isEmpty) throw fatal(AlertDescription.unexpected_message, 'ChangeCipherSpec inside a handshake message');
         this.handshake.handleChangeCipherSpec();
+        this.record.changeReadProtection();
         return;
       case ContentType.alert:
         this.handleAlert(data);
@@ -407,23 +487,16 @@ export class ServerConnection implements HandshakeHost {
     }
     this.record.retireRead();
     this.record.retireWrite();
-    this.handshake.dispose();
-    this.invalidateSession();
-  }
-
-  /** RFC 5246 §7.2.2: after a fatal alert the session must not be resumed again. */
-  private invalidateSession(): void {
-    const session = this.handshake.negotiated?.session ?? this.handshake.resumingSession;
-    const cache = this.currentContext.sessionCache;
-    if (!session || session.sessionId.length === 0 || !cache) return;
-    try {
-      const done = cache.delete(session.sessionId);
-      if (isPromise(done)) done.catch(() => undefined);
-    } catch {
-      // a failing store cannot make things worse here
-    }
+    this.handshake.dispose(true);
   }
 }
 
 const CLOSE_NOTIFY = Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify);
+const CHANGE_CIPHER_SPEC = Uint8Array.of(1);
 
+function sniFailure(e: unknown): TlsError {
+  if (e instanceof TlsError) return e;
+  return new TlsError(AlertDescription.internal_error, `SNI callback failed: ${e instanceof Error ? e.message : String(e)}`, {
+    code: 'ERR_SNI_CALLBACK',
+  });
+}

@@ -12,6 +12,8 @@ import type { SessionCache } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
 import { Session, toSidCtxBytes } from './session/session.js';
 import { ServerNameTable } from './server-names.js';
+import { ServerSessions } from './session/server-sessions.js';
+import type { SessionStats } from './session/session-stats.js';
 import { TicketKeyring } from './session/tickets.js';
 
 /** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
@@ -94,33 +96,6 @@ export interface ServerCertificate {
   signer: EcdsaSigningKey;
 }
 
-/** OpenSSL's SSL_CTX_sess_* counters, plus puretls's contextMismatches. */
-export class SessionStats {
-  accept = 0;
-  acceptGood = 0;
-  hits = 0;
-  misses = 0;
-  timeouts = 0;
-  contextMismatches = 0;
-
-  constructor(private readonly context: TlsContext) {}
-
-  /** Sessions evicted from this context's cache because it was full. */
-  get cacheFull(): number {
-    return this.context.sessionCache ? this.context.sessionCache.cacheFull : 0;
-  }
-
-  /** Sessions in this context's cache now. */
-  get number(): number {
-    return this.context.sessionCache?.size ?? 0;
-  }
-
-  toJSON(): Record<string, number> {
-    const { accept, acceptGood, hits, misses, timeouts, contextMismatches, cacheFull, number } = this;
-    return { accept, acceptGood, hits, misses, timeouts, cacheFull, number, contextMismatches };
-  }
-}
-
 /**
  * Configuration shared by connections (OpenSSL's SSL_CTX): certificate, suites, groups,
  * ALPN, the session id context and the session cache. Connections copy the sid_ctx when
@@ -143,8 +118,9 @@ export class TlsContext {
   readonly trustStore: TrustStore | undefined;
   readonly maxCertificateChain: number;
   readonly sniCallback: SniCallback | undefined;
+  /** Lookup, decision, storage, tickets and counters of this context's sessions. */
+  readonly sessions: ServerSessions;
   private readonly serverNames = new ServerNameTable<TlsContext>();
-  readonly stats = new SessionStats(this);
   private sidCtx: Uint8Array = new Uint8Array(0);
 
   constructor(options: TlsContextOptions & { [SHARED_PARTS]?: SharedParts } = {}) {
@@ -180,6 +156,13 @@ export class TlsContext {
     this.trustStore = shared ? shared.trustStore : options.ca === undefined ? undefined : loadTrustStore(options.ca);
     this.maxCertificateChain = checkMaxCertificateChain(options.maxCertificateChain ?? DEFAULT_MAX_CERTIFICATE_CHAIN);
     this.sniCallback = options.sniCallback;
+    this.sessions = new ServerSessions({
+      cache: this.sessionCache,
+      ticketKeyring: this.ticketKeyring,
+      crypto: this.crypto,
+      now: this.now,
+      enabledSuites: this.cipherSuites.map((s) => s.id),
+    });
     if (options.serverNames) {
       const entries = options.serverNames instanceof Map ? [...options.serverNames] : Object.entries(options.serverNames);
       for (const [hostname, context] of entries) {
@@ -187,6 +170,11 @@ export class TlsContext {
         this.serverNames.set(hostname, context);
       }
     }
+  }
+
+  /** OpenSSL's SSL_CTX_sess_* counters, plus contextMismatches. */
+  get stats(): SessionStats {
+    return this.sessions.stats;
   }
 
   /** OpenSSL's verify mode for connections made from this context (they copy it: SSL_new). */

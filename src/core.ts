@@ -2,7 +2,6 @@
 // for browsers, workers and other runtimes (bytes in, bytes out).
 export {
   TlsContext,
-  SessionStats,
   DEFAULT_SESSION_TIMEOUT,
   type TlsContextOptions,
   type SniCallback,
@@ -12,6 +11,8 @@ export { ServerConnection, type ConnectionOptions, type CipherInfo } from './con
 export type { ClientAuthMode } from './client-auth-mode.js';
 export { AlertDescription, AlertLevel, TlsError, TlsConfigError, TlsDecodeError, alertName } from './errors.js';
 export { Session, MAX_SID_CTX_LENGTH, type SessionFields } from './session/session.js';
+export { SessionStats } from './session/session-stats.js';
+export { ServerSessions } from './session/server-sessions.js';
 export type { SessionCache } from './session/cache.js';
 export type { MaybePromise } from './maybe-promise.js';
 export { MemorySessionCache, DEFAULT_CACHE_SIZE, type MemorySessionCacheOptions } from './session/memory-cache.js';

@@ -1,13 +1,9 @@
 import { concatBytes, copyBytes, toHex } from '../codec/bytes.js';
-import { CipherSuiteId, ContentType, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
-import type { ClientAuthMode } from '../client-auth-mode.js';
-import type { TlsContext } from '../context.js';
+import { CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
 import { constantTimeEqual, type EphemeralKey, type KeyedMac } from '../crypto/provider.js';
-import { AlertDescription, AlertLevel, TlsError, fatal } from '../errors.js';
+import { AlertDescription, fatal } from '../errors.js';
 import type { HandshakeMessage } from '../record/handshake-joiner.js';
-import { AeadProtection } from '../record/aead.js';
-import type { RecordLayer } from '../record/record-layer.js';
-import { isPromise, then, type MaybePromise } from '../maybe-promise.js';
+import type { Resumable, ServerSessions } from '../session/server-sessions.js';
 import { Session } from '../session/session.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData, wipeTrafficKeys } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
@@ -18,7 +14,7 @@ import { encodeNewSessionTicket } from './messages/ticket.js';
 import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
 import { GROUPS, selectAlpn, selectCipherSuite, selectGroup, selectSignatureScheme } from './negotiate.js';
 import { suiteById, type CipherSuite } from '../protocol/suites.js';
-import { checkForResumption, type Resumable } from './session-lookup.js';
+import type { HandshakeOutput, HandshakeSettings, HandshakeWait } from './output.js';
 import { Transcript } from './transcript.js';
 
 /** What the handshake learns, for the application (getCipher, alpnProtocol, ...). */
@@ -37,27 +33,6 @@ export interface NegotiatedParameters {
   /** RFC 5746 support signalled by the client. */
   secureRenegotiation: boolean;
   session: Session;
-}
-
-/** The connection-side services the handshake needs. Kept narrow so the state machine stays testable. */
-export interface HandshakeHost {
-  readonly record: RecordLayer;
-  /** The context serving this handshake (it changes on an SNI switch). */
-  readonly context: TlsContext;
-  /** The connection's session id context, as it stands when resumption is decided. */
-  readonly sidCtx: Uint8Array;
-  /** The connection's client-auth policy (it never loosens on a context switch). */
-  readonly clientAuth: ClientAuthMode;
-  /** The connection's limit on the client's chain (the verify depth, also kept across a switch). */
-  readonly maxCertificateChain: number;
-  /** The context for an SNI host name, or undefined to stay on the current one. */
-  selectContext(servername: string): MaybePromise<TlsContext | undefined>;
-  /** OpenSSL's SSL_set_SSL_CTX, with its sid_ctx and verify-mode rules. */
-  switchContext(context: TlsContext): void;
-  /** Someone listens for key log lines (formatting them is not free). */
-  readonly wantsKeylog: boolean;
-  /** NSS key log line, without newline. */
-  keylog(line: string): void;
 }
 
 /** Everything fixed once the ClientHello is answered. */
@@ -83,6 +58,13 @@ interface Keyed extends Agreed {
   viaTicket: boolean;
 }
 
+/** A ClientHello read and checked, before it is answered. */
+interface HelloReceived {
+  hello: ClientHello;
+  transcript: Transcript;
+  secureRenegotiation: boolean;
+}
+
 /** What a full handshake carries from ServerHelloDone to ClientKeyExchange. */
 interface KeyExchangeState {
   hs: Agreed;
@@ -97,14 +79,15 @@ interface KeyExchangeState {
  */
 type State =
   | { kind: 'ExpectClientHello' }
-  | { kind: 'Busy' }
+  | { kind: 'AwaitServerName'; received: HelloReceived; servername: string }
+  | { kind: 'AwaitSessionLookup'; received: HelloReceived; sessionId: Uint8Array }
   | { kind: 'ExpectCertificate'; kx: KeyExchangeState }
   | { kind: 'ExpectClientKeyExchange'; kx: KeyExchangeState; peer: PeerIdentity | undefined }
   | { kind: 'ExpectCertificateVerify'; hs: Keyed; peer: PeerIdentity }
   | { kind: 'ExpectChangeCipherSpec'; hs: Keyed; resumed: boolean }
   | { kind: 'ExpectFinished'; hs: Keyed; resumed: boolean }
-  | { kind: 'Complete' }
-  | { kind: 'Failed' };
+  | { kind: 'AwaitSessionStore'; hs: Keyed }
+  | { kind: 'Complete' };
 
 const SERVER_RANDOM_LENGTH = 32;
 /**
@@ -113,12 +96,31 @@ const SERVER_RANDOM_LENGTH = 32;
  */
 export const MAX_RENEGOTIATION_REFUSALS = 3;
 const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 } as const;
-const SESSION_ID_LENGTH = 32;
 
 /**
  * The server side of the TLS 1.2 handshake, written to read top to bottom like Go's
- * handshake_server.go: processClientHello, checkForResumption, doFullHandshake /
- * doResumeHandshake, establishKeys, readFinished, sendFinished.
+ * handshake_server.go. The steps, in order, with the function for each:
+ *
+ *   full handshake (RFC 5246 §7.3)            abbreviated handshake (RFC 5246 §7.3, RFC 5077 §3.1)
+ *   ClientHello          processClientHello   ClientHello          processClientHello
+ *   (SNI: AwaitServerName)   serverNameChosen (SNI: AwaitServerName)   serverNameChosen
+ *   (cache: AwaitSessionLookup) sessionFound  ticket, or cache: AwaitSessionLookup  sessionFound
+ *   -> no session to resume  checkForResumption -> a session resumes      checkForResumption
+ *   ServerHello .. ServerHelloDone  doFullHandshake  ServerHello            doResumeHandshake
+ *   [client Certificate] processClientCertificate  keys                  establishKeys
+ *   ClientKeyExchange    processClientKeyExchange  [NewSessionTicket], CCS, Finished  sendFinished
+ *   keys                 establishKeys        client CCS           handleChangeCipherSpec
+ *   [CertificateVerify]  processCertificateVerify  client Finished   processFinished
+ *   client CCS           handleChangeCipherSpec    done               finish
+ *   client Finished      processFinished
+ *   (store: AwaitSessionStore) sessionStored
+ *   [NewSessionTicket], CCS, Finished  sendFinished
+ *   done                 finish
+ *
+ * Each state (`State`) holds only what is valid at that point, so a message the state does
+ * not expect is unexpected_message by construction. The handshake never waits: where it
+ * needs the application (SNI, an external session cache) it stops in a named Await state,
+ * `waitingFor` says what for, and the connection resumes it with the answer.
  */
 export class ServerHandshake {
   private state: State = { kind: 'ExpectClientHello' };
@@ -126,32 +128,56 @@ export class ServerHandshake {
   /** Set once the handshake is done. */
   negotiated: NegotiatedParameters | undefined;
   /** The cached session being resumed, before the handshake is done. */
-  resumingSession: Session | undefined;
+  private resumingSession: Session | undefined;
   private renegotiationRefusals = 0;
   /** Secrets of a handshake under way, wiped when their use ends or the connection does. */
   private liveEphemeral: EphemeralKey | undefined;
   private liveMasterMac: KeyedMac | undefined;
 
-  constructor(private readonly host: HandshakeHost) {}
+  constructor(
+    private readonly settings: HandshakeSettings,
+    private readonly output: HandshakeOutput,
+  ) {}
 
   get complete(): boolean {
     return this.state.kind === 'Complete';
   }
 
-  /** The connection failed or went away: wipe the ECDHE private key and the master-secret HMAC if still held. */
-  dispose(): void {
+  /** What the handshake waits for before it can go on, if anything. */
+  get waitingFor(): HandshakeWait | undefined {
+    const state = this.state;
+    switch (state.kind) {
+      case 'AwaitServerName':
+        return { kind: 'ServerName', servername: state.servername };
+      case 'AwaitSessionLookup':
+        return { kind: 'SessionLookup', sessionId: state.sessionId };
+      case 'AwaitSessionStore':
+        return { kind: 'SessionStore', session: state.hs.session };
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The connection went away: wipe the ECDHE private key and the master-secret HMAC if still
+   * held. After a fatal alert (`failed`), the session must not be resumed again either
+   * (RFC 5246 §7.2.2).
+   */
+  dispose(failed: boolean): void {
     this.liveEphemeral?.dispose?.();
     this.liveEphemeral = undefined;
     this.liveMasterMac?.dispose?.();
     this.liveMasterMac = undefined;
+    const session = this.negotiated?.session ?? this.resumingSession;
+    if (failed && session) this.sessions.invalidate(session);
   }
 
-  /** True while an asynchronous step (SNI callback, external cache) is under way. */
-  get busy(): boolean {
-    return this.state.kind === 'Busy';
+  /** The serving context's session service (it changes with the context on an SNI switch). */
+  private get sessions(): ServerSessions {
+    return this.settings.context.sessions;
   }
 
-  handleMessage(msg: HandshakeMessage): MaybePromise<void> {
+  handleMessage(msg: HandshakeMessage): void {
     const state = this.state;
     switch (state.kind) {
       case 'ExpectClientHello':
@@ -171,9 +197,10 @@ export class ServerHandshake {
         return this.processFinished(state, msg);
       case 'ExpectChangeCipherSpec':
         throw fatal(AlertDescription.unexpected_message, `handshake message ${msg.type} where ChangeCipherSpec was expected`);
-      case 'Busy':
-      case 'Failed':
-        throw new Error(`handshake message delivered while ${state.kind}`); // the connection never does this
+      case 'AwaitServerName':
+      case 'AwaitSessionLookup':
+      case 'AwaitSessionStore':
+        throw new Error(`handshake message delivered while in ${state.kind}`); // the connection never does this
       case 'Complete':
         if (msg.type === HandshakeType.client_hello) {
           this.refuseRenegotiation();
@@ -197,15 +224,15 @@ export class ServerHandshake {
         'ERR_TOO_MANY_RENEGOTIATIONS',
       );
     }
-    this.host.record.send(ContentType.alert, NO_RENEGOTIATION);
+    this.output.sendWarning(AlertDescription.no_renegotiation);
   }
 
+  /** The client's ChangeCipherSpec, well-formed and at a message boundary (the connection checked). */
   handleChangeCipherSpec(): void {
     const state = this.state;
     if (state.kind !== 'ExpectChangeCipherSpec') {
       throw fatal(AlertDescription.unexpected_message, 'unexpected ChangeCipherSpec');
     }
-    this.host.record.changeReadProtection();
     this.state = { kind: 'ExpectFinished', hs: state.hs, resumed: state.resumed };
   }
 
@@ -221,7 +248,7 @@ export class ServerHandshake {
   // -------------------------------------------------------------------------------------
   // ClientHello
 
-  private processClientHello(msg: HandshakeMessage): MaybePromise<void> {
+  private processClientHello(msg: HandshakeMessage): void {
     const hello = decodeClientHello(msg.body);
     checkClientVersion(hello);
     const secureRenegotiation = checkRenegotiationInfo(hello);
@@ -235,74 +262,70 @@ export class ServerHandshake {
     }
     const transcript = new Transcript();
     transcript.add(msg.raw);
-
+    const received: HelloReceived = { hello, transcript, secureRenegotiation };
     // The SNI switch comes first, so the sid_ctx and cache that decide are the virtual host's.
-    return this.whileBusy(() =>
-      then(this.selectContext(hello.extensions.serverName), () => {
-        this.host.context.stats.accept++;
-        return then(checkForResumption(this.host.context, this.host.sidCtx, this.host.clientAuth, hello), (resumable) => {
-          if (resumable) this.doResumeHandshake(hello, transcript, secureRenegotiation, resumable);
-          else this.doFullHandshake(hello, transcript, secureRenegotiation);
-        });
-      }),
-    );
+    const servername = hello.extensions.serverName;
+    if (servername !== undefined) this.state = { kind: 'AwaitServerName', received, servername };
+    else this.lookUpSession(received);
   }
 
-  /**
-   * Runs a step that may wait on the application (SNI callback, external cache) in the Busy
-   * state; the step sets the next state. A failure, now or later, leaves the handshake Failed.
-   */
-  private whileBusy(step: () => MaybePromise<void>): MaybePromise<void> {
-    this.state = { kind: 'Busy' };
-    const fail = (e: unknown): never => {
-      this.state = { kind: 'Failed' };
-      throw e;
-    };
-    try {
-      const pending = step();
-      return isPromise(pending) ? pending.catch(fail) : pending;
-    } catch (e) {
-      return fail(e);
+  /** The connection chose the context for the SNI name (and switched to it, or kept its own). */
+  serverNameChosen(): void {
+    const state = this.state;
+    if (state.kind !== 'AwaitServerName') throw new Error(`serverNameChosen in ${state.kind}`);
+    this.lookUpSession(state.received);
+  }
+
+  /** OpenSSL's ssl_get_prev_session: a ticket is opened now; a session ID may need the cache. */
+  private lookUpSession(received: HelloReceived): void {
+    this.sessions.countAccept();
+    const { hello } = received;
+    const lookup = this.sessions.beginLookup({ sessionId: hello.sessionId, ticket: hello.extensions.sessionTicket });
+    switch (lookup.kind) {
+      case 'nothing-offered':
+        return this.doFullHandshake(received);
+      case 'ticket':
+        return this.checkForResumption(received, lookup.session, true);
+      case 'fetch':
+        this.state = { kind: 'AwaitSessionLookup', received, sessionId: lookup.sessionId };
     }
   }
 
-  /** The SNI switch (OpenSSL's servername callback + SSL_set_SSL_CTX), before resumption is decided. */
-  private selectContext(serverName: string | undefined): MaybePromise<void> {
-    if (serverName === undefined) return;
-    let chosen: MaybePromise<TlsContext | undefined>;
-    try {
-      chosen = this.host.selectContext(serverName);
-    } catch (e) {
-      throw sniFailure(e);
-    }
-    const apply = (ctx: TlsContext | undefined): void => {
-      if (ctx) this.host.switchContext(ctx);
-    };
-    return isPromise(chosen) ? chosen.then(apply, (e: unknown) => Promise.reject(sniFailure(e))) : apply(chosen);
+  /** The cache answered the session ID lookup. */
+  sessionFound(session: Session | undefined): void {
+    const state = this.state;
+    if (state.kind !== 'AwaitSessionLookup') throw new Error(`sessionFound in ${state.kind}`);
+    this.checkForResumption(state.received, session, false);
   }
 
-  /**
-   * RFC 5077 §3.2: a ticket goes to clients that sent the extension, when tickets are on,
-   * and only for a session that could ever be resumed: one with extended master secret
-   * (rule 5), and not where client certificates are asked for under an empty sid_ctx (rule 3
-   * would refuse it with internal_error on every return visit).
-   */
+  /** The one decision (SPEC-sid-ctx.md), then the handshake it leads to. */
+  private checkForResumption(received: HelloReceived, candidate: Session | undefined, viaTicket: boolean): void {
+    const { hello } = received;
+    const resumable = this.sessions.decide(candidate, viaTicket, {
+      version: ProtocolVersion.TLSv1_2,
+      sidCtx: this.settings.sidCtx,
+      // The connection's policy, not the context's: rule 8 holds on every virtual host.
+      clientCertRequested: this.settings.clientAuth !== 'none',
+      clientCertRequired: this.settings.clientAuth === 'require',
+      clientOffersEms: hello.extensions.extendedMasterSecret,
+      offeredSuites: hello.cipherSuites,
+      serverName: hello.extensions.serverName,
+    });
+    if (resumable) this.doResumeHandshake(received, resumable);
+    else this.doFullHandshake(received);
+  }
+
+  /** A session made now can ever resume (rules 3 and 5; see ServerSessions.resumable). */
+  private newSessionResumable(hello: ClientHello): boolean {
+    return this.sessions.resumable(hello.extensions.extendedMasterSecret, this.settings.clientAuth, this.settings.sidCtx);
+  }
+
   private willIssueTicket(hello: ClientHello): boolean {
-    return (
-      this.host.context.ticketKeyring !== undefined &&
-      hello.extensions.sessionTicket !== undefined &&
-      hello.extensions.extendedMasterSecret &&
-      !this.sidCtxUninitialized()
-    );
-  }
-
-  /** Client certificates asked for and no sid_ctx: such sessions can never resume (OpenSSL 1.1.1+). */
-  private sidCtxUninitialized(): boolean {
-    return this.host.clientAuth !== 'none' && this.host.sidCtx.length === 0;
+    return this.sessions.willIssueTicket(hello.extensions.sessionTicket !== undefined, this.newSessionResumable(hello));
   }
 
   private negotiateAlpn(hello: ClientHello): string | undefined {
-    const alpn = selectAlpn(hello.extensions.alpnProtocols, this.host.context.alpnProtocols);
+    const alpn = selectAlpn(hello.extensions.alpnProtocols, this.settings.context.alpnProtocols);
     if (alpn.kind === 'no-overlap') {
       throw fatal(AlertDescription.no_application_protocol, 'no ALPN protocol in common with the client');
     }
@@ -312,8 +335,9 @@ export class ServerHandshake {
   // -------------------------------------------------------------------------------------
   // Full handshake
 
-  private doFullHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean): void {
-    const context = this.host.context;
+  private doFullHandshake(received: HelloReceived): void {
+    const { hello } = received;
+    const context = this.settings.context;
     const certificate = context.certificate;
     if (!certificate) throw fatal(AlertDescription.handshake_failure, 'no certificate is configured for this server');
     // RFC 8422 §5.1: supported_groups also bounds the curve of our ECDSA certificate.
@@ -338,15 +362,11 @@ export class ServerHandshake {
     const alpnProtocol = this.negotiateAlpn(hello);
     const ems = hello.extensions.extendedMasterSecret;
     const issueTicket = this.willIssueTicket(hello);
-    // A session ID only when the session goes into the cache: a ticket-only session has none;
-    // neither has one made without extended master secret (never resumed), nor one made with
-    // client certificates requested and no sid_ctx (OpenSSL since 1.1.1 does not cache those).
-    const cached = context.sessionCache !== undefined && ems && !this.sidCtxUninitialized();
-    const sessionId = cached ? context.crypto.randomBytes(SESSION_ID_LENGTH) : new Uint8Array(0);
+    const sessionId = this.sessions.newSessionId(this.newSessionResumable(hello));
 
-    const requestCert = this.host.clientAuth !== 'none';
-    const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, sessionId, {
-      renegotiationInfo: secureRenegotiation,
+    const requestCert = this.settings.clientAuth !== 'none';
+    const hs = this.sendServerHello(received, suite, sessionId, {
+      renegotiationInfo: received.secureRenegotiation,
       extendedMasterSecret: ems,
       ecPointFormats: hello.extensions.ecPointFormats !== undefined,
       serverNameAck: hello.extensions.serverName !== undefined,
@@ -373,37 +393,36 @@ export class ServerHandshake {
   private processClientCertificate(kx: KeyExchangeState, msg: HandshakeMessage): void {
     // Trust anchors are the serving context's (a virtual host's own `ca`); the policy is the
     // connection's. With no anchors, no chain verifies: a required certificate fails closed.
-    const context = this.host.context;
+    const context = this.settings.context;
     const peer = acceptClientCertificate(decodeCertificate(msg.body), {
       trust: context.trustStore,
-      rejectUnauthorized: this.host.clientAuth === 'require',
+      rejectUnauthorized: this.settings.clientAuth === 'require',
       now: new Date(context.now()),
       crypto: context.crypto,
-      maxCertificateChain: this.host.maxCertificateChain,
+      maxCertificateChain: this.settings.maxCertificateChain,
     });
     kx.hs.transcript.add(msg.raw);
     this.state = { kind: 'ExpectClientKeyExchange', kx, peer };
   }
 
   private processCertificateVerify(hs: Keyed, peer: PeerIdentity, msg: HandshakeMessage): void {
-    checkCertificateVerify(peer, msg.body, hs.transcript.messages(), this.host.context.crypto);
+    checkCertificateVerify(peer, msg.body, hs.transcript.messages(), this.settings.context.crypto);
     hs.transcript.add(msg.raw);
     this.state = { kind: 'ExpectChangeCipherSpec', hs, resumed: false };
   }
 
   private sendServerHello(
-    hello: ClientHello,
-    transcript: Transcript,
-    secureRenegotiation: boolean,
+    received: HelloReceived,
     suite: CipherSuite,
     sessionId: Uint8Array,
     extensions: ServerHelloExtensions,
     keepMessages: boolean,
   ): Agreed {
-    const crypto = this.host.context.crypto;
+    const { hello, transcript, secureRenegotiation } = received;
+    const crypto = this.settings.context.crypto;
     transcript.begin(crypto, suite.hash, keepMessages);
     const serverRandom = crypto.randomBytes(SERVER_RANDOM_LENGTH);
-    this.host.record.agreeVersion(ProtocolVersion.TLSv1_2);
+    this.output.agreeVersion(ProtocolVersion.TLSv1_2);
     this.sendMessage(
       transcript,
       encodeServerHello({ version: ProtocolVersion.TLSv1_2, random: serverRandom, sessionId, cipherSuite: suite.id, extensions }),
@@ -420,7 +439,7 @@ export class ServerHandshake {
     this.liveEphemeral = undefined;
     if (!preMaster) throw fatal(AlertDescription.illegal_parameter, 'invalid ECDHE public key from the client');
     hs.transcript.add(msg.raw);
-    const context = this.host.context;
+    const context = this.settings.context;
     const crypto = context.crypto;
     const ems = hs.extensions.extendedMasterSecret;
     let master: Uint8Array;
@@ -436,7 +455,7 @@ export class ServerHandshake {
       cipherSuite: hs.suite.id,
       sessionId,
       masterSecret: master,
-      sidCtx: copyBytes(this.host.sidCtx),
+      sidCtx: copyBytes(this.settings.sidCtx),
       createdAt: Math.floor(context.now() / 1000),
       timeout: context.sessionTimeout,
       extendedMasterSecret: ems,
@@ -460,20 +479,20 @@ export class ServerHandshake {
   // -------------------------------------------------------------------------------------
   // Abbreviated handshake
 
-  private doResumeHandshake(hello: ClientHello, transcript: Transcript, secureRenegotiation: boolean, resumable: Resumable): void {
+  private doResumeHandshake(received: HelloReceived, resumable: Resumable): void {
+    const { hello } = received;
     const { viaTicket } = resumable;
     // OpenSSL's tls_decrypt_ticket: a session resumed from a ticket takes the session ID the
     // client offered (and we echo), so the application sees this connection's ID.
     const session =
       viaTicket && hello.sessionId.length > 0 ? resumable.session.with({ sessionId: copyBytes(hello.sessionId) }) : resumable.session;
-    const context = this.host.context;
+    const context = this.settings.context;
     const suite = suiteById(session.cipherSuite)!;
     const alpnProtocol = this.negotiateAlpn(hello);
-    context.stats.hits++;
     this.resumingSession = session;
     // RFC 5077 §3.4: the client's session ID is echoed whether it resumes by ID or by ticket.
-    const hs = this.sendServerHello(hello, transcript, secureRenegotiation, suite, hello.sessionId, {
-      renegotiationInfo: secureRenegotiation,
+    const hs = this.sendServerHello(received, suite, hello.sessionId, {
+      renegotiationInfo: received.secureRenegotiation,
       extendedMasterSecret: true, // the decision resumes EMS sessions only
       ecPointFormats: false,
       serverNameAck: false,
@@ -492,17 +511,16 @@ export class ServerHandshake {
   // Keys and Finished
 
   private establishKeys(hs: Keyed): void {
-    const crypto = this.host.context.crypto;
-    const keys = deriveTrafficKeys(crypto, hs.suite, hs.masterMac, hs.clientRandom, hs.serverRandom);
-    this.host.record.prepareReadProtection(new AeadProtection(crypto, hs.suite, keys.clientKey, keys.clientIv));
-    this.host.record.prepareWriteProtection(new AeadProtection(crypto, hs.suite, keys.serverKey, keys.serverIv));
+    const keys = deriveTrafficKeys(this.settings.context.crypto, hs.suite, hs.masterMac, hs.clientRandom, hs.serverRandom);
+    this.output.installKeys('read', { suite: hs.suite, key: keys.clientKey, iv: keys.clientIv });
+    this.output.installKeys('write', { suite: hs.suite, key: keys.serverKey, iv: keys.serverIv });
     wipeTrafficKeys(keys); // each direction keeps its own key schedule and IV
-    if (this.host.wantsKeylog) this.host.keylog(`CLIENT_RANDOM ${toHex(hs.clientRandom)} ${toHex(hs.master)}`);
+    if (this.output.wantsKeylog) this.output.keylog(`CLIENT_RANDOM ${toHex(hs.clientRandom)} ${toHex(hs.master)}`);
   }
 
-  private processFinished(state: Extract<State, { kind: 'ExpectFinished' }>, msg: HandshakeMessage): MaybePromise<void> {
+  private processFinished(state: Extract<State, { kind: 'ExpectFinished' }>, msg: HandshakeMessage): void {
     const { hs, resumed } = state;
-    const crypto = this.host.context.crypto;
+    const crypto = this.settings.context.crypto;
     const expected = verifyData(crypto, hs.suite.hash, hs.masterMac, 'client', hs.transcript.current());
     if (!constantTimeEqual(decodeFinished(msg.body), expected)) {
       throw fatal(AlertDescription.decrypt_error, 'the client Finished does not verify', 'ERR_BAD_FINISHED');
@@ -512,45 +530,33 @@ export class ServerHandshake {
       this.finish(hs, true);
       return;
     }
-    // Cache only now that the client has proved it holds the master secret.
-    const cache = this.host.context.sessionCache;
-    let stored: MaybePromise<void> = undefined;
-    if (hs.cacheable && cache) {
-      try {
-        stored = cache.set(hs.session);
-      } catch {
-        stored = undefined; // a failing store loses a session, not the connection
-      }
-    }
-    const sendFinal = (): void => {
-      this.sendFinished(hs);
-      this.finish(hs, false);
-    };
-    if (isPromise(stored)) {
-      // As node:tls, the last flight waits for an external store to take the session.
-      return this.whileBusy(() => stored.then(sendFinal, sendFinal));
-    }
-    sendFinal();
+    // Cached only now that the client has proved it holds the master secret; as node:tls,
+    // the last flight waits for the cache to take the session.
+    if (hs.cacheable) this.state = { kind: 'AwaitSessionStore', hs };
+    else this.sendLastFlight(hs);
+  }
+
+  /** The cache took the session (or failed to: a lost session, not a lost connection). */
+  sessionStored(): void {
+    const state = this.state;
+    if (state.kind !== 'AwaitSessionStore') throw new Error(`sessionStored in ${state.kind}`);
+    this.sendLastFlight(state.hs);
+  }
+
+  private sendLastFlight(hs: Keyed): void {
+    this.sendFinished(hs);
+    this.finish(hs, false);
   }
 
   /** NewSessionTicket, then ChangeCipherSpec and Finished: the server's last flight. */
   private sendFinished(hs: Keyed): void {
-    const context = this.host.context;
-    const crypto = context.crypto;
-    if (hs.extensions.sessionTicket && context.ticketKeyring) {
-      let ticket: Uint8Array;
-      try {
-        ticket = context.ticketKeyring.seal(hs.session);
-      } catch {
-        // RFC 5077 §3.3: having promised a ticket, send an empty one rather than none.
-        ticket = new Uint8Array(0);
-      }
-      this.sendMessage(hs.transcript, encodeNewSessionTicket(context.ticketKeyring.lifetimeSeconds, ticket));
+    const lifetime = this.sessions.ticketLifetime;
+    if (hs.extensions.sessionTicket && lifetime !== undefined) {
+      this.sendMessage(hs.transcript, encodeNewSessionTicket(lifetime, this.sessions.sealTicket(hs.session)));
     }
     this.flushFlight();
-    this.host.record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
-    this.host.record.changeWriteProtection();
-    const data = verifyData(crypto, hs.suite.hash, hs.masterMac, 'server', hs.transcript.current());
+    this.output.sendChangeCipherSpec();
+    const data = verifyData(this.settings.context.crypto, hs.suite.hash, hs.masterMac, 'server', hs.transcript.current());
     this.sendMessage(hs.transcript, encodeFinished(data));
     this.flushFlight();
   }
@@ -559,7 +565,7 @@ export class ServerHandshake {
     // Both Finished messages are done: the master secret's last PRF has run.
     hs.masterMac.dispose?.();
     if (this.liveMasterMac === hs.masterMac) this.liveMasterMac = undefined;
-    this.host.context.stats.acceptGood++;
+    this.sessions.countCompleted();
     this.negotiated = {
       suite: hs.suite,
       group: hs.group,
@@ -587,19 +593,10 @@ export class ServerHandshake {
     if (this.flight.length === 0) return;
     const messages = this.flight;
     this.flight = [];
-    this.host.record.send(ContentType.handshake, concatBytes(messages));
+    this.output.sendHandshake(concatBytes(messages));
   }
 }
 
-const CHANGE_CIPHER_SPEC = Uint8Array.of(1);
-const NO_RENEGOTIATION = Uint8Array.of(AlertLevel.warning, AlertDescription.no_renegotiation);
-
-function sniFailure(e: unknown): TlsError {
-  if (e instanceof TlsError) return e;
-  return new TlsError(AlertDescription.internal_error, `SNI callback failed: ${e instanceof Error ? e.message : String(e)}`, {
-    code: 'ERR_SNI_CALLBACK',
-  });
-}
 
 /** TLS 1.2 only: supported_versions decides when present, else client_version (RFC 8446 §4.2.1). */
 function checkClientVersion(hello: ClientHello): void {

@@ -1,0 +1,34 @@
+import type { SessionCache } from './cache.js';
+
+/** OpenSSL's SSL_CTX_sess_* counters, plus puretls's contextMismatches. */
+export class SessionStats {
+  /** Handshakes started: ClientHellos answered (SSL_CTX_sess_accept). */
+  accept = 0;
+  /** Handshakes completed (SSL_CTX_sess_accept_good). */
+  acceptGood = 0;
+  /** Sessions resumed (SSL_CTX_sess_hits). */
+  hits = 0;
+  /** Sessions proposed and not found: an unknown session ID, a ticket that does not open. */
+  misses = 0;
+  /** Sessions found but expired. */
+  timeouts = 0;
+  /** Sessions found but made under another sid_ctx (puretls). */
+  contextMismatches = 0;
+
+  constructor(private readonly cache: SessionCache | undefined) {}
+
+  /** Sessions evicted from the cache because it was full (SSL_CTX_sess_cache_full). */
+  get cacheFull(): number {
+    return this.cache ? this.cache.cacheFull : 0;
+  }
+
+  /** Sessions in the cache now (SSL_CTX_sess_number). */
+  get number(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  toJSON(): Record<string, number> {
+    const { accept, acceptGood, hits, misses, timeouts, contextMismatches, cacheFull, number } = this;
+    return { accept, acceptGood, hits, misses, timeouts, cacheFull, number, contextMismatches };
+  }
+}
