@@ -44,6 +44,18 @@ export interface ConnectionOptions {
   onKeylog?: (line: string) => void;
 }
 
+/** What the handshake established about the client's certificate (OpenSSL's SSL_get_verify_result and peer). */
+export interface PeerVerification {
+  /** Client certificates were asked for on this connection. */
+  requested: boolean;
+  /** The client's leaf certificate (DER), sent in this handshake or held by the session resumed. */
+  certificate: Uint8Array | undefined;
+  /** X509_V_OK (0) or the X509_V_ERR_* code the chain verification met; undefined without a certificate. */
+  verifyResult: number | undefined;
+  /** A certificate came and its chain verified against the trust anchors. */
+  authorized: boolean;
+}
+
 export interface CipherInfo {
   /** OpenSSL name, e.g. 'ECDHE-ECDSA-AES128-GCM-SHA256'. */
   name: string;
@@ -235,6 +247,15 @@ export class ServerConnection implements HandshakeSettings {
 
   get negotiated(): NegotiatedParameters | undefined {
     return this.handshake.negotiated;
+  }
+
+  /** The client's certificate and its verification, once the handshake is complete. */
+  get peerVerification(): PeerVerification | undefined {
+    const session = this.handshake.negotiated?.session;
+    if (!session) return undefined;
+    const certificate = session.peerCertificate;
+    const verifyResult = certificate === undefined ? undefined : (session.verifyResult ?? 0);
+    return { requested: this.verifyMode !== 'none', certificate, verifyResult, authorized: verifyResult === 0 };
   }
 
   get isSessionReused(): boolean {

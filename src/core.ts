@@ -7,7 +7,7 @@ export {
   type SniCallback,
   type ServerSessionSettings,
 } from './context.js';
-export { ServerConnection, type ConnectionOptions, type CipherInfo } from './connection.js';
+export { ServerConnection, type ConnectionOptions, type CipherInfo, type PeerVerification } from './connection.js';
 export type { ClientAuthMode } from './client-auth-mode.js';
 export { AlertDescription, AlertLevel, TlsError, TlsConfigError, TlsDecodeError, alertName } from './errors.js';
 export { Session, MAX_SID_CTX_LENGTH, type SessionFields } from './session/session.js';

@@ -99,18 +99,15 @@ export class TlsSocket extends Duplex {
 
   /** The client certificate verified against `ca` (node:tls's authorized). */
   get authorized(): boolean {
-    const session = this.connection.session;
-    return session?.peerCertificate !== undefined && (session.verifyResult ?? 0) === 0;
+    return this.connection.peerVerification?.authorized ?? false;
   }
 
-  /** Why the client is not authorized, as OpenSSL names it, or null. */
+  /** Why the client is not authorized, in node:tls's words (OpenSSL's X509_V_ERR names), or null. */
   get authorizationError(): string | null {
-    const session = this.connection.session;
-    if (!this.connection.handshakeComplete || this.connection.clientAuth === 'none') return null;
+    const peer = this.connection.peerVerification;
+    if (!peer?.requested) return null;
     // node:tls reports a missing certificate as X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT.
-    if (!session?.peerCertificate) return nodeAuthorizationError(X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT) ?? null;
-    const code = session.verifyResult ?? 0;
-    return nodeAuthorizationError(code) ?? null;
+    return nodeAuthorizationError(peer.verifyResult ?? X509_V_ERR.UNABLE_TO_GET_ISSUER_CERT) ?? null;
   }
 
   /** The server side has no peer ephemeral key to report (node:tls returns null too). */

@@ -174,6 +174,27 @@ describe('client authentication, in memory', function () {
     });
   });
 
+  describe('connection.peerVerification: what the socket translates into node:tls names', () => {
+    it('a verified certificate, an unknown CA, no certificate, and no request', () => {
+      const c = clientCerts();
+      const good = run(authContext(), withCert(c.p256));
+      completed(good);
+      assert.deepEqual(good.server.peerVerification, { requested: true, certificate: good.server.session!.peerCertificate, verifyResult: 0, authorized: true });
+      assert.equal(hex(good.server.peerVerification!.certificate!), hex(c.p256.der));
+      const lenient = authContext({ rejectUnauthorized: false });
+      const stranger = run(lenient, withCert(c.stranger));
+      completed(stranger);
+      assert.deepEqual({ ...stranger.server.peerVerification, certificate: undefined }, { requested: true, certificate: undefined, verifyResult: 21, authorized: false });
+      const none = run(lenient, {});
+      completed(none);
+      assert.deepEqual(none.server.peerVerification, { requested: true, certificate: undefined, verifyResult: undefined, authorized: false });
+      const open = run(makeContext(), {});
+      completed(open);
+      assert.deepEqual(open.server.peerVerification, { requested: false, certificate: undefined, verifyResult: undefined, authorized: false });
+      assert.equal(new ServerConnection(authContext()).peerVerification, undefined, 'nothing before the handshake completes');
+    });
+  });
+
   describe('the connection keeps its client-auth policy across the SNI switch (SSL_new copies it; SSL_set_SSL_CTX keeps it)', () => {
     type Mode = 'none' | 'request' | 'require';
     const policy = (mode: Mode): TlsContextOptions =>
