@@ -1,11 +1,11 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import nacl from 'tweetnacl';
 import { AesGcm } from './gcm.js';
+import { NobleHmac } from './hmac.js';
 import type {
   Aead,
   AeadAlgorithm,
@@ -25,7 +25,6 @@ const SIGNATURE_HASHES = { sha1, sha256, sha384, sha512 } as const;
 const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
 
 type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
-type NobleHmac = _HMAC<NobleHash>;
 
 /*
  * Every ArrayBuffer V8 creates costs about as much as hashing a block, and noble wraps
@@ -36,7 +35,6 @@ type NobleHmac = _HMAC<NobleHash>;
  * exists already and is copied out. noble wipes a hash object when its digest is taken.
  */
 const hashScratch: Partial<Record<HashAlgorithm, NobleHash>> = {};
-const hmacScratch: Partial<Record<HashAlgorithm, NobleHmac>> = {};
 const digestOut = new Uint8Array(new ArrayBuffer(64));
 
 /** The digest as the caller's own bytes; a MAC of key material does not linger here. */
@@ -64,25 +62,6 @@ class NobleRunningHash implements RunningHash {
     return new NobleRunningHash(this.algorithm, this.state.clone());
   }
 }
-
-class NobleKeyedMac implements KeyedMac {
-  readonly outputLength: number;
-  private readonly keyed: NobleHmac;
-  constructor(
-    private readonly algorithm: HashAlgorithm,
-    key: Uint8Array,
-  ) {
-    this.keyed = hmac.create(HASHES[algorithm], key) as unknown as NobleHmac;
-    this.outputLength = HASHES[algorithm].outputLen;
-  }
-  mac(...parts: Uint8Array[]): Uint8Array {
-    const h = (hmacScratch[this.algorithm] = this.keyed._cloneInto(hmacScratch[this.algorithm]));
-    for (const p of parts) h.update(p);
-    h.digestInto(digestOut);
-    return takeDigest(this.outputLength);
-  }
-}
-
 
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
   'aes-128-gcm': 16,
@@ -215,7 +194,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
-    return new NobleKeyedMac(algorithm, key);
+    return new NobleHmac(algorithm, key); // hmac.ts: keyed once, no per-MAC clone of noble's HMAC object
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
