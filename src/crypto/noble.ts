@@ -138,7 +138,7 @@ function x25519Key(random: RandomBytes): EphemeralKey {
 }
 
 function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number, random: RandomBytes): EphemeralKey {
-  // noble reduces a seed 8 bytes longer than the order into a uniform scalar (FIPS 186-5 A.2.1).
+  // noble reduces a seed half again as long as the order into a uniform scalar (FIPS 186-5 A.2.1).
   const secret = curve.utils.randomSecretKey(random(curve.lengths.seed!));
   return {
     publicKey: curve.getPublicKey(secret, false),

@@ -1,0 +1,347 @@
+/**
+ * `puretls/node-crypto`: a CryptoProvider on node:crypto, for Node users who want
+ * OpenSSL's speed and not purity. The protocol code is the same; only the primitives
+ * change: X25519, P-256 and P-384 ECDHE, ECDSA, AES-GCM, ChaCha20-Poly1305, SHA-2 and HMAC
+ * come from OpenSSL through node:crypto.
+ *
+ * ```ts
+ * import { createServer } from 'puretls';
+ * import { NodeCryptoProvider } from 'puretls/node-crypto';
+ * createServer({ key, cert, context: ... }) // or new TlsContext({ key, cert, crypto: new NodeCryptoProvider() })
+ * ```
+ *
+ * The core never imports this file (it stays free of `node:*`); the default provider stays
+ * the pure noble one. Every operation is checked against the noble provider on the same
+ * inputs in test/node/node-crypto.test.ts.
+ *
+ * Ephemeral keys are made from the provider's own random source (32 bytes for X25519, a
+ * seed half again as long as the order for P-256 and P-384, reduced as FIPS 186-5 A.2.1
+ * and noble do), so seeded randomness gives the same keys as the noble provider. ECDSA
+ * signatures are OpenSSL's (random k), not RFC 6979's: they verify the same but differ.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  diffieHellman,
+  randomFillSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type CipherGCMTypes,
+  type Hash,
+  type KeyObject,
+} from 'node:crypto';
+import type {
+  Aead,
+  AeadAlgorithm,
+  CryptoProvider,
+  EcdheGroup,
+  EcdsaCurve,
+  EcdsaSigningKey,
+  EphemeralKey,
+  HashAlgorithm,
+  KeyedMac,
+  RunningHash,
+  SignatureHash,
+} from '../crypto/provider.js';
+
+type RandomBytes = (length: number) => Uint8Array;
+
+const TAG_LENGTH = 16;
+const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
+const HASH_BLOCK: Record<HashAlgorithm, number> = { sha256: 64, sha384: 128 };
+
+/** A Buffer's bytes as a plain Uint8Array of their own (a Buffer's `slice` is a view, the core expects a copy). */
+function own(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
+/** The OS CSPRNG through OpenSSL (RAND_bytes), drawn 4 KiB at a time; bytes handed out are wiped from the pool. */
+function pooledNodeRandom(poolSize = 4096): RandomBytes {
+  const pool = new Uint8Array(poolSize);
+  let at = poolSize;
+  return (length: number): Uint8Array => {
+    if (length > poolSize) return randomFillSync(new Uint8Array(length));
+    if (at + length > poolSize) {
+      randomFillSync(pool);
+      at = 0;
+    }
+    const out = pool.slice(at, at + length);
+    pool.fill(0, at, at + length);
+    at += length;
+    return out;
+  };
+}
+
+class NodeRunningHash implements RunningHash {
+  constructor(private readonly state: Hash) {}
+  update(data: Uint8Array): void {
+    this.state.update(data);
+  }
+  digest(): Uint8Array {
+    // A node Hash is finalised by digest(): take it from a copy and keep this one running.
+    return own(this.state.copy().digest());
+  }
+  clone(): RunningHash {
+    return new NodeRunningHash(this.state.copy());
+  }
+}
+
+/**
+ * HMAC (RFC 2104) keyed once: the inner and outer hashes, each having absorbed its padded
+ * key block, are copied per MAC (EVP_MD_CTX_copy), as OpenSSL's own HMAC_CTX_copy does.
+ * node's Hmac objects cannot be copied, and keying one per MAC costs more.
+ */
+class NodeKeyedMac implements KeyedMac {
+  readonly outputLength: number;
+  private readonly inner: Hash;
+  private readonly outer: Hash;
+  constructor(algorithm: HashAlgorithm, key: Uint8Array) {
+    const blockLength = HASH_BLOCK[algorithm];
+    const pad = new Uint8Array(blockLength);
+    pad.set(key.length > blockLength ? createHash(algorithm).update(key).digest() : key);
+    for (let i = 0; i < blockLength; i++) pad[i]! ^= 0x36;
+    this.inner = createHash(algorithm).update(pad);
+    for (let i = 0; i < blockLength; i++) pad[i]! ^= 0x36 ^ 0x5c;
+    this.outer = createHash(algorithm).update(pad);
+    pad.fill(0);
+    this.outputLength = algorithm === 'sha256' ? 32 : 48;
+  }
+  mac(...parts: Uint8Array[]): Uint8Array {
+    const inner = this.inner.copy();
+    for (const p of parts) inner.update(p);
+    return own(this.outer.copy().update(inner.digest()).digest());
+  }
+}
+
+/**
+ * AES-GCM and ChaCha20-Poly1305 through OpenSSL. node:crypto makes a cipher object per
+ * message; the key is held once in a KeyObject (OpenSSL memory, freed with
+ * OPENSSL_clear_free when collected).
+ */
+class NodeAead implements Aead {
+  private key: KeyObject | undefined;
+  constructor(
+    private readonly algorithm: AeadAlgorithm,
+    key: Uint8Array,
+  ) {
+    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
+    this.key = createSecretKey(key);
+  }
+
+  private live(): KeyObject {
+    if (!this.key) throw new Error(`${this.algorithm} key used after dispose`);
+    return this.key;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const cipher = createCipheriv(this.algorithm as CipherGCMTypes, this.live(), nonce, { authTagLength: TAG_LENGTH });
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    const body = cipher.update(plaintext);
+    out.set(body);
+    const rest = cipher.final(); // empty for these stream modes, kept for correctness
+    out.set(rest, body.length);
+    out.set(cipher.getAuthTag(), plaintext.length);
+    return out;
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    const key = this.live();
+    if (ciphertextAndTag.length < TAG_LENGTH) return null;
+    const n = ciphertextAndTag.length - TAG_LENGTH;
+    try {
+      const decipher = createDecipheriv(this.algorithm as CipherGCMTypes, key, nonce, { authTagLength: TAG_LENGTH });
+      decipher.setAuthTag(ciphertextAndTag.subarray(n));
+      decipher.setAAD(aad, { plaintextLength: n });
+      const body = decipher.update(ciphertextAndTag.subarray(0, n));
+      try {
+        decipher.final(); // throws when the tag does not verify
+        return own(body);
+      } finally {
+        body.fill(0);
+      }
+    } catch {
+      return null;
+    }
+  }
+
+  dispose(): void {
+    this.key = undefined;
+  }
+}
+
+// DER prefixes (RFC 8410 §4, §7) that make 32 raw bytes an X25519 SubjectPublicKeyInfo or PKCS#8 key.
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+function x25519Key(random: RandomBytes): EphemeralKey {
+  // RFC 7748 §5: any 32 bytes are a scalar; OpenSSL clamps as the RFC says.
+  const secret = random(32);
+  const der = Buffer.concat([X25519_PKCS8_PREFIX, secret]);
+  secret.fill(0);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  der.fill(0);
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return {
+    publicKey: own(spki.subarray(X25519_SPKI_PREFIX.length)),
+    agree(peer) {
+      if (peer.length !== 32) return null;
+      try {
+        const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+        // OpenSSL refuses an all-zero result (a low-order peer value), as noble does.
+        return own(diffieHellman({ privateKey, publicKey }));
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+interface NistCurve {
+  /** OpenSSL's name for createECDH. */
+  ecdh: string;
+  /** JWK crv. */
+  jwk: 'P-256' | 'P-384';
+  coordinateLength: number;
+  order: bigint;
+  /** DER AlgorithmIdentifier: id-ecPublicKey with the curve's OID (RFC 5480 §2.1.1). */
+  algorithmIdentifier: Buffer;
+}
+
+const NIST: Record<EcdsaCurve, NistCurve> = {
+  'P-256': {
+    ecdh: 'prime256v1',
+    jwk: 'P-256',
+    coordinateLength: 32,
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+    algorithmIdentifier: Buffer.from('301306072a8648ce3d020106082a8648ce3d030107', 'hex'),
+  },
+  'P-384': {
+    ecdh: 'secp384r1',
+    jwk: 'P-384',
+    coordinateLength: 48,
+    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    algorithmIdentifier: Buffer.from('301006072a8648ce3d020106052b81040022', 'hex'),
+  },
+};
+
+const GROUP_CURVE: Record<Exclude<EcdheGroup, 'x25519'>, EcdsaCurve> = { secp256r1: 'P-256', secp384r1: 'P-384' };
+
+/**
+ * A private scalar in [1, n-1] from a seed half again as long as the order (FIPS 186-5
+ * A.2.1, "extra random bits": at least 64 are required): seed mod (n - 1) + 1, as noble's
+ * randomSecretKey (mapHashToField) does.
+ */
+function scalarFromSeed(curve: NistCurve, seed: Uint8Array): Buffer {
+  let v = 0n;
+  for (const b of seed) v = (v << 8n) | BigInt(b);
+  v = (v % (curve.order - 1n)) + 1n;
+  const out = Buffer.alloc(curve.coordinateLength);
+  for (let i = out.length - 1; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+function nistKey(curve: NistCurve, random: RandomBytes): EphemeralKey {
+  const seed = random(curve.coordinateLength + curve.coordinateLength / 2);
+  const scalar = scalarFromSeed(curve, seed);
+  seed.fill(0);
+  const ecdh = createECDH(curve.ecdh);
+  ecdh.setPrivateKey(scalar);
+  scalar.fill(0);
+  return {
+    publicKey: own(ecdh.getPublicKey()),
+    agree(peer) {
+      // RFC 8422 §5.1.2: uncompressed points only (OpenSSL would take compressed ones too).
+      if (peer.length !== 1 + 2 * curve.coordinateLength || peer[0] !== 0x04) return null;
+      try {
+        // The premaster secret is the x coordinate of the shared point (RFC 8422 §5.10), which is what ECDH_compute_key gives.
+        return own(ecdh.computeSecret(peer));
+      } catch {
+        return null; // not on the curve
+      }
+    },
+  };
+}
+
+const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64url');
+
+/** A private EC key as a JWK: the scalar and the public point's coordinates. */
+function privateJwk(curve: NistCurve, point: Uint8Array, secret: Uint8Array): Record<string, string> {
+  const n = curve.coordinateLength;
+  return { kty: 'EC', crv: curve.jwk, x: b64url(point.subarray(1, 1 + n)), y: b64url(point.subarray(1 + n)), d: b64url(secret) };
+}
+
+/**
+ * A public EC point (uncompressed or compressed, as a certificate may carry it) as a
+ * SubjectPublicKeyInfo (RFC 5480 §2): SEQUENCE { AlgorithmIdentifier, BIT STRING point }.
+ * Every length here is below 128, so each is one byte.
+ */
+function ecSpki(curve: NistCurve, point: Uint8Array): Buffer {
+  const bitString = Buffer.concat([Buffer.from([0x03, point.length + 1, 0x00]), point]);
+  return Buffer.concat([Buffer.from([0x30, curve.algorithmIdentifier.length + bitString.length]), curve.algorithmIdentifier, bitString]);
+}
+
+export interface NodeCryptoProviderOptions {
+  /** Source of randomness (server randoms, session IDs, ephemeral keys). Default: OpenSSL's RAND_bytes. */
+  randomBytes?: RandomBytes;
+}
+
+export class NodeCryptoProvider implements CryptoProvider {
+  private readonly random: RandomBytes;
+
+  constructor(options: NodeCryptoProviderOptions = {}) {
+    this.random = options.randomBytes ?? pooledNodeRandom();
+  }
+
+  randomBytes(length: number): Uint8Array {
+    return this.random(length);
+  }
+
+  hash(algorithm: HashAlgorithm): RunningHash {
+    return new NodeRunningHash(createHash(algorithm));
+  }
+
+  hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
+    return new NodeKeyedMac(algorithm, key);
+  }
+
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
+    return new NodeAead(algorithm, key);
+  }
+
+  generateEphemeralKey(group: EcdheGroup): EphemeralKey {
+    if (group === 'x25519') return x25519Key(this.random);
+    return nistKey(NIST[GROUP_CURVE[group]], this.random);
+  }
+
+  ecdsaSigningKey(curve: EcdsaCurve, secret: Uint8Array): EcdsaSigningKey {
+    const c = NIST[curve];
+    const ecdh = createECDH(c.ecdh);
+    ecdh.setPrivateKey(secret);
+    const key = createPrivateKey({ key: privateJwk(c, ecdh.getPublicKey(), secret), format: 'jwk' });
+    return {
+      curve,
+      sign(hash: SignatureHash, message: Uint8Array): Uint8Array {
+        return own(nodeSign(hash, message, { key, dsaEncoding: 'der' }));
+      },
+    };
+  }
+
+  ecdsaVerify(curve: EcdsaCurve, publicKey: Uint8Array, hash: SignatureHash, message: Uint8Array, signature: Uint8Array): boolean {
+    const c = NIST[curve];
+    if (publicKey.length === 0 || publicKey.length > 1 + 2 * c.coordinateLength) return false;
+    try {
+      const key = createPublicKey({ key: ecSpki(c, publicKey), format: 'der', type: 'spki' }); // refuses a point off the curve
+      return nodeVerify(hash, message, { key, dsaEncoding: 'der' }, signature);
+    } catch {
+      return false;
+    }
+  }
+}
