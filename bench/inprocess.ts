@@ -8,13 +8,14 @@
  * node:tls cannot be measured this way (its randomness cannot be seeded, so a recorded
  * client flight never matches a new server random); these rows are puretls alone.
  *
- * Run by run.ts as a child (results over IPC), or alone: node dist/bench/inprocess.js [--quick]
+ * Run by run.ts as a child (results over IPC), or alone: node dist/bench/inprocess.js [--quick] [--provider=node]
  */
 import { randomBytes as osRandomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ServerConnection } from '../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../src/context.js';
 import { NobleCryptoProvider } from '../src/crypto/noble.js';
+import { NodeCryptoProvider } from '../src/node/node-crypto.js';
 import { testCertificate } from '../test/helpers/fixtures.js';
 import { Group, Suite, TlsClient, hex, seededRandom, type ClientOptions, type RandomSource } from '../test/helpers/tls-client.js';
 import { p256 } from '@noble/curves/nist.js';
@@ -38,7 +39,13 @@ export interface InProcessResult {
 
 /** The server's randomness: the OS normally, a recording or a replayed tape while benchmarking. */
 let source: RandomSource = (n) => new Uint8Array(osRandomBytes(n));
-const crypto = new NobleCryptoProvider({ randomBytes: (n) => source(n) });
+/**
+ * `--provider=node` replays with the node:crypto provider. Only resumption replays: its
+ * ECDSA signatures are OpenSSL's (random k), so a recorded client Finished never matches a
+ * replayed full handshake.
+ */
+const PROVIDER = process.argv.includes('--provider=node') ? 'node' : 'noble';
+const crypto = PROVIDER === 'node' ? new NodeCryptoProvider({ randomBytes: (n) => source(n) }) : new NobleCryptoProvider({ randomBytes: (n) => source(n) });
 const TICKET_KEYS = new Uint8Array(48).map((_, i) => i * 7 + 1);
 
 function recording(rng: RandomSource, tape: Uint8Array[]): RandomSource {
@@ -247,11 +254,12 @@ export function runInProcess(options: InProcessOptions): InProcessResult[] {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
   const only = process.argv.find((a) => a.startsWith('--scenario='))?.slice('--scenario='.length) as InProcessScenario | undefined;
+  const scenarios: InProcessScenario[] | undefined = only ? [only] : PROVIDER === 'node' ? ['session-id', 'ticket'] : undefined;
   const results = runInProcess({
     ...(quick ? { roundMs: 400, rounds: 3, warmupMs: 300 } : { roundMs: 2500, rounds: 5, warmupMs: 1500 }),
-    ...(only ? { scenarios: [only] } : {}),
+    ...(scenarios ? { scenarios } : {}),
   });
-  const primitives = only ? [] : primitiveCosts(quick ? 150 : 500);
+  const primitives = only || PROVIDER === 'node' ? [] : primitiveCosts(quick ? 150 : 500);
   if (process.send) process.send({ type: 'inprocess', results, primitives });
   else for (const p of primitives) console.log(`${p.name}: ${p.us.toFixed(1)} µs`);
   if (!process.send) for (const r of results) console.log(`${r.scenario.padEnd(11)} ${r.handshakesPerSecond.toFixed(0).padStart(7)} handshakes/s/core  ${r.usPerHandshake.toFixed(1)} µs (first flight ${r.usFirstFlight.toFixed(1)} µs)`);

@@ -119,6 +119,8 @@ export interface BenchResults {
   /** The same per-connection work over plain TCP: the floor under both servers' figures. */
   tcpFloor: HandshakeFigures | undefined;
   inProcess: InProcessResult[];
+  /** The same replays with the node:crypto provider (resumption only: its ECDSA signatures are not deterministic). */
+  inProcessNative?: InProcessResult[];
   /** Single primitives, measured alone in the in-process child. */
   primitives: PrimitiveCost[];
   bulk: BulkScenario[];
@@ -199,10 +201,11 @@ export function buildRows(results: BenchResults): Row[] {
     floor('server CPU per connection', 'µs', 'lower', f.cpuUsPerHs, `user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)} µs; net.Server, same work, no TLS`);
     floor('connections per second (wall)', 'conn/s', 'higher', f.hsPerSec);
   }
-  const inproc = 'In process, server only (puretls alone: node:tls cannot replay recorded flights)';
+  const inproc = 'In process, server only (node:tls cannot replay recorded flights; node-crypto replays resumption only)';
   for (const r of results.inProcess) {
     const scenario = SCENARIO_NAME[r.scenario === 'full' ? 'none' : r.scenario];
-    rows.push(row({ section: inproc, scenario, metric: 'handshakes per second per core', unit: 'hs/s', better: 'higher', puretls: r.handshakesPerSecond, node: null }));
+    const q = results.inProcessNative?.find((x) => x.scenario === r.scenario);
+    rows.push(row({ section: inproc, scenario, metric: 'handshakes per second per core', unit: 'hs/s', better: 'higher', puretls: r.handshakesPerSecond, native: q?.handshakesPerSecond ?? null, node: null }));
     rows.push(row({
       section: inproc,
       scenario,
@@ -210,8 +213,9 @@ export function buildRows(results: BenchResults): Row[] {
       unit: 'µs',
       better: 'lower',
       puretls: r.usPerHandshake,
+      native: q?.usPerHandshake ?? null,
       node: null,
-      note: `first flight ${r.usFirstFlight.toFixed(0)} µs, second ${r.usSecondFlight.toFixed(0)} µs`,
+      note: `first flight ${r.usFirstFlight.toFixed(0)} µs, second ${r.usSecondFlight.toFixed(0)} µs` + (q ? `; +node-crypto ${q.usFirstFlight.toFixed(0)} and ${q.usSecondFlight.toFixed(0)} µs` : ''),
     }));
   }
   for (const p of results.primitives) {

@@ -399,10 +399,11 @@ async function tcpFloor(s: Settings): Promise<HandshakeFigures> {
 // ---------------------------------------------------------------------------------------
 // In process
 
-function inProcess(s: Settings): Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }> {
-  log('in process: recorded flights replayed against the sans-IO server');
+function inProcess(s: Settings, provider: 'noble' | 'node' = 'noble'): Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }> {
+  log(`in process: recorded flights replayed against the sans-IO server (${provider} provider)`);
   return new Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }>((resolve, reject) => {
-    const child = fork(path.join(BENCH_DIST_DIR, 'inprocess.js'), s.inProcessArgs, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const args = provider === 'node' ? [...s.inProcessArgs, '--provider=node'] : s.inProcessArgs;
+    const child = fork(path.join(BENCH_DIST_DIR, 'inprocess.js'), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let got: { results: InProcessResult[]; primitives: PrimitiveCost[] } | undefined;
     child.on('message', (m: { type: string; results: InProcessResult[]; primitives: PrimitiveCost[] }) => {
       if (m.type === 'inprocess') got = { results: m.results, primitives: m.primitives };
@@ -758,7 +759,7 @@ async function main(): Promise<void> {
   };
   log(`${meta.mode} run (${[...parts].join(', ')}) on ${meta.machine.cores} × ${meta.machine.cpu}, node ${meta.node}, OpenSSL ${meta.openssl}`);
 
-  const results: BenchResults = { handshakes: [], tcpFloor: undefined, inProcess: [], primitives: [], bulk: [], cache: [], idle: undefined };
+  const results: BenchResults = { handshakes: [], tcpFloor: undefined, inProcess: [], inProcessNative: [], primitives: [], bulk: [], cache: [], idle: undefined };
   if (parts.has('sockets')) {
     for (const r of ['none', 'session-id', 'ticket'] as const) results.handshakes.push(await handshakeScenario(r, s));
     results.tcpFloor = await tcpFloor(s);
@@ -767,6 +768,7 @@ async function main(): Promise<void> {
     const got = await inProcess(s);
     results.inProcess = got.results;
     results.primitives = got.primitives;
+    results.inProcessNative = (await inProcess(s, 'node')).results;
   }
   if (parts.has('bulk')) for (const suite of BULK_SUITES) results.bulk.push(await bulkScenario(suite, s));
   if (parts.has('cache')) for (const [i, n] of s.cacheSizes.entries()) results.cache.push(await cacheScenario(n, i, s));
