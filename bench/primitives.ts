@@ -1,5 +1,5 @@
 /**
- * node dist/bench/primitives.js [ghash gcm hmac x25519 ecdsa provider] [--quick] [--baseline=DIR] [--write]
+ * node dist/bench/primitives.js [ghash gcm hmac x25519 ecdsa provider handshake] [--quick] [--baseline=DIR] [--write]
  *
  * The primitives a handshake is made of, each candidate beside the others in one process,
  * interleaved (ab.ts): time per operation, and bytes allocated per operation measured in a
@@ -8,8 +8,9 @@
  * the X25519 implementations, noble's base-point tables, the HMAC, and the node:crypto
  * provider against the noble one.
  *
- * --baseline=DIR adds the AES-GCM and provider of another build (DIR holds its dist/, e.g.
- *   a `git archive` of an older commit built with `npx tsc -p .`): before/after in one process.
+ * --baseline=DIR adds the AES-GCM, the provider and the in-process handshake of another
+ *   build (DIR holds its dist/, e.g. a `git archive` of an older commit built with
+ *   `npx tsc -p .`): before/after in one process.
  * --write  also writes bench/results/primitives.md.
  * Optional candidates (@stablelib/x25519, curve25519-js) are measured when installed (`npm
  * install --no-save @stablelib/x25519 curve25519-js`) and skipped otherwise.
@@ -33,8 +34,8 @@ import type { CryptoProvider } from '../src/crypto/provider.js';
 import { NodeCryptoProvider } from '../src/node/node-crypto.js';
 import { prf } from '../src/handshake/key-schedule.js';
 
-type Section = 'ghash' | 'gcm' | 'hmac' | 'x25519' | 'ecdsa' | 'provider';
-const ALL_SECTIONS: Section[] = ['ghash', 'gcm', 'hmac', 'x25519', 'ecdsa', 'provider'];
+type Section = 'ghash' | 'gcm' | 'hmac' | 'x25519' | 'ecdsa' | 'provider' | 'handshake';
+const ALL_SECTIONS: Section[] = ['ghash', 'gcm', 'hmac', 'x25519', 'ecdsa', 'provider', 'handshake'];
 
 interface Group {
   section: Section;
@@ -323,7 +324,81 @@ function providerGroups(): Group[] {
 void nodeSign;
 void (undefined as KeyObject | undefined);
 
-async function buildGroups(sections: Section[], baseline: Baseline | undefined): Promise<Group[]> {
+/**
+ * A whole handshake, server side, in process: the test client's flights recorded once
+ * against a server with taped randomness, then replayed against fresh ServerConnections
+ * (as inprocess.ts does), with the modules of a given build: so this build and a baseline
+ * build replay the same handshake, interleaved in one process.
+ */
+async function replayFor(distDir: string, scenario: 'session-id' | 'ticket' | 'full'): Promise<() => void> {
+  const at = (p: string): string => pathToFileURL(path.join(distDir, p)).href;
+  type Conn = { receive(b: Uint8Array): void; takeOutput(): Uint8Array | undefined; handshakeComplete: boolean; dispose?(): void };
+  const { ServerConnection } = (await import(at('src/connection.js'))) as { ServerConnection: new (c: unknown) => Conn };
+  const { TlsContext } = (await import(at('src/context.js'))) as { TlsContext: new (o: Record<string, unknown>) => unknown };
+  const { NobleCryptoProvider: Provider } = (await import(at('src/crypto/noble.js'))) as { NobleCryptoProvider: new (o: { randomBytes(n: number): Uint8Array }) => CryptoProvider };
+  const helpers = (await import(at('test/helpers/tls-client.js'))) as typeof import('../test/helpers/tls-client.js');
+  const { testCertificate } = (await import(at('test/helpers/fixtures.js'))) as typeof import('../test/helpers/fixtures.js');
+  let source: (n: number) => Uint8Array = () => {
+    throw new Error('no randomness expected here');
+  };
+  const crypto = new Provider({ randomBytes: (n) => source(n) });
+  const cert = testCertificate('P-256');
+  const options: Record<string, unknown> = { key: cert.keyPem, cert: cert.certPem, crypto, groups: 'X25519', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', sessionIdContext: 'puretls-bench', sessionTimeout: 300 };
+  if (scenario === 'session-id') options['tickets'] = false;
+  else options['ticketKeys'] = new Uint8Array(48).map((_, i) => i * 7 + 1);
+  const context = new TlsContext(options);
+  const client0 = { cipherSuites: [helpers.Suite.AES128_GCM], groups: [helpers.Group.x25519, helpers.Group.secp256r1], sessionTicket: new Uint8Array(0) };
+  const record = (clientOptions: Record<string, unknown>, seed: string) => {
+    const tape: Uint8Array[] = [];
+    const rng = helpers.seededRandom(`server ${seed}`);
+    source = (n) => {
+      const b = rng(n);
+      tape.push(b.slice());
+      return b;
+    };
+    const client = new helpers.TlsClient({ ...clientOptions, rng: helpers.seededRandom(`client ${seed}`), autoRespond: false });
+    const server = new ServerConnection(context);
+    const hello = client.start();
+    server.receive(hello);
+    client.receive(server.takeOutput()!);
+    const second = client.secondFlight();
+    server.receive(second);
+    const last = server.takeOutput();
+    if (last) client.receive(last);
+    if (!server.handshakeComplete) throw new Error(`${distDir}: recording failed`);
+    return { hello, second, tape, client };
+  };
+  let rec = record(client0, `${scenario} full`);
+  if (scenario !== 'full') {
+    const session = rec.client.session!;
+    if (scenario === 'session-id') delete session.ticket;
+    rec = record({ ...client0, resume: session }, `${scenario} resume`);
+  }
+  return () => {
+    let i = 0;
+    source = () => rec.tape[i++]!.slice();
+    const conn = new ServerConnection(context);
+    conn.receive(rec.hello.slice());
+    conn.takeOutput();
+    conn.receive(rec.second.slice());
+    conn.takeOutput();
+    if (!conn.handshakeComplete) throw new Error(`${distDir}: replay failed`);
+    conn.dispose?.();
+  };
+}
+
+async function handshakeGroups(baselineDir: string | undefined): Promise<Group[]> {
+  const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const groups: Group[] = [];
+  for (const scenario of ['session-id', 'ticket', 'full'] as const) {
+    const candidates: Candidate[] = [{ name: 'this build', op: await replayFor(here, scenario) }];
+    if (baselineDir) candidates.push({ name: 'baseline build', op: await replayFor(path.resolve(baselineDir, 'dist'), scenario) });
+    groups.push({ section: 'handshake', title: `A ${scenario === 'full' ? 'full handshake' : `${scenario} resumption`}, server side in process (replayed flights)`, candidates, allocN: scenario === 'full' ? 20 : 200 });
+  }
+  return groups;
+}
+
+async function buildGroups(sections: Section[], baseline: Baseline | undefined, baselineDir?: string): Promise<Group[]> {
   const groups: Group[] = [];
   for (const s of sections) {
     if (s === 'ghash') groups.push(...ghashGroups());
@@ -332,6 +407,7 @@ async function buildGroups(sections: Section[], baseline: Baseline | undefined):
     if (s === 'x25519') groups.push(...(await x25519Groups()));
     if (s === 'ecdsa') groups.push(...ecdsaGroups());
     if (s === 'provider') groups.push(...providerGroups());
+    if (s === 'handshake') groups.push(...(await handshakeGroups(baselineDir)));
   }
   return groups;
 }
@@ -382,7 +458,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
   const baseline = await loadBaseline(args.baseline);
-  const groups = await buildGroups(args.sections, baseline);
+  const groups = await buildGroups(args.sections, baseline, args.baseline);
   if (args.allocChild) {
     const out: Record<string, number | null> = {};
     for (const g of groups) {
