@@ -104,10 +104,10 @@ const widened = new Set<EcdsaCurve>();
  * A server signs every full handshake with its certificate's key, and makes an ECDHE key
  * on P-256 or P-384 when the client asks for one: each is a multiplication of the fixed
  * base point. noble keeps a table for it with 6-bit windows; 8-bit windows make each one
- * about 20% faster (P-256: 546 -> 443 µs, P-384: 896 -> 683 µs) for 0.9 MiB (P-256) or
+ * 18-24% faster (P-256: 438 -> 361 µs, P-384: 826 -> 631 µs) for 0.9 MiB (P-256) or
  * 1.5 MiB (P-384), built once per process on first use in 110-150 ms. 10-bit windows would
- * gain another 10% for 3-4.8 MiB and 280-550 ms (bench/primitives.ts ecdsa). A table for a
- * client's public key never pays: it is used once.
+ * gain another 13-14% for 3.0-4.8 MiB and 280-550 ms (bench/results/primitives.md). A table
+ * for a client's public key never pays: it is used once.
  */
 function widenBaseTable(curve: EcdsaCurve): void {
   if (widened.has(curve)) return;
