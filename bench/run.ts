@@ -654,7 +654,7 @@ function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): strin
     line('puretls in the profile step, unprofiled window', (r) => us(prof(r)!.cpuUsPerHs)),
     line('&nbsp;&nbsp;main thread (/proc)', (r) => us(thread(r, 'main thread'))),
     line('&nbsp;&nbsp;other threads: V8 GC and compiler helpers, libuv (/proc)', (r) => us(others(r))),
-    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core, wall time)', (r) => us(prof(r)!.coreUsPerHs ?? 0)),
+    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core, CPU time of the calls)', (r) => us(prof(r)!.coreUsPerHs ?? 0)),
     line('&nbsp;&nbsp;kernel (system time)', (r) => us(prof(r)!.systemUsPerHs)),
     line('&nbsp;&nbsp;GC pauses on the main thread (inside the core or not)', (r) => us(prof(r)!.gcUsPerHs)),
     line('&nbsp;&nbsp;the rest: Node streams and sockets, events, GC outside the core', (r) => us(prof(r)!.cpuUsPerHs - (prof(r)!.coreUsPerHs ?? 0) - prof(r)!.systemUsPerHs)),
@@ -699,7 +699,7 @@ function profilesMarkdown(profiles: ProfileResult[], date: string): string {
       parts.push(
         `Without a profiler, in a window of the same length: ${all.toFixed(0)} µs of server CPU per handshake; by thread (/proc): ` +
           `${c.threads.map((t) => `${t.name} ${t.us.toFixed(0)} µs`).join(', ')}; ` +
-          (c.coreUsPerHs !== undefined ? `${c.coreUsPerHs.toFixed(0)} µs (${pct(c.coreUsPerHs)}) inside \`ServerConnection\` calls (wall time, GC pauses that fall inside included); ` : '') +
+          (c.coreUsPerHs !== undefined ? `${c.coreUsPerHs.toFixed(0)} µs (${pct(c.coreUsPerHs)}) inside \`ServerConnection\` calls (process CPU time during the calls, GC that falls inside included); ` : '') +
           `${c.systemUsPerHs.toFixed(0)} µs (${pct(c.systemUsPerHs)}) in the kernel; main-thread GC pauses ${c.gcUsPerHs.toFixed(0)} µs (${pct(c.gcUsPerHs)}).`,
         '',
       );

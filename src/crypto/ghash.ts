@@ -50,10 +50,8 @@ const REM_8BIT = (() => {
   return rem;
 })();
 
-/** Words 0..63 of the table: n·H for a nibble n; words 64..127: n·H·x^4. */
+/** Words 0..63 of the table: n·H for a nibble n; words 64..127: n·H·x^4 (512 bytes in all). */
 const TIMES_X4 = 64;
-/** 2 × 16 entries × 4 words × 4 bytes. */
-export const COMPACT_GHASH_TABLE_BYTES = 512;
 
 /**
  * An incremental GHASH bound to one hash key H. As noble's GHASH: each `update` is one
