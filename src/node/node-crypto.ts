@@ -38,6 +38,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
+import { copyBytes } from '../codec/bytes.js';
 import type {
   Aead,
   AeadAlgorithm,
@@ -107,7 +108,7 @@ class NodeKeyedMac implements KeyedMac {
     private readonly algorithm: HashAlgorithm,
     key: Uint8Array,
   ) {
-    this.key = key.slice();
+    this.key = copyBytes(key); // not key.slice(): on a Buffer that is a view
     this.outputLength = algorithm === 'sha256' ? 32 : 48;
   }
   mac(...parts: Uint8Array[]): Uint8Array {
@@ -119,8 +120,8 @@ class NodeKeyedMac implements KeyedMac {
 
 /**
  * AES-GCM and ChaCha20-Poly1305 through OpenSSL. node:crypto makes a cipher object per
- * message; the key is held once in a KeyObject (OpenSSL memory, freed with
- * OPENSSL_clear_free when collected).
+ * message; the key is held once in a KeyObject (native memory that node frees when the
+ * KeyObject is collected; JavaScript cannot wipe it, so `dispose` only lets go of it).
  */
 class NodeAead implements Aead {
   private key: KeyObject | undefined;

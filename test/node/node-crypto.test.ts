@@ -72,6 +72,16 @@ describe('NodeCryptoProvider against the noble provider', () => {
     }
   });
 
+  it('HMAC keys are the provider\'s own copy: changing the caller\'s Buffer afterwards changes no MAC', () => {
+    for (const [name, p] of PROVIDERS) {
+      const key = nodeRandomBytes(32); // a Buffer, whose slice() is a view
+      const mac = p.hmac('sha256', key);
+      const before = hex(mac.mac(Uint8Array.of(1, 2, 3)));
+      key.fill(0);
+      assert.equal(hex(mac.mac(Uint8Array.of(1, 2, 3))), before, name);
+    }
+  });
+
   for (const algorithm of ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const satisfies readonly AeadAlgorithm[]) {
     it(`${algorithm}: the same sealed bytes, each opens what the other sealed, both refuse tampering`, () => {
       const key = randomBytes(algorithm === 'aes-128-gcm' ? 16 : 32);
