@@ -23,9 +23,16 @@ export const SID_CTX = 'puretls-bench';
 /** What the server writes on each connection before end(). */
 export const GREETING = 'hi\n';
 
-export type ServerKind = 'puretls' | 'node';
-export const KINDS: readonly ServerKind[] = ['puretls', 'node'];
-export const KIND_LABEL: Record<ServerKind, string> = { puretls: 'puretls', node: 'node:tls' };
+/**
+ * puretls with its default, pure provider (noble); puretls with the opt-in node:crypto
+ * provider (`puretls/node-crypto`: the same protocol code on OpenSSL's primitives); node:tls.
+ */
+export type ServerKind = 'puretls' | 'native' | 'node';
+export const KINDS: readonly ServerKind[] = ['puretls', 'native', 'node'];
+/** The scenarios about puretls's own memory (cache scale, idle connections) compare the pure build with node:tls. */
+export type PureOrNode = 'puretls' | 'node';
+export const PURE_AND_NODE: readonly PureOrNode[] = ['puretls', 'node'];
+export const KIND_LABEL: Record<ServerKind, string> = { puretls: 'puretls', native: 'puretls+node-crypto', node: 'node:tls' };
 
 /**
  * How sessions are resumed:
@@ -92,13 +99,32 @@ export type FromServer =
   | { type: 'ready' }
   | { type: 'listening'; port: number; prefill?: PrefillReport }
   | { type: 'marked' }
-  | { type: 'report'; cpuUs: number; userUs: number; systemUs: number; wallMs: number; counts: HandshakeCounts; coreNs?: number }
+  | {
+      type: 'report';
+      cpuUs: number;
+      userUs: number;
+      systemUs: number;
+      wallMs: number;
+      counts: HandshakeCounts;
+      coreNs?: number;
+      /** Main-thread GC pauses (PerformanceObserver 'gc' entries) since the mark. */
+      gcUs: number;
+      gcCount: number;
+      /** CPU since the mark per group of threads, from /proc/self/task/<tid>/stat (empty where /proc is missing). */
+      threads: ThreadCpu[];
+    }
   | { type: 'memory'; memory: MemorySample }
   | { type: 'connections'; count: number }
   | { type: 'bulk'; cpuUs: number; bytes: number; wallMs: number }
   | { type: 'profile-started' }
   | { type: 'profile-stopped'; file: string }
   | { type: 'error'; message: string };
+
+export interface ThreadCpu {
+  /** 'main thread', 'libuv thread pool', 'other threads' (V8's GC and compiler helpers). */
+  name: string;
+  us: number;
+}
 
 export interface PrefillReport {
   sessions: number;

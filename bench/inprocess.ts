@@ -8,18 +8,17 @@
  * node:tls cannot be measured this way (its randomness cannot be seeded, so a recorded
  * client flight never matches a new server random); these rows are puretls alone.
  *
- * Run by run.ts as a child (results over IPC), or alone: node dist/bench/inprocess.js [--quick]
+ * Run by run.ts as a child (results over IPC), or alone: node dist/bench/inprocess.js [--quick] [--provider=node]
  */
 import { randomBytes as osRandomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { ServerConnection } from '../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../src/context.js';
 import { NobleCryptoProvider } from '../src/crypto/noble.js';
+import { NodeCryptoProvider } from '../src/node/node-crypto.js';
 import { testCertificate } from '../test/helpers/fixtures.js';
 import { Group, Suite, TlsClient, hex, seededRandom, type ClientOptions, type RandomSource } from '../test/helpers/tls-client.js';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { AesGcm } from '../src/crypto/gcm.js';
 import { SERVER_CURVE, SID_CTX, SUITE, median } from './common.js';
 
@@ -40,7 +39,13 @@ export interface InProcessResult {
 
 /** The server's randomness: the OS normally, a recording or a replayed tape while benchmarking. */
 let source: RandomSource = (n) => new Uint8Array(osRandomBytes(n));
-const crypto = new NobleCryptoProvider({ randomBytes: (n) => source(n) });
+/**
+ * `--provider=node` replays with the node:crypto provider. Only resumption replays: its
+ * ECDSA signatures are OpenSSL's (random k), so a recorded client Finished never matches a
+ * replayed full handshake.
+ */
+const PROVIDER = process.argv.includes('--provider=node') ? 'node' : 'noble';
+const crypto = PROVIDER === 'node' ? new NodeCryptoProvider({ randomBytes: (n) => source(n) }) : new NobleCryptoProvider({ randomBytes: (n) => source(n) });
 const TICKET_KEYS = new Uint8Array(48).map((_, i) => i * 7 + 1);
 
 function recording(rng: RandomSource, tape: Uint8Array[]): RandomSource {
@@ -183,18 +188,19 @@ function timeOp(name: string, ms: number, op: () => unknown): PrimitiveCost {
   return { name, us: Number(process.hrtime.bigint() - t0) / n / 1000 };
 }
 
-/** The noble operations a handshake is made of (and puretls's per-key AES-GCM setup), each alone. */
+/** The public-key operations a full handshake is made of, through the default provider, and puretls's per-key AES-GCM setup, each alone. */
 export function primitiveCosts(ms: number): PrimitiveCost[] {
-  const secret = new Uint8Array(32).fill(3);
-  const peer = x25519.getPublicKey(new Uint8Array(32).fill(5));
-  const key = p256.utils.randomSecretKey(new Uint8Array(p256.lengths.seed!).fill(9));
-  const digest = sha256(new Uint8Array(100));
+  const provider = new NobleCryptoProvider();
+  const peer = provider.generateEphemeralKey('x25519').publicKey;
+  const ephemeral = provider.generateEphemeralKey('x25519');
+  const signer = provider.ecdsaSigningKey('P-256', p256.utils.randomSecretKey(new Uint8Array(p256.lengths.seed!).fill(9)));
+  const message = new Uint8Array(200);
   const aesKey = new Uint8Array(16).fill(1);
   return [
-    timeOp('X25519 key generation (noble)', ms, () => x25519.getPublicKey(secret)),
-    timeOp('X25519 shared secret (noble, Montgomery ladder)', ms, () => x25519.getSharedSecret(secret, peer)),
-    timeOp('ECDSA P-256 sign (noble)', ms, () => p256.sign(digest, key, { prehash: false, format: 'der', lowS: false })),
-    timeOp('AES-128-GCM key setup (puretls gcm.ts: AES key schedule and GHASH table)', ms, () => new AesGcm(aesKey)),
+    timeOp('X25519 key generation (tweetnacl, limb ladder)', ms, () => provider.generateEphemeralKey('x25519')),
+    timeOp('X25519 shared secret (tweetnacl, limb ladder)', ms, () => ephemeral.agree(peer)),
+    timeOp('ECDSA P-256 sign with SHA-256 (noble, 8-bit base table)', ms, () => signer.sign('sha256', message)),
+    timeOp('AES-128-GCM key setup (gcm.ts: AES key schedule, H, 512-byte GHASH table)', ms, () => new AesGcm(aesKey)),
   ];
 }
 
@@ -248,11 +254,12 @@ export function runInProcess(options: InProcessOptions): InProcessResult[] {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
   const only = process.argv.find((a) => a.startsWith('--scenario='))?.slice('--scenario='.length) as InProcessScenario | undefined;
+  const scenarios: InProcessScenario[] | undefined = only ? [only] : PROVIDER === 'node' ? ['session-id', 'ticket'] : undefined;
   const results = runInProcess({
     ...(quick ? { roundMs: 400, rounds: 3, warmupMs: 300 } : { roundMs: 2500, rounds: 5, warmupMs: 1500 }),
-    ...(only ? { scenarios: [only] } : {}),
+    ...(scenarios ? { scenarios } : {}),
   });
-  const primitives = only ? [] : primitiveCosts(quick ? 150 : 500);
+  const primitives = only || PROVIDER === 'node' ? [] : primitiveCosts(quick ? 150 : 500);
   if (process.send) process.send({ type: 'inprocess', results, primitives });
   else for (const p of primitives) console.log(`${p.name}: ${p.us.toFixed(1)} µs`);
   if (!process.send) for (const r of results) console.log(`${r.scenario.padEnd(11)} ${r.handshakesPerSecond.toFixed(0).padStart(7)} handshakes/s/core  ${r.usPerHandshake.toFixed(1)} µs (first flight ${r.usFirstFlight.toFixed(1)} µs)`);

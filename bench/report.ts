@@ -1,9 +1,10 @@
 /**
- * Turns the measurements into rows (puretls, node:tls, ratio), a plain-text table, the
+ * Turns the measurements into rows (puretls with the noble provider, puretls with the
+ * node:crypto provider, node:tls, and the two ratios to node:tls), a plain-text table, the
  * JSON file, a hand-written SVG bar chart of the ratios, and the figures block of
  * bench/README.md.
  */
-import { KIND_LABEL, type ServerKind } from './common.js';
+import { KIND_LABEL, type PureOrNode, type ServerKind } from './common.js';
 import type { InProcessResult, PrimitiveCost } from './inprocess.js';
 
 export interface Row {
@@ -13,13 +14,19 @@ export interface Row {
   unit: string;
   better: 'higher' | 'lower';
   puretls: number | null;
+  /** puretls with the node:crypto provider (null where that kind is not measured). */
+  native: number | null;
   node: number | null;
   /** puretls / node:tls, literally (null when node:tls has no figure). */
   ratio: number | null;
+  /** puretls+node-crypto / node:tls. */
+  nativeRatio: number | null;
   /** In the chart (higher-is-better rows only, so a bar right of 1.0 means puretls is ahead). */
   chart?: boolean;
   /** A target on the ratio, when the issue sets one. */
   target?: number;
+  /** A target on the node-crypto ratio. */
+  nativeTarget?: number;
   note?: string;
   /** Shown instead of the ratio (the TCP floor row has no ratio). */
   ratioLabel?: string;
@@ -40,6 +47,11 @@ export interface HandshakeFigures {
   /** Of cpuUsPerHs: user and system (kernel: loopback TCP, accept, close) time. */
   userUsPerHs: number;
   systemUsPerHs: number;
+  /** Main-thread GC pauses per handshake ('gc' performance entries). */
+  gcUsPerHs: number;
+  /** Of cpuUsPerHs: the main thread, and every other thread (V8's GC and compiler helpers, libuv's pool), from /proc. */
+  mainThreadUsPerHs: number;
+  helperThreadsUsPerHs: number;
   hsPerCpuSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -89,7 +101,7 @@ export interface CacheFigures {
 
 export interface CacheScenario {
   sessions: number;
-  summary: Record<ServerKind, CacheFigures>;
+  summary: Record<PureOrNode, CacheFigures>;
 }
 
 export interface IdleFigures {
@@ -99,7 +111,7 @@ export interface IdleFigures {
 
 export interface IdleScenario {
   connections: number;
-  summary: Record<ServerKind, IdleFigures>;
+  summary: Record<PureOrNode, IdleFigures>;
 }
 
 export interface BenchResults {
@@ -107,6 +119,8 @@ export interface BenchResults {
   /** The same per-connection work over plain TCP: the floor under both servers' figures. */
   tcpFloor: HandshakeFigures | undefined;
   inProcess: InProcessResult[];
+  /** The same replays with the node:crypto provider (resumption only: its ECDSA signatures are not deterministic). */
+  inProcessNative?: InProcessResult[];
   /** Single primitives, measured alone in the in-process child. */
   primitives: PrimitiveCost[];
   bulk: BulkScenario[];
@@ -116,10 +130,21 @@ export interface BenchResults {
 
 const SCENARIO_NAME = { none: 'Full handshake', 'session-id': 'Session-ID resumption', ticket: 'Ticket resumption' } as const;
 
-function row(r: Omit<Row, 'ratio'>): Row {
-  const ratio = r.puretls !== null && r.node !== null && r.node !== 0 ? r.puretls / r.node : null;
-  return { ...r, ratio };
+function row(r: Omit<Row, 'ratio' | 'nativeRatio' | 'native'> & { native?: number | null }): Row {
+  const over = (v: number | null | undefined): number | null => (v !== null && v !== undefined && r.node !== null && r.node !== 0 ? v / r.node : null);
+  return { ...r, native: r.native ?? null, ratio: over(r.puretls), nativeRatio: over(r.native) };
 }
+
+/**
+ * Issue 13's targets, ratios to node:tls in handshakes (or MiB) per server CPU second: the
+ * pure build at >= 1.1 for resumption and >= 0.25 for full handshakes; with the node:crypto
+ * provider >= 1.3 and >= 1.0, and >= 0.8 for bulk.
+ */
+const TARGETS = {
+  pure: { none: 0.25, 'session-id': 1.1, ticket: 1.1 },
+  native: { none: 1.0, 'session-id': 1.3, ticket: 1.3 },
+  nativeBulk: 0.8,
+} as const;
 
 export function sessionsLabel(n: number): string {
   return n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
@@ -131,9 +156,23 @@ export function buildRows(results: BenchResults): Row[] {
   for (const h of results.handshakes) {
     const scenario = SCENARIO_NAME[h.resumption];
     const p = h.summary.puretls;
+    const q = h.summary.native;
     const n = h.summary.node;
-    const target = h.resumption === 'none' ? 0.5 : 1.0;
-    rows.push(row({ section: sockets, scenario, metric: 'handshakes per CPU second', unit: 'hs/CPU-s', better: 'higher', puretls: p.hsPerCpuSec, node: n.hsPerCpuSec, chart: true, target }));
+    const ut = (f: HandshakeFigures): string => `${f.userUsPerHs.toFixed(0)}+${f.systemUsPerHs.toFixed(0)}`;
+    const th = (f: HandshakeFigures): string => `${f.mainThreadUsPerHs.toFixed(0)}/${f.helperThreadsUsPerHs.toFixed(0)}`;
+    rows.push(row({
+      section: sockets,
+      scenario,
+      metric: 'handshakes per CPU second',
+      unit: 'hs/CPU-s',
+      better: 'higher',
+      puretls: p.hsPerCpuSec,
+      native: q?.hsPerCpuSec ?? null,
+      node: n.hsPerCpuSec,
+      chart: true,
+      target: TARGETS.pure[h.resumption],
+      nativeTarget: TARGETS.native[h.resumption],
+    }));
     rows.push(row({
       section: sockets,
       scenario,
@@ -141,28 +180,32 @@ export function buildRows(results: BenchResults): Row[] {
       unit: 'µs',
       better: 'lower',
       puretls: p.cpuUsPerHs,
+      native: q?.cpuUsPerHs ?? null,
       node: n.cpuUsPerHs,
-      note: `user+system: puretls ${p.userUsPerHs.toFixed(0)}+${p.systemUsPerHs.toFixed(0)}, node:tls ${n.userUsPerHs.toFixed(0)}+${n.systemUsPerHs.toFixed(0)} µs`,
+      note: `user+system: puretls ${ut(p)}${q ? `, +node-crypto ${ut(q)}` : ''}, node:tls ${ut(n)} µs; main thread/other threads: ${th(p)}${q ? `, ${th(q)}` : ''}, ${th(n)} µs`,
     }));
-    rows.push(row({ section: sockets, scenario, metric: 'handshakes per second (wall)', unit: 'hs/s', better: 'higher', puretls: p.hsPerSec, node: n.hsPerSec, chart: true }));
-    rows.push(row({ section: sockets, scenario, metric: 'latency p50', unit: 'ms', better: 'lower', puretls: p.p50Ms, node: n.p50Ms }));
-    rows.push(row({ section: sockets, scenario, metric: 'latency p99', unit: 'ms', better: 'lower', puretls: p.p99Ms, node: n.p99Ms }));
-    if (p.wrong + n.wrong + p.errors + n.errors > 0) {
-      rows[rows.length - 5]!.note = `discarded: puretls ${p.wrong} wrong kind/${p.errors} failed, node:tls ${n.wrong}/${n.errors}`;
+    rows.push(row({ section: sockets, scenario, metric: 'GC pauses per handshake (main thread)', unit: 'µs', better: 'lower', puretls: p.gcUsPerHs, native: q?.gcUsPerHs ?? null, node: n.gcUsPerHs }));
+    rows.push(row({ section: sockets, scenario, metric: 'handshakes per second (wall)', unit: 'hs/s', better: 'higher', puretls: p.hsPerSec, native: q?.hsPerSec ?? null, node: n.hsPerSec, chart: true }));
+    rows.push(row({ section: sockets, scenario, metric: 'latency p50', unit: 'ms', better: 'lower', puretls: p.p50Ms, native: q?.p50Ms ?? null, node: n.p50Ms }));
+    rows.push(row({ section: sockets, scenario, metric: 'latency p99', unit: 'ms', better: 'lower', puretls: p.p99Ms, native: q?.p99Ms ?? null, node: n.p99Ms }));
+    const bad = (f: HandshakeFigures | undefined): number => (f ? f.wrong + f.errors : 0);
+    if (bad(p) + bad(q) + bad(n) > 0) {
+      rows[rows.length - 6]!.note = `discarded (wrong kind/failed): puretls ${p.wrong}/${p.errors}${q ? `, +node-crypto ${q.wrong}/${q.errors}` : ''}, node:tls ${n.wrong}/${n.errors}`;
     }
   }
   if (results.tcpFloor) {
     const f = results.tcpFloor;
     const floor = (metric: string, unit: string, better: 'higher' | 'lower', v: number, note?: string): void => {
-      rows.push({ section: sockets, scenario: 'No TLS: TCP floor (both pay it)', metric, unit, better, puretls: v, node: v, ratio: null, ratioLabel: '(floor)', ...(note ? { note } : {}) });
+      rows.push({ section: sockets, scenario: 'No TLS: TCP floor (all pay it)', metric, unit, better, puretls: v, native: v, node: v, ratio: null, nativeRatio: null, ratioLabel: '(floor)', ...(note ? { note } : {}) });
     };
     floor('server CPU per connection', 'µs', 'lower', f.cpuUsPerHs, `user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)} µs; net.Server, same work, no TLS`);
     floor('connections per second (wall)', 'conn/s', 'higher', f.hsPerSec);
   }
-  const inproc = 'In process, server only (puretls alone: node:tls cannot replay recorded flights)';
+  const inproc = 'In process, server only (node:tls cannot replay recorded flights; node-crypto replays resumption only)';
   for (const r of results.inProcess) {
     const scenario = SCENARIO_NAME[r.scenario === 'full' ? 'none' : r.scenario];
-    rows.push(row({ section: inproc, scenario, metric: 'handshakes per second per core', unit: 'hs/s', better: 'higher', puretls: r.handshakesPerSecond, node: null }));
+    const q = results.inProcessNative?.find((x) => x.scenario === r.scenario);
+    rows.push(row({ section: inproc, scenario, metric: 'handshakes per second per core', unit: 'hs/s', better: 'higher', puretls: r.handshakesPerSecond, native: q?.handshakesPerSecond ?? null, node: null }));
     rows.push(row({
       section: inproc,
       scenario,
@@ -170,8 +213,9 @@ export function buildRows(results: BenchResults): Row[] {
       unit: 'µs',
       better: 'lower',
       puretls: r.usPerHandshake,
+      native: q?.usPerHandshake ?? null,
       node: null,
-      note: `first flight ${r.usFirstFlight.toFixed(0)} µs, second ${r.usSecondFlight.toFixed(0)} µs`,
+      note: `first flight ${r.usFirstFlight.toFixed(0)} µs, second ${r.usSecondFlight.toFixed(0)} µs` + (q ? `; +node-crypto ${q.usFirstFlight.toFixed(0)} and ${q.usSecondFlight.toFixed(0)} µs` : ''),
     }));
   }
   for (const p of results.primitives) {
@@ -179,9 +223,12 @@ export function buildRows(results: BenchResults): Row[] {
   }
   for (const b of results.bulk) {
     const section = `Bulk transfer, one connection, 16 KiB records, ${b.bytes / 2 ** 20} MiB`;
-    rows.push(row({ section, scenario: b.suite, metric: 'throughput (client side)', unit: 'MiB/s', better: 'higher', puretls: b.summary.puretls.mibPerSec, node: b.summary.node.mibPerSec, chart: true }));
-    rows.push(row({ section, scenario: b.suite, metric: 'MiB per server CPU second', unit: 'MiB/CPU-s', better: 'higher', puretls: b.summary.puretls.mibPerCpuSec, node: b.summary.node.mibPerCpuSec, chart: true }));
-    rows.push(row({ section, scenario: b.suite, metric: 'server CPU per MiB', unit: 'ms', better: 'lower', puretls: b.summary.puretls.cpuMsPerMiB, node: b.summary.node.cpuMsPerMiB }));
+    const p = b.summary.puretls;
+    const q = b.summary.native;
+    const n = b.summary.node;
+    rows.push(row({ section, scenario: b.suite, metric: 'throughput (client side)', unit: 'MiB/s', better: 'higher', puretls: p.mibPerSec, native: q?.mibPerSec ?? null, node: n.mibPerSec, chart: true }));
+    rows.push(row({ section, scenario: b.suite, metric: 'MiB per server CPU second', unit: 'MiB/CPU-s', better: 'higher', puretls: p.mibPerCpuSec, native: q?.mibPerCpuSec ?? null, node: n.mibPerCpuSec, chart: true, nativeTarget: TARGETS.nativeBulk }));
+    rows.push(row({ section, scenario: b.suite, metric: 'server CPU per MiB', unit: 'ms', better: 'lower', puretls: p.cpuMsPerMiB, native: q?.cpuMsPerMiB ?? null, node: n.cpuMsPerMiB }));
   }
   const cacheSection = 'Cache scale: session-ID resumption with N sessions cached';
   for (const c of results.cache) {
@@ -209,13 +256,17 @@ export function buildRows(results: BenchResults): Row[] {
 export function buildTargets(results: BenchResults, rows: Row[]): Target[] {
   const targets: Target[] = [];
   for (const r of rows) {
-    if (r.target === undefined || r.ratio === null) continue;
-    targets.push({
-      name: `${r.scenario}: ${r.metric}, puretls / node:tls`,
-      goal: `>= ${r.target.toFixed(1)}`,
-      value: r.ratio.toFixed(2),
-      met: r.ratio >= r.target,
-    });
+    if (r.target !== undefined && r.ratio !== null) {
+      targets.push({ name: `${r.scenario}: ${r.metric}, puretls / node:tls`, goal: `>= ${r.target.toFixed(2)}`, value: r.ratio.toFixed(2), met: r.ratio >= r.target });
+    }
+    if (r.nativeTarget !== undefined && r.nativeRatio !== null) {
+      targets.push({
+        name: `${r.scenario}: ${r.metric}, puretls+node-crypto / node:tls`,
+        goal: `>= ${r.nativeTarget.toFixed(2)}`,
+        value: r.nativeRatio.toFixed(2),
+        met: r.nativeRatio >= r.nativeTarget,
+      });
+    }
   }
   const cache = results.cache;
   if (cache.length >= 2) {
@@ -264,29 +315,32 @@ export function fmt(v: number | null, unit = ''): string {
   return v.toFixed(2);
 }
 
-function ratioText(r: Row): string {
+function ratioText(r: Row, which: 'pure' | 'native' = 'pure'): string {
   if (r.ratioLabel) return r.ratioLabel;
-  if (r.ratio === null) return 'n/a';
-  let s = r.ratio.toFixed(2);
-  if (r.target !== undefined) s += r.ratio >= r.target ? ` (>= ${r.target.toFixed(1)}: met)` : ` (target ${r.target.toFixed(1)}: MISSED)`;
+  const ratio = which === 'pure' ? r.ratio : r.nativeRatio;
+  const target = which === 'pure' ? r.target : r.nativeTarget;
+  if (ratio === null) return 'n/a';
+  let s = ratio.toFixed(2);
+  if (target !== undefined) s += ratio >= target ? ` (>= ${target.toFixed(2)}: met)` : ` (target ${target.toFixed(2)}: MISSED)`;
   return s;
 }
 
 export function textTable(rows: Row[], targets: Target[]): string {
   const out: string[] = [];
-  const widths = [30, 44, 12, 12, 28];
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const widths = [30, 44, 14, 14, 14, 28, 28];
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   let section = '';
   for (const r of rows) {
     if (r.section !== section) {
       section = r.section;
       out.push('');
       out.push(section);
-      out.push(line(['scenario', 'metric', 'puretls', 'node:tls', 'puretls / node:tls']));
+      out.push(line(['scenario', 'metric', 'puretls', '+node-crypto', 'node:tls', 'puretls / node:tls', '+node-crypto / node:tls']));
       out.push('-'.repeat(widths.reduce((a, b) => a + b + 2, 0)));
     }
     const unit = r.unit === 'B' ? '' : ` ${r.unit}`;
-    out.push(line([r.scenario, `${r.metric} (${r.better === 'higher' ? '↑' : '↓'})`, fmt(r.puretls, r.unit) + (r.puretls === null ? '' : unit), fmt(r.node, r.unit) + (r.node === null ? '' : unit), ratioText(r)]) + (r.note ? `   [${r.note}]` : ''));
+    const cell = (v: number | null): string => fmt(v, r.unit) + (v === null ? '' : unit);
+    out.push(line([r.scenario, `${r.metric} (${r.better === 'higher' ? '↑' : '↓'})`, cell(r.puretls), cell(r.native), cell(r.node), ratioText(r), ratioText(r, 'native')]) + (r.note ? `   [${r.note}]` : ''));
   }
   out.push('');
   out.push('Targets');
@@ -303,13 +357,13 @@ export function markdownTables(rows: Row[], targets: Target[]): string {
       out.push('');
       out.push(`**${section}**`);
       out.push('');
-      out.push('| scenario | metric | puretls | node:tls | puretls / node:tls |');
-      out.push('| --- | --- | ---: | ---: | ---: |');
+      out.push('| scenario | metric | puretls | puretls+node-crypto | node:tls | puretls / node:tls | +node-crypto / node:tls |');
+      out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
     }
     const unit = r.unit === 'B' ? '' : ` ${r.unit}`;
     const cell = (v: number | null): string => (v === null ? 'n/a' : fmt(v, r.unit) + unit);
     const metric = `${r.metric} (${r.better === 'higher' ? 'higher' : 'lower'} is better)${r.note ? `; ${r.note}` : ''}`;
-    out.push(`| ${r.scenario} | ${metric} | ${cell(r.puretls)} | ${cell(r.node)} | ${ratioText(r)} |`);
+    out.push(`| ${r.scenario} | ${metric} | ${cell(r.puretls)} | ${cell(r.native)} | ${cell(r.node)} | ${ratioText(r)} | ${ratioText(r, 'native')} |`);
   }
   out.push('');
   out.push('**Targets**');
@@ -342,6 +396,9 @@ export function chartGroups(rows: Row[], targets: Target[], results: BenchResult
     let g = groups[groups.length - 1];
     if (!g || g.heading !== heading) groups.push((g = { heading, bars: [] }));
     g.bars.push({ label: `${r.scenario}: ${r.metric}`, ratio: r.ratio, ...(r.target !== undefined ? { target: r.target } : {}) });
+    if (r.nativeRatio !== null && r.nativeRatio > 0) {
+      g.bars.push({ label: `  +node-crypto: ${r.scenario}: ${r.metric}`, ratio: r.nativeRatio, ...(r.nativeTarget !== undefined ? { target: r.nativeTarget } : {}) });
+    }
   }
   if (results.cache.length >= 2 && targets.length > 0) {
     const small = results.cache[0]!;

@@ -15,6 +15,7 @@ import {
   BULK_SUITES,
   KINDS,
   KIND_LABEL,
+  PURE_AND_NODE,
   REPO_ROOT,
   RESULTS_DIR,
   SUITE,
@@ -26,10 +27,12 @@ import {
   type Resumption,
   type ServerConfig,
   type ServerKind,
+  type ThreadCpu,
   type ToServer,
 } from './common.js';
 import type { InProcessResult, PrimitiveCost } from './inprocess.js';
 import { HandshakeLoad, bulkRead, clientContext, closeAll, fetchSession, openIdle, type LoadCounters } from './load.js';
+import { perfAvailable, perfMarkdown, startPerfRecord, summarisePerf, type PerfSummary } from './perf.js';
 import { profileMarkdown, summarise, type CpuProfile, type ProfileSummary } from './profile.js';
 import {
   buildRows,
@@ -171,9 +174,9 @@ class ServerChild {
     );
   }
 
-  static async start(config: Omit<ServerConfig, 'keyPem' | 'certPem'>): Promise<ServerChild> {
+  static async start(config: Omit<ServerConfig, 'keyPem' | 'certPem'>, extraArgs: string[] = []): Promise<ServerChild> {
     const child = fork(path.join(BENCH_DIST_DIR, 'server.js'), [], {
-      execArgv: ['--expose-gc', '--max-old-space-size=12288', ...EXTRA_SERVER_ARGS],
+      execArgv: ['--expose-gc', '--max-old-space-size=12288', ...EXTRA_SERVER_ARGS, ...extraArgs],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const server = new ServerChild(config.kind, child);
@@ -233,18 +236,18 @@ class ServerChild {
   }
 }
 
-async function startBoth(config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>): Promise<Record<ServerKind, ServerChild>> {
-  const [puretls, node] = await Promise.all(KINDS.map((kind) => ServerChild.start({ ...config, kind })));
-  return { puretls: puretls!, node: node! };
+async function startAll(config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>): Promise<Record<ServerKind, ServerChild>> {
+  const [puretls, native, node] = await Promise.all(KINDS.map((kind) => ServerChild.start({ ...config, kind })));
+  return { puretls: puretls!, native: native!, node: node! };
 }
 
 async function exitAll(servers: Record<ServerKind, ServerChild>): Promise<void> {
   await Promise.all(KINDS.map((k) => servers[k].exit()));
 }
 
-/** Alternating order: A B in even rounds, B A in odd ones. */
-function order(round: number): readonly ServerKind[] {
-  return round % 2 === 0 ? KINDS : [...KINDS].reverse();
+/** Alternating order: A B C in even rounds, C B A in odd ones. */
+function order<K extends ServerKind = ServerKind>(round: number, kinds: readonly K[] = KINDS as readonly K[]): readonly K[] {
+  return round % 2 === 0 ? kinds : [...kinds].reverse();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -255,6 +258,8 @@ interface Window {
   cpuUs: number;
   userUs: number;
   systemUs: number;
+  gcUs: number;
+  threads: ThreadCpu[];
   serverGood: number;
   serverWrong: number;
   serverErrors: number;
@@ -276,7 +281,22 @@ async function measuredWindow(server: ServerChild, load: HandshakeLoad, resumpti
   const c = report.counts;
   const good = resumption === 'none' ? c.full : resumption === 'session-id' ? c.sessionId : c.ticket;
   const all = c.full + c.sessionId + c.ticket;
-  return { windowMs: ms, cpuUs: report.cpuUs, userUs: report.userUs, systemUs: report.systemUs, serverGood: good, serverWrong: all - good, serverErrors: c.errors, client };
+  return {
+    windowMs: ms,
+    cpuUs: report.cpuUs,
+    userUs: report.userUs,
+    systemUs: report.systemUs,
+    gcUs: report.gcUs,
+    threads: report.threads,
+    serverGood: good,
+    serverWrong: all - good,
+    serverErrors: c.errors,
+    client,
+  };
+}
+
+function threadUs(threads: ThreadCpu[], name: string): number {
+  return threads.find((t) => t.name === name)?.us ?? 0;
 }
 
 function handshakeFigures(w: Window): HandshakeFigures & { serverCpuShare: number } {
@@ -287,6 +307,9 @@ function handshakeFigures(w: Window): HandshakeFigures & { serverCpuShare: numbe
     cpuUsPerHs,
     userUsPerHs: w.userUs / good,
     systemUsPerHs: w.systemUs / good,
+    gcUsPerHs: w.gcUs / good,
+    mainThreadUsPerHs: threadUs(w.threads, 'main thread') / good,
+    helperThreadsUsPerHs: (w.threads.reduce((n, t) => n + t.us, 0) - threadUs(w.threads, 'main thread')) / good,
     hsPerCpuSec: 1e6 / cpuUsPerHs,
     p50Ms: percentile(w.client.latenciesMs, 50),
     p99Ms: percentile(w.client.latenciesMs, 99),
@@ -303,6 +326,9 @@ function summariseRounds(rounds: HandshakeRound[], latencies: number[]): Handsha
     cpuUsPerHs: median(rounds.map((r) => r.cpuUsPerHs)),
     userUsPerHs: median(rounds.map((r) => r.userUsPerHs)),
     systemUsPerHs: median(rounds.map((r) => r.systemUsPerHs)),
+    gcUsPerHs: median(rounds.map((r) => r.gcUsPerHs)),
+    mainThreadUsPerHs: median(rounds.map((r) => r.mainThreadUsPerHs)),
+    helperThreadsUsPerHs: median(rounds.map((r) => r.helperThreadsUsPerHs)),
     hsPerCpuSec: median(rounds.map((r) => r.hsPerCpuSec)),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
@@ -314,7 +340,7 @@ function summariseRounds(rounds: HandshakeRound[], latencies: number[]): Handsha
 
 async function handshakeScenario(resumption: Resumption, s: Settings): Promise<HandshakeScenario> {
   log(`sockets: ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}`);
-  const servers = await startBoth({ mode: 'greet', resumption, ciphers: SUITE });
+  const servers = await startAll({ mode: 'greet', resumption, ciphers: SUITE });
   const ctx = clientContext(SUITE);
   const loads = {} as Record<ServerKind, HandshakeLoad>;
   for (const kind of KINDS) {
@@ -325,7 +351,7 @@ async function handshakeScenario(resumption: Resumption, s: Settings): Promise<H
     await loads[kind].stop();
   }
   const rounds: HandshakeRound[] = [];
-  const latencies: Record<ServerKind, number[]> = { puretls: [], node: [] };
+  const latencies: Record<ServerKind, number[]> = { puretls: [], native: [], node: [] };
   for (let round = 0; round < s.rounds; round++) {
     for (const kind of order(round)) {
       const w = await measuredWindow(servers[kind], loads[kind], resumption, s.settleMs, s.windowMs);
@@ -335,7 +361,7 @@ async function handshakeScenario(resumption: Resumption, s: Settings): Promise<H
       if (loads[kind].lastError) log(`  ${KIND_LABEL[kind]}: last client error: ${String(loads[kind].lastError)}`);
       log(
         `  round ${round + 1} ${KIND_LABEL[kind].padEnd(8)} ${f.hsPerSec.toFixed(0).padStart(6)} hs/s  ${f.cpuUsPerHs.toFixed(0).padStart(6)} µs CPU/hs` +
-          ` (user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)})` +
+          ` (user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)}; GC ${f.gcUsPerHs.toFixed(0)}; main thread ${f.mainThreadUsPerHs.toFixed(0)}, others ${f.helperThreadsUsPerHs.toFixed(0)})` +
           `  (server CPU ${(f.serverCpuShare * 100).toFixed(0)}%, wrong ${f.wrong}, errors ${f.errors})`,
       );
     }
@@ -373,10 +399,11 @@ async function tcpFloor(s: Settings): Promise<HandshakeFigures> {
 // ---------------------------------------------------------------------------------------
 // In process
 
-function inProcess(s: Settings): Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }> {
-  log('in process: recorded flights replayed against the sans-IO server');
+function inProcess(s: Settings, provider: 'noble' | 'node' = 'noble'): Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }> {
+  log(`in process: recorded flights replayed against the sans-IO server (${provider} provider)`);
   return new Promise<{ results: InProcessResult[]; primitives: PrimitiveCost[] }>((resolve, reject) => {
-    const child = fork(path.join(BENCH_DIST_DIR, 'inprocess.js'), s.inProcessArgs, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const args = provider === 'node' ? [...s.inProcessArgs, '--provider=node'] : s.inProcessArgs;
+    const child = fork(path.join(BENCH_DIST_DIR, 'inprocess.js'), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let got: { results: InProcessResult[]; primitives: PrimitiveCost[] } | undefined;
     child.on('message', (m: { type: string; results: InProcessResult[]; primitives: PrimitiveCost[] }) => {
       if (m.type === 'inprocess') got = { results: m.results, primitives: m.primitives };
@@ -394,7 +421,7 @@ function inProcess(s: Settings): Promise<{ results: InProcessResult[]; primitive
 
 async function bulkScenario(suite: string, s: Settings): Promise<BulkScenario> {
   log(`bulk: ${suite}, ${s.bulkBytes / 2 ** 20} MiB`);
-  const servers = await startBoth({ mode: 'bulk', resumption: 'none', ciphers: suite, bulkBytes: s.bulkBytes, bulkChunk: 16384 });
+  const servers = await startAll({ mode: 'bulk', resumption: 'none', ciphers: suite, bulkBytes: s.bulkBytes, bulkChunk: 16384 });
   const ctx = clientContext(suite);
   const rounds: BulkScenario['rounds'] = [];
   for (let round = 0; round < s.bulkRounds; round++) {
@@ -426,9 +453,9 @@ async function bulkScenario(suite: string, s: Settings): Promise<BulkScenario> {
 
 async function cacheScenario(sessions: number, index: number, s: Settings): Promise<CacheScenario> {
   log(`cache scale: ${sessionsLabel(sessions)} sessions cached`);
-  const summary = {} as Record<ServerKind, CacheFigures>;
+  const summary = {} as CacheScenario['summary'];
   const ctx = clientContext(SUITE);
-  for (const kind of order(index)) {
+  for (const kind of order(index, PURE_AND_NODE)) {
     const server = await ServerChild.start({ kind, mode: 'greet', resumption: 'session-id', ciphers: SUITE, prefill: sessions });
     const prefill = server.prefill!;
     const heap = (m: MemorySample): number => m.heapUsed + m.external;
@@ -475,7 +502,7 @@ async function idleScenario(s: Settings): Promise<IdleScenario> {
   log(`memory: ${s.idleConnections} idle connections per server`);
   const ctx = clientContext(SUITE);
   const summary = {} as IdleScenario['summary'];
-  for (const kind of KINDS) {
+  for (const kind of PURE_AND_NODE) {
     const server = await ServerChild.start({ kind, mode: 'idle', resumption: 'none', ciphers: SUITE });
     // Warm the code paths (and the allocator), then measure from an empty server.
     await closeAll(await openIdle(server.port, ctx, 50));
@@ -501,44 +528,80 @@ async function idleScenario(s: Settings): Promise<IdleScenario> {
 // Profiles of the puretls server
 
 interface ProfileResult {
+  kind: ServerKind;
   resumption: Resumption;
   view: 'sockets' | 'in-process';
-  /** Socket view, measured without the profiler: server CPU per handshake and the part inside ServerConnection. */
-  core?: { cpuUsPerHs: number; systemUsPerHs: number; coreUsPerHs: number };
+  /** Socket view, measured without the profiler: server CPU per handshake and how it splits. */
+  core?: { cpuUsPerHs: number; systemUsPerHs: number; coreUsPerHs?: number; gcUsPerHs: number; threads: ThreadCpu[] };
   file: string;
   cpuUsPerHs: number;
-  summary: ProfileSummary;
+  /** V8's sampling profiler (the in-process view, and the socket view where perf is missing). */
+  summary?: ProfileSummary;
+  /** perf: every thread, native code included (the socket view). */
+  perf?: PerfSummary;
 }
 
-async function profileScenario(resumption: Resumption, s: Settings, dir: string): Promise<ProfileResult> {
-  log(`profile: puretls server, ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}`);
-  const server = await ServerChild.start({ kind: 'puretls', mode: 'greet', resumption, ciphers: SUITE, instrument: true });
+const goodOf = (resumption: Resumption, r: { counts: { full: number; sessionId: number; ticket: number } }): number =>
+  Math.max(1, resumption === 'none' ? r.counts.full : resumption === 'session-id' ? r.counts.sessionId : r.counts.ticket);
+
+/**
+ * One server of `kind` under the socket view's load: first a window without any profiler
+ * (CPU per handshake; for puretls, the part inside ServerConnection; the kernel's part; GC
+ * pauses; each thread's CPU from /proc), then a window under `perf record` (every thread,
+ * native code included; JavaScript named through --perf-basic-prof), or, where perf is
+ * missing, under V8's sampling profiler (puretls only).
+ */
+async function profileScenario(kind: ServerKind, resumption: Resumption, s: Settings, dir: string, usePerf: boolean): Promise<ProfileResult> {
+  log(`profile: ${KIND_LABEL[kind]} server, ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}${usePerf ? ' (perf)' : ' (V8 profiler)'}`);
+  const instrument = kind !== 'node';
+  const server = await ServerChild.start({ kind, mode: 'greet', resumption, ciphers: SUITE, instrument }, usePerf ? ['--perf-basic-prof'] : []);
   const ctx = clientContext(SUITE);
   const sessions = resumption === 'none' ? [] : [await fetchSession(server.port, ctx)];
   const load = new HandshakeLoad(server.port, resumption, ctx, sessions, s.concurrency);
   load.start();
   await sleep(s.warmupMs);
-  // First a window without the profiler: how the server's CPU splits between the sans-IO core and the rest.
   await server.request({ type: 'mark' }, 'marked');
   await sleep(s.profileMs);
   const split = await server.request({ type: 'report' }, 'report');
-  await server.request({ type: 'profile-start', intervalUs: 200 }, 'profile-started');
-  await server.request({ type: 'mark' }, 'marked');
-  await sleep(s.profileMs);
-  const report = await server.request({ type: 'report' }, 'report');
-  const file = path.join(dir, `puretls-${resumption}.cpuprofile`);
-  await server.request({ type: 'profile-stop', file }, 'profile-stopped');
-  await load.stop();
-  await server.exit();
-  const good = (r: typeof report): number => Math.max(1, resumption === 'none' ? r.counts.full : resumption === 'session-id' ? r.counts.sessionId : r.counts.ticket);
-  const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
+  const n = goodOf(resumption, split);
   const core = {
-    cpuUsPerHs: split.cpuUs / good(split),
-    systemUsPerHs: split.systemUs / good(split),
-    coreUsPerHs: (split.coreNs ?? 0) / 1000 / good(split),
+    cpuUsPerHs: split.cpuUs / n,
+    systemUsPerHs: split.systemUs / n,
+    ...(split.coreNs !== undefined ? { coreUsPerHs: split.coreNs / 1000 / n } : {}),
+    gcUsPerHs: split.gcUs / n,
+    threads: split.threads.map((t) => ({ name: t.name, us: t.us / n })),
   };
-  log(`  unprofiled: ${core.cpuUsPerHs.toFixed(0)} µs CPU/hs, of which ${core.coreUsPerHs.toFixed(0)} µs inside ServerConnection, ${core.systemUsPerHs.toFixed(0)} µs system`);
-  return { resumption, view: 'sockets', file: path.relative(REPO_ROOT, file), cpuUsPerHs: report.cpuUs / good(report), summary, core };
+  let result: ProfileResult;
+  if (usePerf) {
+    const file = path.join(dir, `perf-${kind}-${resumption}.data`);
+    await server.request({ type: 'mark' }, 'marked');
+    const recording = startPerfRecord(server.child.pid!, file);
+    await sleep(s.profileMs);
+    const report = await server.request({ type: 'report' }, 'report');
+    await recording.stop();
+    await load.stop();
+    await server.exit();
+    const perf = await summarisePerf(file, server.child.pid);
+    result = { kind, resumption, view: 'sockets', file: path.relative(REPO_ROOT, file), cpuUsPerHs: report.cpuUs / goodOf(resumption, report), perf, core };
+  } else {
+    await server.request({ type: 'profile-start', intervalUs: 200 }, 'profile-started');
+    await server.request({ type: 'mark' }, 'marked');
+    await sleep(s.profileMs);
+    const report = await server.request({ type: 'report' }, 'report');
+    const file = path.join(dir, `${kind}-${resumption}.cpuprofile`);
+    await server.request({ type: 'profile-stop', file }, 'profile-stopped');
+    await load.stop();
+    await server.exit();
+    const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
+    result = { kind, resumption, view: 'sockets', file: path.relative(REPO_ROOT, file), cpuUsPerHs: report.cpuUs / goodOf(resumption, report), summary, core };
+  }
+  log(
+    `  unprofiled: ${core.cpuUsPerHs.toFixed(0)} µs CPU/hs` +
+      (core.coreUsPerHs !== undefined ? `, of which ${core.coreUsPerHs.toFixed(0)} µs inside ServerConnection` : '') +
+      `, ${core.systemUsPerHs.toFixed(0)} µs system, GC pauses ${core.gcUsPerHs.toFixed(0)} µs; ` +
+      core.threads.map((t) => `${t.name} ${t.us.toFixed(0)} µs`).join(', '),
+  );
+  return result;
 }
 
 /** The in-process replay of one scenario under the V8 profiler (--cpu-prof): our own code alone. */
@@ -559,68 +622,85 @@ function profileInProcess(scenario: 'full' | 'session-id' | 'ticket', dir: strin
     const file = path.join(out, readdirSync(out).find((f) => f.endsWith('.cpuprofile'))!);
     const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 25);
     const resumption = scenario === 'full' ? 'none' : scenario;
-    return { resumption, view: 'in-process', file: path.relative(REPO_ROOT, file), cpuUsPerHs: result.usPerHandshake, summary };
+    return { kind: 'puretls', resumption, view: 'in-process', file: path.relative(REPO_ROOT, file), cpuUsPerHs: result.usPerHandshake, summary };
   });
 }
 
 /**
  * Per handshake, where puretls's server CPU goes against node:tls's whole cost and the
- * target's budget: the socket rounds, the profile step's unprofiled window (core / kernel /
- * embedding), the in-process replay and the TCP floor, side by side.
+ * target's budget: the socket rounds, the profile step's unprofiled window (threads from
+ * /proc, core, kernel, GC pauses, the rest), the in-process replay and the TCP floor.
  */
 function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): string | undefined {
   const cols = ['none', 'session-id', 'ticket'] as const;
   const hs = (r: Resumption) => results.handshakes.find((h) => h.resumption === r);
-  const prof = (r: Resumption) => profiles.find((p) => p.view === 'sockets' && p.resumption === r)?.core;
+  const prof = (r: Resumption) => profiles.find((p) => p.view === 'sockets' && p.kind === 'puretls' && p.resumption === r)?.core;
   const inproc = (r: Resumption) => results.inProcess.find((x) => x.scenario === (r === 'none' ? 'full' : r));
   if (!cols.every((c) => hs(c) && prof(c) && inproc(c)) || !results.tcpFloor) return undefined;
   const us = (v: number): string => Math.round(v).toLocaleString('en-US');
   const line = (label: string, f: (r: Resumption) => string): string => `| ${label} | ${cols.map((c) => f(c)).join(' | ')} |`;
-  const target = (r: Resumption): number => (r === 'none' ? 0.5 : 1);
+  const target = (r: Resumption): number => (r === 'none' ? 0.25 : 1.1);
+  const thread = (r: Resumption, name: string): number => prof(r)!.threads.find((t) => t.name === name)?.us ?? 0;
+  const others = (r: Resumption): number => prof(r)!.threads.reduce((n, t) => n + t.us, 0) - thread(r, 'main thread');
   return [
     'Microseconds of server CPU per handshake, from the full run above.',
     '',
     '| µs per handshake | full | session-ID | ticket |',
     '| --- | ---: | ---: | ---: |',
     line('node:tls, whole server process (sockets)', (r) => us(hs(r)!.summary.node.cpuUsPerHs)),
-    line('**budget for puretls** (node:tls / target ratio)', (r) => `**${us(hs(r)!.summary.node.cpuUsPerHs / target(r))}**`),
+    line('**budget for puretls** (node:tls / target ratio: 0.25 full, 1.1 resumption)', (r) => `**${us(hs(r)!.summary.node.cpuUsPerHs / target(r))}**`),
     line('puretls, whole server process (sockets)', (r) => us(hs(r)!.summary.puretls.cpuUsPerHs)),
+    line('puretls+node-crypto, whole server process (sockets)', (r) => us(hs(r)!.summary.native.cpuUsPerHs)),
     line('puretls in the profile step, unprofiled window', (r) => us(prof(r)!.cpuUsPerHs)),
-    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core)', (r) => us(prof(r)!.coreUsPerHs)),
+    line('&nbsp;&nbsp;main thread (/proc)', (r) => us(thread(r, 'main thread'))),
+    line('&nbsp;&nbsp;other threads: V8 GC and compiler helpers, libuv (/proc)', (r) => us(others(r))),
+    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core, CPU time of the calls)', (r) => us(prof(r)!.coreUsPerHs ?? 0)),
     line('&nbsp;&nbsp;kernel (system time)', (r) => us(prof(r)!.systemUsPerHs)),
-    line('&nbsp;&nbsp;the rest: Node streams and sockets, events, GC outside the core', (r) => us(prof(r)!.cpuUsPerHs - prof(r)!.coreUsPerHs - prof(r)!.systemUsPerHs)),
+    line('&nbsp;&nbsp;GC pauses on the main thread (inside the core or not)', (r) => us(prof(r)!.gcUsPerHs)),
+    line('&nbsp;&nbsp;the rest: Node streams and sockets, events, GC outside the core', (r) => us(prof(r)!.cpuUsPerHs - (prof(r)!.coreUsPerHs ?? 0) - prof(r)!.systemUsPerHs)),
     line('puretls core in process (hot loop, no sockets)', (r) => us(inproc(r)!.usPerHandshake)),
     line('TCP floor: net.Server, same work, no TLS', () => us(results.tcpFloor!.cpuUsPerHs)),
     ...(results.primitives.length > 0
-      ? ['', `noble alone: ${results.primitives.map((p) => `${p.name} ${us(p.us)} µs`).join('; ')}.`]
+      ? ['', `Primitives alone: ${results.primitives.map((p) => `${p.name} ${us(p.us)} µs`).join('; ')}.`]
       : []),
   ].join('\n');
 }
 
 function profilesMarkdown(profiles: ProfileResult[], date: string): string {
   const title = { none: 'Full handshakes', 'session-id': 'Session-ID resumption', ticket: 'Ticket resumption' } as const;
+  const usedPerf = profiles.some((p) => p.perf);
   const parts = [
-    `Profiled ${date} with \`npm run bench -- --profile\`: the V8 sampling profiler (200 µs interval) in the puretls ` +
-      `server process under the socket view's load, started after the warm-up (profiling slows the server a little), ` +
-      `and the in-process replay under \`--cpu-prof\`. Self time: "noble/curves" is time inside noble's code, not in ` +
-      `the puretls functions that call it. Raw profiles: \`bench/results/profiles/\` (not committed; open them in Chrome DevTools).`,
+    `Profiled ${date} with \`npm run bench -- --profile\`. ` +
+      (usedPerf
+        ? `Socket view: \`perf record\` (CPU clock, 999 Hz, every thread of the server process) with node's \`--perf-basic-prof\` ` +
+          `naming the JavaScript, after the warm-up and after a window without any profiler. Each sample counts where it ` +
+          `landed (self time), so the groups add up to the process's measured CPU, native code, kernel and GC threads included; ` +
+          `µs per handshake are the share times the CPU per handshake measured in the same window. `
+        : `Socket view: the V8 sampling profiler (200 µs interval), which sees JavaScript and labels most native work as idle. `) +
+      `In-process view: the replay under \`--cpu-prof\` (JavaScript only; there is no native work to miss). ` +
+      `Raw data: \`bench/results/profiles/\` (not committed).`,
     '',
   ];
   for (const p of profiles) {
-    const view = p.view === 'sockets' ? 'server process over sockets' : 'in process, server only';
-    const per =
-      p.view === 'sockets'
-        ? `${p.cpuUsPerHs.toFixed(0)} µs of server CPU per handshake while profiled`
-        : `${p.cpuUsPerHs.toFixed(0)} µs of server time per replayed handshake while profiled (the profile also holds the recording and warm-up)`;
-    parts.push(profileMarkdown(`${title[p.resumption]}, ${view}`, p.summary, per));
-    if (p.core) {
-      const { cpuUsPerHs: all, coreUsPerHs: core, systemUsPerHs: sys } = p.core;
+    const view = p.view === 'sockets' ? `${KIND_LABEL[p.kind]} server process over sockets` : 'puretls in process, server only';
+    if (p.perf) {
+      parts.push(perfMarkdown(`${title[p.resumption]}, ${view}`, p.perf, p.cpuUsPerHs, `${p.cpuUsPerHs.toFixed(0)} µs of server CPU per handshake while recorded.`));
+    } else if (p.summary) {
+      const per =
+        p.view === 'sockets'
+          ? `${p.cpuUsPerHs.toFixed(0)} µs of server CPU per handshake while profiled`
+          : `${p.cpuUsPerHs.toFixed(0)} µs of server time per replayed handshake while profiled (the profile also holds the recording and warm-up)`;
+      parts.push(profileMarkdown(`${title[p.resumption]}, ${view}`, p.summary, per));
+    }
+    const c = p.core;
+    if (c) {
+      const all = c.cpuUsPerHs;
+      const pct = (v: number): string => `${((v / all) * 100).toFixed(0)}%`;
       parts.push(
-        `Without the profiler, in a window of the same length: ${all.toFixed(0)} µs of server CPU per handshake, of which ` +
-          `${core.toFixed(0)} µs (${((core / all) * 100).toFixed(0)}%) inside \`ServerConnection\` calls (the sans-IO core, ` +
-          `wall time, GC pauses that fall inside included), ${sys.toFixed(0)} µs (${((sys / all) * 100).toFixed(0)}%) in the kernel, ` +
-          `and the remaining ${(all - core - sys).toFixed(0)} µs (${(((all - core - sys) / all) * 100).toFixed(0)}%) in the Node embedding: ` +
-          `net.Socket and the TlsSocket Duplex, events, timers, and the GC outside the core.`,
+        `Without a profiler, in a window of the same length: ${all.toFixed(0)} µs of server CPU per handshake; by thread (/proc): ` +
+          `${c.threads.map((t) => `${t.name} ${t.us.toFixed(0)} µs`).join(', ')}; ` +
+          (c.coreUsPerHs !== undefined ? `${c.coreUsPerHs.toFixed(0)} µs (${pct(c.coreUsPerHs)}) inside \`ServerConnection\` calls (process CPU time during the calls, GC that falls inside included); ` : '') +
+          `${c.systemUsPerHs.toFixed(0)} µs (${pct(c.systemUsPerHs)}) in the kernel; main-thread GC pauses ${c.gcUsPerHs.toFixed(0)} µs (${pct(c.gcUsPerHs)}).`,
         '',
       );
     }
@@ -679,7 +759,7 @@ async function main(): Promise<void> {
   };
   log(`${meta.mode} run (${[...parts].join(', ')}) on ${meta.machine.cores} × ${meta.machine.cpu}, node ${meta.node}, OpenSSL ${meta.openssl}`);
 
-  const results: BenchResults = { handshakes: [], tcpFloor: undefined, inProcess: [], primitives: [], bulk: [], cache: [], idle: undefined };
+  const results: BenchResults = { handshakes: [], tcpFloor: undefined, inProcess: [], inProcessNative: [], primitives: [], bulk: [], cache: [], idle: undefined };
   if (parts.has('sockets')) {
     for (const r of ['none', 'session-id', 'ticket'] as const) results.handshakes.push(await handshakeScenario(r, s));
     results.tcpFloor = await tcpFloor(s);
@@ -688,6 +768,7 @@ async function main(): Promise<void> {
     const got = await inProcess(s);
     results.inProcess = got.results;
     results.primitives = got.primitives;
+    results.inProcessNative = (await inProcess(s, 'node')).results;
   }
   if (parts.has('bulk')) for (const suite of BULK_SUITES) results.bulk.push(await bulkScenario(suite, s));
   if (parts.has('cache')) for (const [i, n] of s.cacheSizes.entries()) results.cache.push(await cacheScenario(n, i, s));
@@ -698,8 +779,10 @@ async function main(): Promise<void> {
     const dir = path.join(RESULTS_DIR, 'profiles');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    const usePerf = perfAvailable();
+    if (!usePerf) log('profile: perf is not available here; the socket view falls back to V8\'s profiler (JavaScript only)');
     for (const r of ['none', 'session-id', 'ticket'] as const) {
-      profiles.push(await profileScenario(r, s, dir));
+      for (const kind of usePerf ? KINDS : (['puretls'] as const)) profiles.push(await profileScenario(kind, r, s, dir, usePerf));
       profiles.push(await profileInProcess(r === 'none' ? 'full' : r, dir));
     }
   }

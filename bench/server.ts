@@ -1,25 +1,29 @@
 /**
  * A bench server child: one process per server kind, forked by run.ts with --expose-gc.
- * It listens on a loopback port, serves TLS with puretls or node:tls configured alike,
- * counts the handshakes by kind, and reports its own CPU time and memory over IPC.
+ * It listens on a loopback port, serves TLS with puretls (noble or node:crypto provider) or
+ * node:tls configured alike, counts the handshakes by kind, and reports its own CPU time
+ * (with its GC pauses and its threads' shares) and memory over IPC.
  *
  *   run.ts --start--> server.ts --listening(port)-->
  *          --mark-->            (reset counters, snapshot process.cpuUsage)  --marked-->
- *          --report-->          (CPU since mark, handshakes by kind)          --report-->
+ *          --report-->          (CPU, GC pauses, CPU per thread since mark, handshakes by kind) --report-->
  *          --memory-->          (after a full gc)                             --memory-->
  *          --exit-->            process.exit(0) (so --cpu-prof writes its profile)
  */
+import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import net, { type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { ServerConnection } from '../src/connection.js';
+import { TlsContext, type TlsContextOptions } from '../src/context.js';
+import { NodeCryptoProvider } from '../src/node/node-crypto.js';
 import { createServer as createPuretlsServer, type Server as PuretlsServer } from '../src/node/server.js';
 import { MemorySessionCache, DEFAULT_CACHE_SIZE } from '../src/session/memory-cache.js';
 import { Session } from '../src/session/session.js';
 import type { TlsSocket } from '../src/node/socket.js';
-import type { ServerOptions } from '../src/node/options.js';
 import {
   GREETING,
   SERVER_CURVE,
@@ -30,6 +34,7 @@ import {
   type HandshakeCounts,
   type PrefillReport,
   type ServerConfig,
+  type ThreadCpu,
   type ToServer,
 } from './common.js';
 
@@ -48,6 +53,68 @@ function send(message: FromServer): void {
 let counts: HandshakeCounts = { full: 0, sessionId: 0, ticket: 0, errors: 0 };
 let markCpu = process.cpuUsage();
 let markWall = process.hrtime.bigint();
+
+/** Main-thread GC pauses as V8 reports them ('gc' performance entries), since the mark. */
+let gcMs = 0;
+let gcCount = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    gcCount++;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** Clock ticks per second of /proc's utime and stime. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Each thread's CPU ticks (user + system) and name, from /proc/self/task/<tid>/stat and comm. */
+function threadTicks(): Map<number, { comm: string; ticks: number }> {
+  const out = new Map<number, { comm: string; ticks: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      out.set(Number(tid), { comm, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** node 20 leaves V8's platform workers (concurrent GC, compiler) named after the process; libuv's pool is "libuv-worker". */
+function threadGroup(tid: number, comm: string): string {
+  if (tid === process.pid) return 'main thread';
+  if (comm.startsWith('libuv')) return 'libuv thread pool';
+  return 'other threads';
+}
+
+let markThreads = threadTicks();
+
+function threadCpuSinceMark(): ThreadCpu[] {
+  const now = threadTicks();
+  const groups = new Map<string, number>();
+  for (const [tid, t] of now) {
+    const ticks = t.ticks - (markThreads.get(tid)?.ticks ?? 0);
+    const g = threadGroup(tid, t.comm);
+    groups.set(g, (groups.get(g) ?? 0) + (ticks * 1e6) / CLOCK_TICKS);
+  }
+  return [...groups].map(([name, us]) => ({ name, us }));
+}
 
 /** Synthetic sessions: fresh random session IDs and master secrets, this server's sid_ctx. */
 function syntheticSession(random: Uint8Array, at: number, now: number, sidCtx: Uint8Array): Session {
@@ -92,21 +159,28 @@ async function prefill(n: number, put: (batch: { random: Uint8Array; count: numb
   return { sessions: n, before, after: memorySample(), ms };
 }
 
-/** Nanoseconds spent inside ServerConnection's methods since the last mark (instrumented runs only). */
+/** CPU nanoseconds spent inside ServerConnection's methods since the last mark (instrumented runs only). */
 let coreNs: number | undefined;
 
-/** Wraps the sans-IO entry points the socket layer calls, to split the server's time into core and the rest. */
+/**
+ * Wraps the sans-IO entry points the socket layer calls, to split the server's CPU into
+ * core and the rest. Each call is timed on the process's CPU clock (getrusage, exact to the
+ * microsecond), not the wall clock: on a busy machine a call's wall time includes waiting
+ * for a core, which once made "the core" larger than the whole process's CPU. Helper
+ * threads that run during a call (concurrent GC) are counted in it.
+ */
 function instrumentCore(): void {
   coreNs = 0;
   const proto = ServerConnection.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of ['receive', 'takeOutput', 'takePlaintext', 'write', 'close']) {
     const original = proto[name]!;
     proto[name] = function (this: unknown, ...args: unknown[]): unknown {
-      const t0 = process.hrtime.bigint();
+      const t0 = process.cpuUsage();
       try {
         return original.apply(this, args);
       } finally {
-        coreNs! += Number(process.hrtime.bigint() - t0);
+        const t = process.cpuUsage(t0);
+        coreNs! += (t.user + t.system) * 1000;
       }
     };
   }
@@ -114,20 +188,21 @@ function instrumentCore(): void {
 
 async function startPuretls(config: ServerConfig): Promise<{ server: NetServer; prefill?: PrefillReport }> {
   if (config.instrument) instrumentCore();
-  const options: ServerOptions = {
+  // Both puretls kinds are configured through one TlsContext, alike but for the crypto provider.
+  const options: TlsContextOptions = {
     key: config.keyPem,
     cert: config.certPem,
-    maxVersion: 'TLSv1.2',
     ciphers: config.ciphers,
-    ecdhCurve: SERVER_CURVE,
+    groups: SERVER_CURVE,
     sessionIdContext: SID_CTX,
     sessionTimeout: SESSION_TIMEOUT,
   };
+  if (config.kind === 'native') options.crypto = new NodeCryptoProvider();
   if (config.resumption === 'session-id') options.tickets = false;
   // The default cache holds 20480 sessions (OpenSSL's default); the cache-scale runs need room for all.
   const cache = config.prefill ? new MemorySessionCache({ maxSize: Math.max(DEFAULT_CACHE_SIZE, config.prefill + 100_000) }) : undefined;
   if (cache) options.sessionCache = cache;
-  const server: PuretlsServer = createPuretlsServer(options, (socket: TlsSocket) => {
+  const server: PuretlsServer = createPuretlsServer({ context: new TlsContext(options) }, (socket: TlsSocket) => {
     if (socket.isSessionReused()) {
       if (socket.connection.negotiated?.resumedBy === 'ticket') counts.ticket++;
       else counts.sessionId++;
@@ -255,7 +330,7 @@ async function handle(message: ToServer): Promise<void> {
   switch (message.type) {
     case 'start': {
       const config = message.config;
-      const started = config.plain ? startPlain(config) : config.kind === 'puretls' ? await startPuretls(config) : await startNode(config);
+      const started = config.plain ? startPlain(config) : config.kind === 'node' ? await startNode(config) : await startPuretls(config);
       server = started.server;
       server.on('connection', (s: Socket) => s.on('error', () => undefined));
       await new Promise<void>((resolve) => server!.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, resolve));
@@ -267,13 +342,28 @@ async function handle(message: ToServer): Promise<void> {
       counts = { full: 0, sessionId: 0, ticket: 0, errors: 0 };
       markCpu = process.cpuUsage();
       markWall = process.hrtime.bigint();
+      markThreads = threadTicks();
+      gcMs = 0;
+      gcCount = 0;
       if (coreNs !== undefined) coreNs = 0;
       send({ type: 'marked' });
       return;
     case 'report': {
       const cpu = process.cpuUsage(markCpu);
       const wallMs = Number(process.hrtime.bigint() - markWall) / 1e6;
-      const base = { type: 'report' as const, cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, wallMs, counts: { ...counts } };
+      // Let the GC observer hear of the last collections of the window.
+      await new Promise((r) => setImmediate(r));
+      const base = {
+        type: 'report' as const,
+        cpuUs: cpu.user + cpu.system,
+        userUs: cpu.user,
+        systemUs: cpu.system,
+        wallMs,
+        counts: { ...counts },
+        gcUs: gcMs * 1000,
+        gcCount,
+        threads: threadCpuSinceMark(),
+      };
       send(coreNs === undefined ? base : { ...base, coreNs });
       return;
     }

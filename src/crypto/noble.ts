@@ -1,12 +1,13 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import nacl from 'tweetnacl';
 import { AesGcm } from './gcm.js';
+import { NobleHmac } from './hmac.js';
 import type {
   Aead,
   AeadAlgorithm,
@@ -36,7 +37,6 @@ const EDDSA = { Ed25519: ed25519, Ed448: ed448 } as const;
 const EDDSA_KEY_LENGTH: Readonly<Record<EddsaAlgorithm, number>> = { Ed25519: 32, Ed448: 57 };
 
 type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
-type NobleHmac = _HMAC<NobleHash>;
 
 /*
  * Every ArrayBuffer V8 creates costs about as much as hashing a block, and noble wraps
@@ -47,7 +47,6 @@ type NobleHmac = _HMAC<NobleHash>;
  * exists already and is copied out. noble wipes a hash object when its digest is taken.
  */
 const hashScratch: Partial<Record<HashAlgorithm, NobleHash>> = {};
-const hmacScratch: Partial<Record<HashAlgorithm, NobleHmac>> = {};
 const digestOut = new Uint8Array(new ArrayBuffer(64));
 
 /** The digest as the caller's own bytes; a MAC of key material does not linger here. */
@@ -75,29 +74,6 @@ class NobleRunningHash implements RunningHash {
     return new NobleRunningHash(this.algorithm, this.state.clone());
   }
 }
-
-class NobleKeyedMac implements KeyedMac {
-  readonly outputLength: number;
-  private readonly keyed: NobleHmac;
-  constructor(
-    private readonly algorithm: HashAlgorithm,
-    key: Uint8Array,
-  ) {
-    this.keyed = hmac.create(HASHES[algorithm], key) as unknown as NobleHmac;
-    this.outputLength = HASHES[algorithm].outputLen;
-  }
-  mac(...parts: Uint8Array[]): Uint8Array {
-    const h = (hmacScratch[this.algorithm] = this.keyed._cloneInto(hmacScratch[this.algorithm]));
-    for (const p of parts) h.update(p);
-    h.digestInto(digestOut); // noble wipes the scratch state once the digest is out
-    return takeDigest(this.outputLength);
-  }
-  dispose(): void {
-    // noble's destroy() zeroes the inner and outer hash states and their block buffers.
-    this.keyed.destroy();
-  }
-}
-
 
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
   'aes-128-gcm': 16,
@@ -137,10 +113,13 @@ type RandomBytes = (length: number) => Uint8Array;
 const widened = new Set<EcdsaCurve>();
 
 /**
- * A server signs every full handshake with its certificate's key: every signature (and
- * every ECDHE key on that curve) is a multiplication of the fixed base point. noble keeps
- * a table for it with 6-bit windows; 8-bit windows make each one about 20% faster for
- * about 0.9 MiB (P-256) or 1.3 MiB (P-384), built once per process on first use.
+ * A server signs every full handshake with its certificate's key, and makes an ECDHE key
+ * on P-256 or P-384 when the client asks for one: each is a multiplication of the fixed
+ * base point. noble keeps a table for it with 6-bit windows; 8-bit windows make each one
+ * 18-24% faster (P-256: 438 -> 361 µs, P-384: 826 -> 631 µs) for 0.9 MiB (P-256) or
+ * 1.5 MiB (P-384), built once per process on first use in 110-150 ms. 10-bit windows would
+ * gain another 13-14% for 3.0-4.8 MiB and 280-550 ms (bench/results/primitives.md). A table
+ * for a client's public key never pays: it is used once.
  */
 function widenBaseTable(curve: EcdsaCurve): void {
   if (widened.has(curve)) return;
@@ -169,21 +148,27 @@ function singleUseKey(secret: Uint8Array, publicKey: Uint8Array, agree: (secret:
   };
 }
 
+/**
+ * X25519 (RFC 7748) by tweetnacl's ladder over 16 limbs of 16 bits, not noble's BigInt
+ * ladder: about twice as fast for the shared secret, a few KB allocated instead of about
+ * 1 MB per key exchange, and constant-time by construction (the ladder swaps by mask; no
+ * branch or index depends on the secret). The figures are in the README ("X25519").
+ */
 function x25519Key(random: RandomBytes): EphemeralKey {
-  // RFC 7748 §5: any 32 bytes are a scalar; clamping happens inside the ladder.
+  // RFC 7748 §5: any 32 bytes are a scalar; tweetnacl clamps a copy of it.
   const secret = random(32);
-  return singleUseKey(secret, x25519.getPublicKey(secret), (s, peer) => {
+  return singleUseKey(secret, nacl.scalarMult.base(secret), (s, peer) => {
     if (peer.length !== 32) return null;
-    try {
-      return x25519.getSharedSecret(s, peer); // throws on an all-zero (low-order) result
-    } catch {
-      return null;
-    }
+    const shared = nacl.scalarMult(s, peer);
+    // RFC 7748 §6.1, RFC 8422 §5.11: an all-zero result means a low-order peer value; refuse it.
+    let any = 0;
+    for (let i = 0; i < 32; i++) any |= shared[i]!;
+    return any === 0 ? null : shared;
   });
 }
 
 function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number, random: RandomBytes): EphemeralKey {
-  // noble reduces a seed 8 bytes longer than the order into a uniform scalar (FIPS 186-5 A.2.1).
+  // noble reduces a seed half again as long as the order into a uniform scalar (FIPS 186-5 A.2.1).
   const seed = random(curve.lengths.seed!);
   const secret = curve.utils.randomSecretKey(seed);
   seed.fill(0);
@@ -246,7 +231,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
-    return new NobleKeyedMac(algorithm, key);
+    return new NobleHmac(algorithm, key); // hmac.ts: keyed once, no per-MAC clone of noble's HMAC object
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
@@ -262,8 +247,10 @@ export class NobleCryptoProvider implements CryptoProvider {
       case 'x25519':
         return x25519Key(this.random);
       case 'secp256r1':
+        widenBaseTable('P-256');
         return nistKey(p256, 32, this.random);
       case 'secp384r1':
+        widenBaseTable('P-384');
         return nistKey(p384, 48, this.random);
     }
   }

@@ -629,11 +629,11 @@ describe('handshake secrets are wiped when their use ends', () => {
     return found[0]!;
   }
 
-  /** noble's keyed HMAC state behind our KeyedMac: the inner and outer hash words and block buffers. */
+  /** The keyed HMAC state behind our KeyedMac (src/crypto/hmac.ts): the inner and outer noble hashes' words and block buffers. */
   function nobleHmacState(mac: KeyedMac): Uint8Array {
-    const keyed = (mac as unknown as { keyed: { iHash: NobleHashState; oHash: NobleHashState } }).keyed;
-    const words = [...keyed.iHash.get(), ...keyed.oHash.get()];
-    return concat(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), keyed.iHash.buffer, keyed.oHash.buffer);
+    const keyed = mac as unknown as { inner: NobleHashState; outer: NobleHashState };
+    const words = [...keyed.inner.get(), ...keyed.outer.get()];
+    return concat(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), keyed.inner.buffer, keyed.outer.buffer);
   }
   interface NobleHashState {
     get(): number[];

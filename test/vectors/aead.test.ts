@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'mocha';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import type { AeadAlgorithm } from '../../src/crypto/provider.js';
@@ -27,9 +27,49 @@ const GCM_P =
   '1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255';
 const GCM_A = 'feedfacedeadbeeffeedfacedeadbeefabaddad2';
 
-// McGrew & Viega, "The Galois/Counter Mode of Operation (GCM)", test cases 3, 4, 15 and 16
-// (96-bit IV). Cases 4 and 16 use the first 60 bytes of the case 3/15 plaintext.
+// McGrew & Viega, "The Galois/Counter Mode of Operation (GCM)", test cases 1-4 and 13-16
+// (the ones with a 96-bit IV). Cases 4 and 16 use the first 60 bytes of the case 3/15 plaintext.
 const VECTORS: AeadVector[] = [
+  {
+    name: 'AES-128-GCM test case 1 (empty: the tag is E(K, J0) alone)',
+    algorithm: 'aes-128-gcm',
+    key: '00'.repeat(16),
+    nonce: '00'.repeat(12),
+    aad: '',
+    plaintext: '',
+    ciphertext: '',
+    tag: '58e2fccefa7e3061367f1d57a4e7455a',
+  },
+  {
+    name: 'AES-128-GCM test case 2 (one block)',
+    algorithm: 'aes-128-gcm',
+    key: '00'.repeat(16),
+    nonce: '00'.repeat(12),
+    aad: '',
+    plaintext: '00'.repeat(16),
+    ciphertext: '0388dace60b6a392f328c2b971b2fe78',
+    tag: 'ab6e47d42cec13bdf53a67b21257bddf',
+  },
+  {
+    name: 'AES-256-GCM test case 13 (empty)',
+    algorithm: 'aes-256-gcm',
+    key: '00'.repeat(32),
+    nonce: '00'.repeat(12),
+    aad: '',
+    plaintext: '',
+    ciphertext: '',
+    tag: '530f8afbc74536b9a963b4f1c4cb738b',
+  },
+  {
+    name: 'AES-256-GCM test case 14 (one block)',
+    algorithm: 'aes-256-gcm',
+    key: '00'.repeat(32),
+    nonce: '00'.repeat(12),
+    aad: '',
+    plaintext: '00'.repeat(16),
+    ciphertext: 'cea7403d4d606b6e074ec5d3baf39d18',
+    tag: 'd0d1c8a799996bf0265b98b5d48ab919',
+  },
   {
     name: 'AES-128-GCM test case 3',
     algorithm: 'aes-128-gcm',
@@ -150,6 +190,43 @@ describe('AEAD provider against node:crypto: every length, unaligned views, one 
       }
     });
   }
+
+  for (const algorithm of ['aes-128-gcm', 'aes-256-gcm'] as const) {
+    it(`${algorithm}: records of 0, 1, 15, 16, 17, 255, 2^14 - 1 and 2^14 bytes, random keys (the compact GHASH at every size)`, () => {
+      for (let trial = 0; trial < 3; trial++) {
+        const key = randomBytes(algorithm === 'aes-128-gcm' ? 16 : 32);
+        const aead = crypto.aead(algorithm, key);
+        for (const n of [0, 1, 15, 16, 17, 255, 16383, 16384]) {
+          const nonce = randomBytes(12);
+          const aad = randomBytes(13);
+          const plaintext = randomBytes(n);
+          const cipher = createCipheriv(algorithm, key, nonce);
+          cipher.setAAD(aad);
+          const expected = hex(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+          const sealed = aead.seal(nonce, aad, plaintext);
+          assert.equal(hex(sealed), expected, `seal, length ${n}`);
+          assert.equal(hex(aead.open(nonce, aad, sealed)!), hex(plaintext), `open, length ${n}`);
+          assert.equal(aead.open(nonce, aad, flipBit(sealed, sealed.length - 1)), null, `tampered tag, length ${n}`);
+        }
+      }
+    });
+  }
+
+  it('aes-128-gcm: one key over 4 MiB of 16 KiB records, each record as node:crypto seals it', () => {
+    const key = randomBytes(16);
+    const aead = crypto.aead('aes-128-gcm', key);
+    const plaintext = randomBytes(16384);
+    for (let i = 0; i < 256; i++) {
+      const nonce = Buffer.alloc(12);
+      nonce.writeUInt32BE(i, 8);
+      const aad = Buffer.from([i, 0, 0, 0, 0, 0, 0, 0, 23, 3, 3, 0x40, 0]);
+      const cipher = createCipheriv('aes-128-gcm', key, nonce);
+      cipher.setAAD(aad);
+      const expected = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      const sealed = aead.seal(nonce, aad, plaintext);
+      if (hex(sealed) !== hex(expected)) assert.fail(`record ${i} differs from node:crypto`);
+    }
+  });
 
   it('a key of the wrong length is refused', () => {
     assert.throws(() => crypto.aead('aes-128-gcm', new Uint8Array(32)), RangeError);

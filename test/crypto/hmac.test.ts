@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { describe, it } from 'mocha';
+import { NobleHmac } from '../../src/crypto/hmac.js';
+import type { HashAlgorithm } from '../../src/crypto/provider.js';
+import { hex } from '../helpers/tls-client.js';
+
+/**
+ * The noble provider's HMAC (src/crypto/hmac.ts: keyed states copied into working hashes
+ * shared by all keys) against node:crypto's HMAC.
+ */
+
+const KEY_LENGTHS = [0, 1, 20, 32, 48, 63, 64, 65, 127, 128, 129, 200];
+const PART_LENGTHS = [0, 1, 13, 31, 32, 48, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 300];
+
+describe('NobleHmac against node:crypto createHmac', () => {
+  for (const algorithm of ['sha256', 'sha384'] as const satisfies readonly HashAlgorithm[]) {
+    it(`${algorithm}: keys of ${KEY_LENGTHS.join(', ')} bytes (longer than the block: hashed first), one part of every length around the block`, () => {
+      for (const k of KEY_LENGTHS) {
+        const key = randomBytes(k);
+        const mac = new NobleHmac(algorithm, key);
+        assert.equal(mac.outputLength, algorithm === 'sha256' ? 32 : 48);
+        for (const n of PART_LENGTHS) {
+          const data = randomBytes(n);
+          assert.equal(hex(mac.mac(data)), createHmac(algorithm, key).update(data).digest('hex'), `key ${k}, data ${n}`);
+        }
+      }
+    });
+
+    it(`${algorithm}: several parts, as the PRF passes A(i), label and seed; no part at all`, () => {
+      const key = randomBytes(48);
+      const mac = new NobleHmac(algorithm, key);
+      for (let trial = 0; trial < 100; trial++) {
+        const parts = Array.from({ length: 1 + (trial % 4) }, (_, i) => randomBytes(PART_LENGTHS[(trial * 7 + i * 3) % PART_LENGTHS.length]!));
+        assert.equal(hex(mac.mac(...parts)), createHmac(algorithm, key).update(Buffer.concat(parts)).digest('hex'), `trial ${trial}`);
+      }
+      assert.equal(hex(mac.mac()), createHmac(algorithm, key).digest('hex'));
+    });
+  }
+
+  it('many keys of both hashes interleaved (the working hashes are shared), inputs at odd offsets', () => {
+    const macs = [0, 1, 2, 3, 4, 5].map((i) => {
+      const algorithm: HashAlgorithm = i % 2 ? 'sha384' : 'sha256';
+      const key = randomBytes(16 + i * 20);
+      return { algorithm, key, mac: new NobleHmac(algorithm, key) };
+    });
+    const backing = randomBytes(600);
+    for (let round = 0; round < 50; round++) {
+      for (const { algorithm, key, mac } of macs) {
+        const a = backing.subarray(round % 7, (round % 7) + 32 + round);
+        const b = backing.subarray(100 + (round % 5), 100 + (round % 5) + 64);
+        assert.equal(hex(mac.mac(a, b)), createHmac(algorithm, key).update(a).update(b).digest('hex'), `${algorithm}, round ${round}`);
+      }
+    }
+  });
+
+  it('each MAC is the caller\'s own bytes: later MACs under any key leave it unchanged', () => {
+    const one = new NobleHmac('sha256', randomBytes(32));
+    const two = new NobleHmac('sha256', randomBytes(32));
+    const first = one.mac(Buffer.from('first'));
+    const kept = hex(first);
+    two.mac(Buffer.from('second'));
+    one.mac(Buffer.from('third'));
+    assert.equal(hex(first), kept);
+    assert.equal(first.buffer.byteLength, 32, 'a buffer of its own, not a view of a shared one');
+  });
+});
