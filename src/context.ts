@@ -7,11 +7,11 @@ import { SUITES, type CipherSuite } from './handshake/suites.js';
 import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCertificate } from './pki/index.js';
 import type { EcCurveName } from './pki/index.js';
 import { loadTrustStore, type TrustStore } from './pki/verify.js';
-import type { MaybePromise, SessionCache } from './session/cache.js';
+import type { MaybePromise, SessionCache, SessionStoreStats } from './session/cache.js';
 import { MemorySessionCache } from './session/memory-cache.js';
 import { Session, toSidCtxBytes } from './session/session.js';
 import { ServerNameTable } from './server-names.js';
-import { TicketKeyring } from './session/tickets.js';
+import { TicketKeyring, isTicketKeySource, type TicketKeySource } from './session/tickets.js';
 
 /** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
 export const DEFAULT_SESSION_TIMEOUT = 7200;
@@ -59,8 +59,11 @@ export interface TlsContextOptions {
   sessionTimeout?: number;
   /** RFC 5077 session tickets. Default true (as node:tls and OpenSSL). */
   tickets?: boolean;
-  /** 48 bytes in node:tls's ticketKeys format; default: random keys that rotate every sessionTimeout. */
-  ticketKeys?: Uint8Array;
+  /**
+   * 48 bytes in node:tls's ticketKeys format, or keys shared by a fleet (a TicketKeySource
+   * such as puretls/redis's RedisTicketKeys); default: random keys that rotate every sessionTimeout.
+   */
+  ticketKeys?: Uint8Array | TicketKeySource;
   /** Share another context's ticket keys (virtual hosts of one server); excludes `ticketKeys`. */
   ticketKeyring?: TicketKeyring;
   /** Ask clients for a certificate (OpenSSL's SSL_VERIFY_PEER). */
@@ -107,6 +110,14 @@ export class SessionStats {
   /** Sessions in this context's cache now. */
   get number(): number {
     return this.context.sessionCache?.size ?? 0;
+  }
+
+  /**
+   * The counters of a remote session store (puretls/redis's RedisSessionStore: hits, misses,
+   * timeouts, errors, the circuit breaker's state), when the context's cache keeps them.
+   */
+  get store(): SessionStoreStats | undefined {
+    return this.context.sessionCache?.storeStats;
   }
 
   toJSON(): Record<string, number> {
@@ -166,7 +177,11 @@ export class TlsContext {
             crypto: this.crypto,
             now: this.now,
             lifetimeSeconds: this.sessionTimeout,
-            ...(options.ticketKeys !== undefined ? { keys: options.ticketKeys } : {}),
+            ...(isTicketKeySource(options.ticketKeys)
+              ? { source: options.ticketKeys }
+              : options.ticketKeys !== undefined
+                ? { keys: options.ticketKeys }
+                : {}),
           });
     this.requestCert = options.requestCert ?? false;
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;

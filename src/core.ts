@@ -12,11 +12,18 @@ export { ServerConnection, type ConnectionOptions, type CipherInfo } from './con
 export type { ClientAuthMode } from './client-auth-mode.js';
 export { AlertDescription, AlertLevel, TlsError, TlsConfigError, TlsDecodeError, alertName } from './errors.js';
 export { Session, MAX_SID_CTX_LENGTH, type SessionFields } from './session/session.js';
-export type { SessionCache, MaybePromise } from './session/cache.js';
+export type { SessionCache, SessionStoreStats, MaybePromise } from './session/cache.js';
 export { MemorySessionCache, DEFAULT_CACHE_SIZE, type MemorySessionCacheOptions } from './session/memory-cache.js';
 export { decideResumption, type ResumptionDecision, type ResumptionRequest, type MissReason } from './session/resumption.js';
 export { SUITES, type CipherSuite } from './handshake/suites.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { NobleCryptoProvider, defaultCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
-export { TicketKeyring, TICKET_KEYS_LENGTH, type TicketKeyringOptions } from './session/tickets.js';
+export {
+  TicketKeyring,
+  TICKET_KEYS_LENGTH,
+  isTicketKeySource,
+  type TicketKeyringOptions,
+  type TicketKeySource,
+  type TicketKeySet,
+} from './session/tickets.js';
 export { createSelfSignedCertificate, loadPrivateKey, loadCertificateChain, type SelfSignedOptions } from './pki/index.js';

@@ -27,7 +27,8 @@ export function checkForResumption(
 ): MaybePromise<Resumable | undefined> {
   const ticket = hello.extensions.sessionTicket;
   if (context.ticketKeyring && ticket !== undefined && ticket.length > 0) {
-    const opened = context.ticketKeyring.open(ticket)?.session;
+    // The connection's sid_ctx: keys shared by a fleet open a ticket only in its own context.
+    const opened = context.ticketKeyring.open(ticket, sidCtx)?.session;
     return judge(context, sidCtx, clientAuth, opened, hello, undefined) ? { session: opened!, viaTicket: true } : undefined;
   }
   const cache = context.sessionCache;

@@ -16,6 +16,31 @@ export interface SessionCache {
   readonly size: number | undefined;
   /** Sessions evicted because the cache was full (SSL_CTX_sess_cache_full). */
   readonly cacheFull: number;
+  /** A remote store's own counters (shown as `context.stats.store`). */
+  readonly storeStats?: SessionStoreStats;
+}
+
+/**
+ * What a remote session store counts (puretls/redis's RedisSessionStore). Lookups: every
+ * `get` ends as exactly one of hits, misses, rejected, timeouts, errors or shortCircuited.
+ */
+export interface SessionStoreStats {
+  /** An entry was found and opened (the resumption decision still judges it). */
+  readonly hits: number;
+  /** No entry under that session ID. */
+  readonly misses: number;
+  /** An entry was found but did not open: corrupt, sealed under another secret, or moved to another session ID or context. */
+  readonly rejected: number;
+  /** The store did not answer within its deadline. */
+  readonly timeouts: number;
+  /** The store failed (connection refused or lost, an error reply). */
+  readonly errors: number;
+  /** Not asked at all: the circuit breaker was open. */
+  readonly shortCircuited: number;
+  /** Writes and deletes that did not reach the store (failed, timed out, or skipped by the breaker). */
+  readonly writeFailures: number;
+  /** 'closed' (in use), 'open' (not asked until a cooldown ends), 'half-open' (one probe in flight). */
+  readonly breaker: 'closed' | 'open' | 'half-open';
 }
 
 export function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
