@@ -206,7 +206,9 @@ export class RedisSessionStore implements SessionCache {
       throw new TlsConfigError('ERR_INVALID_ARG_VALUE', `the server's sessionIdContext is '${own}', not the one given to attach`);
     }
     const onNewSession = (id: Buffer, data: Buffer, done: () => void): void => {
-      this.storeNodeSession(id, data, sidCtx).finally(() => done());
+      this.storeNodeSession(id, data, sidCtx)
+        .catch(() => (this.counters.writeFailures++, undefined))
+        .finally(() => done());
     };
     const onResumeSession = (id: Buffer, done: (err: Error | null, data: Buffer | null) => void): void => {
       this.resumeNodeSession(id, sidCtx).then(
@@ -277,7 +279,7 @@ export class RedisSessionStore implements SessionCache {
   }
 
   private async store(sessionId: Uint8Array, sidCtx: Uint8Array, der: Uint8Array, session: Session): Promise<void> {
-    if (!validSessionId(sessionId) || sidCtx.length > MAX_SID_CTX_LENGTH) return;
+    if (this.closed || !validSessionId(sessionId) || sidCtx.length > MAX_SID_CTX_LENGTH) return;
     // The session's remaining lifetime, never beyond a day: Redis forgets it when it could no longer resume.
     const ttl = Math.min(MAX_ENTRY_TTL_MS, (session.createdAt + session.timeout) * 1000 - this.now());
     if (ttl <= 0) return;

@@ -206,7 +206,11 @@ export class RedisTicketKeys implements TicketKeySource {
     this.redisOutage = new OutageLog('Redis for the ticket keys', this.log);
     this.connection = connectRedis(options, (e) => this.redisOutage.failed(e.message, 'the keys held go on'));
     this.redis = this.connection.redis;
-    this.ready = this.start();
+    // Never rejects: a bug in the background must not become an unhandled rejection.
+    this.ready = this.start().catch((e: unknown) => {
+      this.log(`puretls/redis: ticket keys: start failed: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    });
   }
 
   // -------------------------------------------------------------------------------------
@@ -231,9 +235,14 @@ export class RedisTicketKeys implements TicketKeySource {
   /** Reads the ring now (and rotates if due), as the poller does. */
   refresh(): Promise<void> {
     if (!this.polling) {
-      this.polling = this.poll().finally(() => {
-        this.polling = undefined;
-      });
+      this.polling = this.poll()
+        .catch((e: unknown) => {
+          this.counts.errors++;
+          this.redisOutage.failed(e instanceof Error ? e.message : String(e), 'the keys held go on');
+        })
+        .finally(() => {
+          this.polling = undefined;
+        });
     }
     return this.polling;
   }
@@ -330,12 +339,11 @@ export class RedisTicketKeys implements TicketKeySource {
       await sleep(STARTUP_RETRY_MS);
     }
     this.starting = false;
+    if (this.closed) return false;
     this.snapshot = undefined; // computed again, and logged if it is a fallback
-    if (!this.closed) {
-      this.timer = setInterval(() => void this.refresh(), this.pollIntervalMs);
-      // Polling must not keep the process alive on its own.
-      (this.timer as { unref?: () => void }).unref?.();
-    }
+    this.timer = setInterval(() => void this.refresh(), this.pollIntervalMs);
+    // Polling must not keep the process alive on its own.
+    (this.timer as { unref?: () => void }).unref?.();
     return !this.ticketKeysFallback();
   }
 

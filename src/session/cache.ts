@@ -21,8 +21,10 @@ export interface SessionCache {
 }
 
 /**
- * What a remote session store counts (puretls/redis's RedisSessionStore). Lookups: every
- * `get` ends as exactly one of hits, misses, rejected, timeouts, errors or shortCircuited.
+ * What a remote session store counts (puretls/redis's RedisSessionStore). Every `get` ends
+ * as exactly one of hits, misses, rejected, timeouts, errors or shortCircuited; timeouts,
+ * errors and shortCircuited also count the writes and deletes (which writeFailures counts
+ * apart).
  */
 export interface SessionStoreStats {
   /** An entry was found and opened (the resumption decision still judges it). */
@@ -31,11 +33,11 @@ export interface SessionStoreStats {
   readonly misses: number;
   /** An entry was found but did not open: corrupt, sealed under another secret, or moved to another session ID or context. */
   readonly rejected: number;
-  /** The store did not answer within its deadline. */
+  /** Commands the store did not answer within their deadline. */
   readonly timeouts: number;
-  /** The store failed (connection refused or lost, an error reply). */
+  /** Commands that failed (connection refused or lost, an error reply). */
   readonly errors: number;
-  /** Not asked at all: the circuit breaker was open. */
+  /** Commands not sent at all: the circuit breaker was open. */
   readonly shortCircuited: number;
   /** Writes and deletes that did not reach the store (failed, timed out, or skipped by the breaker). */
   readonly writeFailures: number;

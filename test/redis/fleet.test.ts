@@ -19,6 +19,12 @@ import { FleetProcess, SessionFiles, assertCompleted, fleetHandshake, type Fleet
 import { findSecret, requireRedis, sleep, testSecret } from './helpers.js';
 
 const SESSION_PREFIX = 'puretls:session:';
+/**
+ * The resumption tests give the store a generous deadline (a busy machine must not turn a
+ * slow answer into a full handshake); the fault test runs its own processes with the
+ * defaults (50 ms), the deadline it shows.
+ */
+const PATIENT_STORE = { timeoutMs: 1000 };
 
 interface Fleet {
   app1: FleetProcess;
@@ -126,7 +132,7 @@ describe('puretls/redis: a fleet of processes resumes each other’s sessions (o
     requirePeer(this, 'openssl', 'openssl');
     redis = await RedisServer.start();
     files = new SessionFiles();
-    fleet = await startFleet({ url: redis.url }, secretHex);
+    fleet = await startFleet({ url: redis.url }, secretHex, { store: PATIENT_STORE });
   });
 
   after(async () => {
@@ -208,12 +214,28 @@ describe('puretls/redis: a fleet of processes resumes each other’s sessions (o
   });
 
   it('faults: Redis frozen, then killed, mid-run: every handshake completes (full) within a bound, no process crashes; restarted, resumption across processes returns by itself', async () => {
+    // Processes of their own, with the store's defaults: a 50 ms deadline, the breaker after 3 failures.
+    const [app1, app2, node, other] = await Promise.all([
+      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'app1 (defaults)', kind: 'puretls', sessionIdContext: 'app', tickets: {} }),
+      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'app2 (defaults)', kind: 'puretls', sessionIdContext: 'app', tickets: {} }),
+      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'node (defaults)', kind: 'node', sessionIdContext: 'app' }),
+      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'other (defaults)', kind: 'puretls', sessionIdContext: 'other', tickets: {} }),
+    ]);
+    const mine: Fleet = { app1: app1!, app2: app2!, node: node!, other: other! };
+    try {
+      await faults(mine);
+    } finally {
+      await stopFleet(mine);
+    }
+  });
+
+  async function faults(fleet: Fleet): Promise<void> {
     const baseline: number[] = [];
     const s0 = await fleetHandshake(files, fleet.app1.port, { noTicket: true });
     const t0 = await fleetHandshake(files, fleet.app1.port);
     for (let i = 0; i < 3; i++) {
       const h = await fleetHandshake(files, fleet.app2.port, { noTicket: true, sessIn: s0.sessionPem });
-      assert.equal(h.reused, true);
+      assertCompleted(h, 'with Redis up');
       baseline.push(h.ms);
     }
 
@@ -268,10 +290,14 @@ describe('puretls/redis: a fleet of processes resumes each other’s sessions (o
     }
     assert.ok(resumed, 'resumption across processes came back by itself');
     console.log(`      resumption across processes back ${((performance.now() - back) / 1000).toFixed(1)} s after Redis restarted`);
-    const fromNode = await fleetHandshake(files, fleet.node.port, { noTicket: true });
-    assert.equal((await fleetHandshake(files, fleet.app2.port, { noTicket: true, sessIn: fromNode.sessionPem })).reused, true, 'node:tls too');
+    let nodeBack = false;
+    for (let i = 0; i < 10 && !nodeBack; i++) {
+      const fromNode = await fleetHandshake(files, fleet.node.port, { noTicket: true });
+      nodeBack = (await fleetHandshake(files, fleet.app2.port, { noTicket: true, sessIn: fromNode.sessionPem })).reused === true;
+    }
+    assert.ok(nodeBack, 'node:tls sessions resume on puretls again too');
     assertNoneCrashed(fleet);
-  });
+  }
 });
 
 describe('puretls/redis: the same fleet on a Redis Cluster of three masters', function () {
@@ -285,7 +311,7 @@ describe('puretls/redis: the same fleet on a Redis Cluster of three masters', fu
     requirePeer(this, 'openssl', 'openssl');
     cluster = await RedisCluster.start(3);
     files = new SessionFiles();
-    fleet = await startFleet({ cluster: cluster.urls }, Buffer.from(testSecret()).toString('hex'));
+    fleet = await startFleet({ cluster: cluster.urls }, Buffer.from(testSecret()).toString('hex'), { store: PATIENT_STORE });
   });
 
   after(async () => {

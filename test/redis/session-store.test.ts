@@ -56,7 +56,8 @@ describe('puretls/redis RedisSessionStore (real redis-server)', function () {
 
   /** A store on its own prefix (tests do not see each other's entries). */
   async function store(options: Partial<RedisSessionStoreOptions> = {}): Promise<RedisSessionStore> {
-    const s = new RedisSessionStore({ url: redis.url, secret, prefix: `t${prefixCount++}:`, log: () => undefined, ...options });
+    // A generous deadline unless a test is about the deadline: a busy machine must not turn a slow answer into a miss.
+    const s = new RedisSessionStore({ url: redis.url, secret, prefix: `t${prefixCount++}:`, timeoutMs: 1000, log: () => undefined, ...options });
     stores.push(s);
     await s.connected;
     return s;
