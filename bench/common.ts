@@ -63,6 +63,11 @@ export interface ServerConfig {
   ciphers: string;
   /** Synthetic sessions put in the session-ID cache before listening (cache scale). */
   prefill?: number;
+  /**
+   * Session-ID resumption through Redis (the fleet scenario): puretls uses a
+   * RedisSessionStore, node:tls the same store through `attach`, instead of their in-process caches.
+   */
+  store?: { url: string; secretHex: string };
   bulkBytes?: number;
   bulkChunk?: number;
 }

@@ -114,6 +114,18 @@ export interface IdleScenario {
   summary: Record<PureOrNode, IdleFigures>;
 }
 
+/**
+ * Session-ID resumption across processes through Redis: the client takes its session from
+ * one process and resumes on another, so every lookup goes to Redis (puretls's
+ * RedisSessionStore; node:tls with the same store through `attach`). Beside it, in the same
+ * run and rounds, the in-process caches (puretls's memory cache, node:tls's Map).
+ */
+export interface FleetScenario {
+  redisVersion: string;
+  rounds: Array<HandshakeRound & { store: 'redis' | 'memory' }>;
+  summary: { redis: Record<ServerKind, HandshakeFigures>; memory: Record<ServerKind, HandshakeFigures> };
+}
+
 export interface BenchResults {
   handshakes: HandshakeScenario[];
   /** The same per-connection work over plain TCP: the floor under both servers' figures. */
@@ -126,6 +138,7 @@ export interface BenchResults {
   bulk: BulkScenario[];
   cache: CacheScenario[];
   idle: IdleScenario | undefined;
+  fleet?: FleetScenario | undefined;
 }
 
 const SCENARIO_NAME = { none: 'Full handshake', 'session-id': 'Session-ID resumption', ticket: 'Ticket resumption' } as const;
@@ -200,6 +213,25 @@ export function buildRows(results: BenchResults): Row[] {
     };
     floor('server CPU per connection', 'µs', 'lower', f.cpuUsPerHs, `user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)} µs; net.Server, same work, no TLS`);
     floor('connections per second (wall)', 'conn/s', 'higher', f.hsPerSec);
+  }
+  if (results.fleet) {
+    const f = results.fleet;
+    const section = `Session-ID resumption across processes through Redis (redis-server ${f.redisVersion}, loopback)`;
+    for (const store of ['redis', 'memory'] as const) {
+      const p = f.summary[store].puretls;
+      const n = f.summary[store].node;
+      const scenario = store === 'redis' ? 'another process, through Redis' : 'same process, in-memory cache (beside)';
+      const discarded = p.wrong + n.wrong + p.errors + n.errors > 0 ? `; discarded: puretls ${p.wrong} wrong kind/${p.errors} failed, node:tls ${n.wrong}/${n.errors}` : '';
+      const redisCost =
+        store === 'redis'
+          ? `; Redis adds ${(p.cpuUsPerHs - f.summary.memory.puretls.cpuUsPerHs).toFixed(0)} µs to puretls, ${(n.cpuUsPerHs - f.summary.memory.node.cpuUsPerHs).toFixed(0)} µs to node:tls`
+          : '';
+      rows.push(row({ section, scenario, metric: 'handshakes per CPU second', unit: 'hs/CPU-s', better: 'higher', puretls: p.hsPerCpuSec, node: n.hsPerCpuSec, chart: true }));
+      rows.push(row({ section, scenario, metric: 'server CPU per handshake', unit: 'µs', better: 'lower', puretls: p.cpuUsPerHs, node: n.cpuUsPerHs, note: `user+system: puretls ${p.userUsPerHs.toFixed(0)}+${p.systemUsPerHs.toFixed(0)}, node:tls ${n.userUsPerHs.toFixed(0)}+${n.systemUsPerHs.toFixed(0)} µs${redisCost}${discarded}` }));
+      rows.push(row({ section, scenario, metric: 'handshakes per second (wall)', unit: 'hs/s', better: 'higher', puretls: p.hsPerSec, node: n.hsPerSec }));
+      rows.push(row({ section, scenario, metric: 'latency p50', unit: 'ms', better: 'lower', puretls: p.p50Ms, node: n.p50Ms }));
+      rows.push(row({ section, scenario, metric: 'latency p99', unit: 'ms', better: 'lower', puretls: p.p99Ms, node: n.p99Ms }));
+    }
   }
   const inproc = 'In process, server only (node:tls cannot replay recorded flights; node-crypto replays resumption only)';
   for (const r of results.inProcess) {

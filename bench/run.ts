@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick | --profile | --only=sockets,inprocess,bulk,cache,idle,profile]
+ * npm run bench [-- --quick | --profile | --only=sockets,fleet,inprocess,bulk,cache,idle,profile]
  *
  * puretls against node:tls (OpenSSL) in one run, with the same node:tls client, the two
  * servers measured in alternating rounds so that noise on a shared machine hits both.
@@ -9,7 +9,9 @@ import { fork, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { testCertificate } from '../test/helpers/fixtures.js';
+import { RedisServer } from '../test/helpers/redis.js';
 import {
   BENCH_DIST_DIR,
   BULK_SUITES,
@@ -48,6 +50,7 @@ import {
   type BulkScenario,
   type CacheFigures,
   type CacheScenario,
+  type FleetScenario,
   type HandshakeFigures,
   type HandshakeRound,
   type HandshakeScenario,
@@ -114,7 +117,7 @@ const FULL: Settings = {
   profileMs: 4000,
 };
 
-const PARTS = ['sockets', 'inprocess', 'bulk', 'cache', 'idle', 'profile'] as const;
+const PARTS = ['sockets', 'fleet', 'inprocess', 'bulk', 'cache', 'idle', 'profile'] as const;
 type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: string[]): { settings: Settings; parts: Set<Part>; output: 'latest' | 'quick' | 'partial' } {
@@ -394,6 +397,70 @@ async function tcpFloor(s: Settings): Promise<HandshakeFigures> {
   const f = summariseRounds(rounds, latencies);
   log(`  ${f.hsPerSec.toFixed(0)} connections/s  ${f.cpuUsPerHs.toFixed(0)} µs CPU/connection (user ${f.userUsPerHs.toFixed(0)} + system ${f.systemUsPerHs.toFixed(0)})`);
   return f;
+}
+
+// ---------------------------------------------------------------------------------------
+// A fleet: session-ID resumption across processes through Redis
+
+/**
+ * The client takes its session from one process and resumes it on another of the same kind,
+ * so every resumption is a lookup in Redis: puretls with a RedisSessionStore, node:tls with
+ * the same store through `attach` (as an application shares sessions with node:tls). In the
+ * same rounds, the in-process caches of the session-ID scenario, for comparison.
+ */
+async function fleetScenario(s: Settings): Promise<FleetScenario> {
+  log('fleet: session-ID resumption across processes through Redis, and in-process caches beside');
+  const redis = await RedisServer.start();
+  try {
+    const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? 'unknown';
+    const store = { url: redis.url, secretHex: randomBytes(32).toString('hex') };
+    const base = { mode: 'greet' as const, resumption: 'session-id' as const, ciphers: SUITE };
+    // Makers hand out the sessions; the measured servers are other processes that only see Redis.
+    const [makers, viaRedis, inMemory] = [await startAll({ ...base, store }), await startAll({ ...base, store }), await startAll(base)];
+    const ctx = clientContext(SUITE);
+    const variants = [
+      { store: 'redis' as const, servers: viaRedis, sessionsFrom: makers },
+      { store: 'memory' as const, servers: inMemory, sessionsFrom: inMemory },
+    ];
+    const loads = new Map<string, HandshakeLoad>();
+    for (const v of variants) {
+      for (const kind of KINDS) {
+        const session = await fetchSession(v.sessionsFrom[kind].port, ctx);
+        const load = new HandshakeLoad(v.servers[kind].port, 'session-id', ctx, [session], s.concurrency);
+        loads.set(`${v.store}/${kind}`, load);
+        load.start();
+        await sleep(s.warmupMs);
+        await load.stop();
+      }
+    }
+    const rounds: FleetScenario['rounds'] = [];
+    const latencies = new Map<string, number[]>();
+    for (let round = 0; round < s.rounds; round++) {
+      for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+        for (const kind of order(round)) {
+          const id = `${v.store}/${kind}`;
+          const w = await measuredWindow(v.servers[kind], loads.get(id)!, 'session-id', s.settleMs, s.windowMs);
+          const f = handshakeFigures(w);
+          rounds.push({ kind, round, windowMs: w.windowMs, store: v.store, ...f });
+          latencies.set(id, [...(latencies.get(id) ?? []), ...w.client.latenciesMs]);
+          log(
+            `  round ${round + 1} ${v.store.padEnd(6)} ${KIND_LABEL[kind].padEnd(8)} ${f.hsPerSec.toFixed(0).padStart(6)} hs/s  ${f.cpuUsPerHs.toFixed(0).padStart(6)} µs CPU/hs` +
+              `  p50 ${f.p50Ms.toFixed(1)} ms  (server CPU ${(f.serverCpuShare * 100).toFixed(0)}%, wrong ${f.wrong}, errors ${f.errors})`,
+          );
+        }
+      }
+    }
+    await Promise.all([exitAll(makers), exitAll(viaRedis), exitAll(inMemory)]);
+    const summary = { redis: {}, memory: {} } as FleetScenario['summary'];
+    for (const v of variants) {
+      for (const kind of KINDS) {
+        summary[v.store][kind] = summariseRounds(rounds.filter((r) => r.store === v.store && r.kind === kind), latencies.get(`${v.store}/${kind}`) ?? []);
+      }
+    }
+    return { redisVersion, rounds, summary };
+  } finally {
+    await redis.dispose();
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -764,6 +831,7 @@ async function main(): Promise<void> {
     for (const r of ['none', 'session-id', 'ticket'] as const) results.handshakes.push(await handshakeScenario(r, s));
     results.tcpFloor = await tcpFloor(s);
   }
+  if (parts.has('fleet')) results.fleet = await fleetScenario(s);
   if (parts.has('inprocess')) {
     const got = await inProcess(s);
     results.inProcess = got.results;

@@ -20,6 +20,7 @@ import tls from 'node:tls';
 import { ServerConnection } from '../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../src/context.js';
 import { NodeCryptoProvider } from '../src/node/node-crypto.js';
+import { RedisSessionStore } from '../src/redis/index.js';
 import { createServer as createPuretlsServer, type Server as PuretlsServer } from '../src/node/server.js';
 import { MemorySessionCache, DEFAULT_CACHE_SIZE } from '../src/session/memory-cache.js';
 import { Session } from '../src/session/session.js';
@@ -202,6 +203,7 @@ async function startPuretls(config: ServerConfig): Promise<{ server: NetServer; 
   // The default cache holds 20480 sessions (OpenSSL's default); the cache-scale runs need room for all.
   const cache = config.prefill ? new MemorySessionCache({ maxSize: Math.max(DEFAULT_CACHE_SIZE, config.prefill + 100_000) }) : undefined;
   if (cache) options.sessionCache = cache;
+  if (config.store) options.sessionCache = await redisStore(config.store);
   const server: PuretlsServer = createPuretlsServer({ context: new TlsContext(options) }, (socket: TlsSocket) => {
     if (socket.isSessionReused()) {
       if (socket.connection.negotiated?.resumedBy === 'ticket') counts.ticket++;
@@ -246,7 +248,9 @@ async function startNode(config: ServerConfig): Promise<{ server: NetServer; pre
   });
   server.on('tlsClientError', () => counts.errors++);
   let report: PrefillReport | undefined;
-  if (config.resumption === 'session-id') {
+  if (config.store) {
+    (await redisStore(config.store)).attach(server, { sessionIdContext: SID_CTX });
+  } else if (config.resumption === 'session-id') {
     // node:tls has no internal server cache: an application keeps sessions itself, as here.
     const store = new Map<string, Buffer>();
     server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
@@ -274,6 +278,13 @@ async function startNode(config: ServerConfig): Promise<{ server: NetServer; pre
     }
   }
   return report ? { server, prefill: report } : { server };
+}
+
+/** The fleet's session store, with its defaults (a 50 ms deadline); connected before the server listens. */
+async function redisStore(store: NonNullable<ServerConfig['store']>): Promise<RedisSessionStore> {
+  const s = new RedisSessionStore({ url: store.url, secret: new Uint8Array(Buffer.from(store.secretHex, 'hex')), log: (m) => process.stderr.write(`${m}\n`) });
+  await s.connected;
+  return s;
 }
 
 /** The TCP floor: the same per-connection work with no TLS (counted as full handshakes). */

@@ -14,7 +14,7 @@ import { Session, toSidCtxBytes } from './session/session.js';
 import { ServerNameTable } from './server-names.js';
 import { ServerSessions } from './session/server-sessions.js';
 import type { SessionStats } from './session/session-stats.js';
-import { TicketKeyring } from './session/tickets.js';
+import { TicketKeyring, isTicketKeySource, type TicketKeySource } from './session/tickets.js';
 
 /** OpenSSL's default session lifetime for TLS (tls1_default_timeout): two hours. */
 export const DEFAULT_SESSION_TIMEOUT = 7200;
@@ -62,8 +62,11 @@ export interface TlsContextOptions {
   sessionTimeout?: number;
   /** RFC 5077 session tickets. Default true (as node:tls and OpenSSL). */
   tickets?: boolean;
-  /** 48 bytes in node:tls's ticketKeys format; default: random keys that rotate every sessionTimeout. */
-  ticketKeys?: Uint8Array;
+  /**
+   * 48 bytes in node:tls's ticketKeys format, or keys shared by a fleet (a TicketKeySource
+   * such as puretls/redis's RedisTicketKeys); default: random keys that rotate every sessionTimeout.
+   */
+  ticketKeys?: Uint8Array | TicketKeySource;
   /** Share another context's ticket keys (virtual hosts of one server); excludes `ticketKeys`. */
   ticketKeyring?: TicketKeyring;
   /** Ask clients for a certificate (OpenSSL's SSL_VERIFY_PEER). */
@@ -149,7 +152,11 @@ export class TlsContext {
             crypto: this.crypto,
             now: this.now,
             lifetimeSeconds: this.sessionTimeout,
-            ...(options.ticketKeys !== undefined ? { keys: options.ticketKeys } : {}),
+            ...(isTicketKeySource(options.ticketKeys)
+              ? { source: options.ticketKeys }
+              : options.ticketKeys !== undefined
+                ? { keys: options.ticketKeys }
+                : {}),
           });
     this.requestCert = options.requestCert ?? false;
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;

@@ -13,12 +13,19 @@ export { AlertDescription, AlertLevel, TlsError, TlsConfigError, TlsDecodeError,
 export { Session, MAX_SID_CTX_LENGTH, type SessionFields } from './session/session.js';
 export { SessionStats } from './session/session-stats.js';
 export { ServerSessions } from './session/server-sessions.js';
-export type { SessionCache } from './session/cache.js';
+export type { SessionCache, SessionStoreStats } from './session/cache.js';
 export type { MaybePromise } from './maybe-promise.js';
 export { MemorySessionCache, DEFAULT_CACHE_SIZE, type MemorySessionCacheOptions } from './session/memory-cache.js';
 export { decideResumption, type ResumptionDecision, type ResumptionRequest, type MissReason } from './session/resumption.js';
 export { SUITES, type CipherSuite } from './protocol/suites.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { NobleCryptoProvider, defaultCryptoProvider, type NobleCryptoProviderOptions } from './crypto/noble.js';
-export { TicketKeyring, TICKET_KEYS_LENGTH, type TicketKeyringOptions } from './session/tickets.js';
+export {
+  TicketKeyring,
+  TICKET_KEYS_LENGTH,
+  isTicketKeySource,
+  type TicketKeyringOptions,
+  type TicketKeySource,
+  type TicketKeySet,
+} from './session/tickets.js';
 export { createSelfSignedCertificate, loadPrivateKey, loadCertificateChain, type SelfSignedOptions } from './pki/index.js';

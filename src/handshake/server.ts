@@ -280,7 +280,11 @@ export class ServerHandshake {
   private lookUpSession(received: HelloReceived): void {
     this.sessions.countAccept();
     const { hello } = received;
-    const lookup = this.sessions.beginLookup({ sessionId: hello.sessionId, ticket: hello.extensions.sessionTicket });
+    const lookup = this.sessions.beginLookup({
+      sessionId: hello.sessionId,
+      ticket: hello.extensions.sessionTicket,
+      sidCtx: this.settings.sidCtx,
+    });
     switch (lookup.kind) {
       case 'nothing-offered':
         return this.doFullHandshake(received);

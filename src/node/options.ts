@@ -3,6 +3,7 @@ import { latin1String } from '../codec/bytes.js';
 import { TlsContext, type TlsContextOptions } from '../context.js';
 import { TlsConfigError } from '../errors.js';
 import type { SessionCache } from '../session/cache.js';
+import { isTicketKeySource, type TicketKeySource } from '../session/tickets.js';
 
 /** The options of `createServer`, shaped like node:tls's. */
 export interface ServerOptions {
@@ -25,8 +26,11 @@ export interface ServerOptions {
   sessionTimeout?: number;
   /** node:tls's SNICallback: `cb(null, context)` with a TlsContext (or undefined for the default). */
   SNICallback?: (servername: string, cb: (err: Error | null, context?: TlsContext) => void) => void;
-  /** 48 bytes: 16-byte key name and 32 bytes of secret, as node:tls. */
-  ticketKeys?: Uint8Array;
+  /**
+   * 48 bytes: 16-byte key name and 32 bytes of secret, as node:tls; or keys shared by a fleet
+   * (a TicketKeySource such as puretls/redis's RedisTicketKeys).
+   */
+  ticketKeys?: Uint8Array | TicketKeySource;
   /** puretls: false turns session tickets off (as `secureOptions: SSL_OP_NO_TICKET`). */
   tickets?: boolean;
   /** OpenSSL SSL_OP_* flags; only those that make sense for a TLS 1.2-only server are accepted. */
@@ -264,7 +268,9 @@ function contextOptions(options: ServerOptions): TlsContextOptions {
   const tickets = ticketsFromSecureOptions(options.secureOptions) && options.tickets !== false;
   if (!tickets) ctxOptions.tickets = false;
   if (options.ticketKeys !== undefined) {
-    if (!(options.ticketKeys instanceof Uint8Array)) throw invalid('ticketKeys must be a Buffer of 48 bytes');
+    if (!(options.ticketKeys instanceof Uint8Array) && !isTicketKeySource(options.ticketKeys)) {
+      throw invalid('ticketKeys must be a Buffer of 48 bytes or a TicketKeySource');
+    }
     ctxOptions.ticketKeys = options.ticketKeys;
   }
   return ctxOptions;

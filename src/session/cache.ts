@@ -15,6 +15,33 @@ export interface SessionCache {
   readonly size: number | undefined;
   /** Sessions evicted because the cache was full (SSL_CTX_sess_cache_full). */
   readonly cacheFull: number;
+  /** A remote store's own counters (shown as `context.stats.store`). */
+  readonly storeStats?: SessionStoreStats;
+}
+
+/**
+ * What a remote session store counts (puretls/redis's RedisSessionStore). Every `get` ends
+ * as exactly one of hits, misses, rejected, timeouts, errors or shortCircuited; timeouts,
+ * errors and shortCircuited also count the writes and deletes (which writeFailures counts
+ * apart).
+ */
+export interface SessionStoreStats {
+  /** An entry was found and opened (the resumption decision still judges it). */
+  readonly hits: number;
+  /** No entry under that session ID. */
+  readonly misses: number;
+  /** An entry was found but did not open: corrupt, sealed under another secret, or moved to another session ID or context. */
+  readonly rejected: number;
+  /** Commands the store did not answer within their deadline. */
+  readonly timeouts: number;
+  /** Commands that failed (connection refused or lost, an error reply). */
+  readonly errors: number;
+  /** Commands not sent at all: the circuit breaker was open. */
+  readonly shortCircuited: number;
+  /** Writes and deletes that did not reach the store (failed, timed out, or skipped by the breaker). */
+  readonly writeFailures: number;
+  /** 'closed' (in use), 'open' (not asked until a cooldown ends), 'half-open' (one probe in flight). */
+  readonly breaker: 'closed' | 'open' | 'half-open';
 }
 
 /** A cache key for a session ID: a latin1 string is cheaper to build and hash than hex. */

@@ -14,6 +14,8 @@ const SESSION_ID_LENGTH = 32;
 /** What a ClientHello offers to resume. */
 export interface ResumptionOffer {
   sessionId: Uint8Array;
+  /** The connection's sid_ctx: ticket keys shared by a fleet open a ticket only in its own context. */
+  sidCtx: Uint8Array;
   /** The session_ticket extension's content, when the client sent the extension. */
   ticket: Uint8Array | undefined;
 }
@@ -82,7 +84,7 @@ export class ServerSessions {
   beginLookup(offer: ResumptionOffer): Lookup {
     const keyring = this.options.ticketKeyring;
     if (keyring && offer.ticket !== undefined && offer.ticket.length > 0) {
-      return { kind: 'ticket', session: keyring.open(offer.ticket)?.session };
+      return { kind: 'ticket', session: keyring.open(offer.ticket, offer.sidCtx)?.session };
     }
     if (offer.sessionId.length === 0 || !this.options.cache) return { kind: 'nothing-offered' };
     return { kind: 'fetch', sessionId: offer.sessionId };

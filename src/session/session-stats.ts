@@ -1,4 +1,4 @@
-import type { SessionCache } from './cache.js';
+import type { SessionCache, SessionStoreStats } from './cache.js';
 
 /** OpenSSL's SSL_CTX_sess_* counters, plus puretls's contextMismatches. */
 export class SessionStats {
@@ -25,6 +25,14 @@ export class SessionStats {
   /** Sessions in the cache now (SSL_CTX_sess_number). */
   get number(): number {
     return this.cache?.size ?? 0;
+  }
+
+  /**
+   * The counters of a remote session store (puretls/redis's RedisSessionStore: hits, misses,
+   * timeouts, errors, the circuit breaker's state), when the cache keeps them.
+   */
+  get store(): SessionStoreStats | undefined {
+    return this.cache?.storeStats;
   }
 
   toJSON(): Record<string, number> {

@@ -55,7 +55,59 @@ export const TICKET_MAX_LENGTH = 0xffff;
  */
 export const TICKET_KEY_INFO = 'puretls tls1.2 session ticket v1 aes-256-gcm key';
 const TICKET_KEY_INFO_BYTES = new TextEncoder().encode(TICKET_KEY_INFO);
+/**
+ * HKDF `info` prefix for the per-context ticket key of a shared key (a TicketKeySource): the
+ * info goes on with the sid_ctx's length (one byte) and bytes, so each session id context
+ * seals under its own AEAD key and a ticket of one context does not even open in another.
+ */
+export const TICKET_CONTEXT_KEY_INFO = 'puretls tls1.2 session ticket v1 aes-256-gcm key for sid_ctx';
+const TICKET_CONTEXT_KEY_INFO_BYTES = new TextEncoder().encode(TICKET_CONTEXT_KEY_INFO);
 const AEAD_KEY_LENGTH = 32;
+/**
+ * Per-context AEADs kept for one shared key. Contexts are configuration (a handful per
+ * server); past this many, the cache of derived keys starts again rather than grow.
+ */
+export const MAX_CONTEXT_KEYS_PER_SHARED_KEY = 64;
+
+/**
+ * Ticket keys that live outside the keyring and are shared by a fleet of servers
+ * (`RedisTicketKeys` of puretls/redis implements it). Sealing and opening a ticket happen
+ * inside the handshake and stay synchronous: a source holds its keys in memory and
+ * refreshes them in the background. `ticketKeys()` is called on every seal and open, so it
+ * must be cheap, and it returns the same object for as long as the keys stay the same.
+ *
+ * Each key is 48 bytes, node:tls's layout (16-byte key name, 32 bytes of secret). The
+ * keyring does not use a shared secret directly: it derives one AEAD key per session id
+ * context with HKDF (info = TICKET_CONTEXT_KEY_INFO, the sid_ctx length and the sid_ctx),
+ * so a ticket made under one context does not decrypt under another, whatever the keys
+ * (defence in depth beside the resumption decision's sid_ctx rule).
+ */
+export interface TicketKeySource {
+  ticketKeys(): TicketKeySet;
+  /**
+   * Longest a ticket lives, in seconds: a key that stops sealing keeps opening this long, so
+   * the keyring caps the lifetime of the sessions it seals (and its lifetime hint) to it.
+   */
+  readonly ticketLifetimeSeconds: number;
+}
+
+export interface TicketKeySet {
+  /** The key that seals new tickets. */
+  readonly current: Uint8Array;
+  /** Keys that only open tickets: published ahead of their use, or retired and still in their window. */
+  readonly decryptOnly: readonly Uint8Array[];
+}
+
+/** Whether `value` is a TicketKeySource (rather than node:tls's 48 bytes). */
+export function isTicketKeySource(value: unknown): value is TicketKeySource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    typeof (value as { ticketKeys?: unknown }).ticketKeys === 'function' &&
+    typeof (value as { ticketLifetimeSeconds?: unknown }).ticketLifetimeSeconds === 'number'
+  );
+}
 
 export interface TicketKeyringOptions {
   /** Randomness (generated keys, nonces), HMAC (for HKDF) and the AEAD. */
@@ -76,6 +128,12 @@ export interface TicketKeyringOptions {
   keys?: Uint8Array;
   /** Rotation period for internally generated keys; default `lifetimeSeconds`. */
   rotationSeconds?: number;
+  /**
+   * Keys shared by a fleet (see TicketKeySource); excludes `keys`. The source rotates them;
+   * `setTicketKeys` is refused. Tickets are sealed under a per-context key derived from the
+   * shared one, and live at most the source's `ticketLifetimeSeconds`.
+   */
+  source?: TicketKeySource;
 }
 
 export interface OpenedTicket {
@@ -95,6 +153,14 @@ interface TicketKey {
   readonly aead: Aead;
   /** ms timestamp at which it stopped being current; undefined while current. */
   retiredAt: number | undefined;
+}
+
+/** A key of a TicketKeySource, with the AEADs derived from it per session id context. */
+interface SharedTicketKey {
+  readonly material: Uint8Array;
+  readonly name: Uint8Array;
+  /** By sid_ctx (latin1 string of its bytes). */
+  readonly aeads: Map<string, Aead>;
 }
 
 /**
@@ -143,6 +209,11 @@ function wipeKey(key: TicketKey): void {
  * ordinary Map keyed by their hex form leaks nothing secret; the secret part is only ever
  * used inside HKDF and the AEAD, whose tag check is the AEAD's own.
  */
+function sharedKey(material: Uint8Array): SharedTicketKey {
+  const copy = Uint8Array.from(material);
+  return { material: copy, name: copy.subarray(0, TICKET_KEY_NAME_LENGTH), aeads: new Map() };
+}
+
 function nameKey(name: Uint8Array): string {
   let s = '';
   for (let i = 0; i < name.length; i++) s += name[i]!.toString(16).padStart(2, '0');
@@ -186,6 +257,12 @@ export class TicketKeyring {
   private currentSince: number;
   /** False once the application supplied keys. */
   private autoRotate: boolean;
+  /** Keys shared by a fleet, when they come from a TicketKeySource. */
+  private readonly source: TicketKeySource | undefined;
+  /** The source's key set these shared keys were built from (the source keeps it while unchanged). */
+  private sourceSet: TicketKeySet | undefined;
+  private sharedKeys = new Map<string, SharedTicketKey>();
+  private sharedCurrent: SharedTicketKey | undefined;
 
   /** Ticket lifetime in seconds (for NewSessionTicket's ticket_lifetime_hint). */
   readonly lifetimeSeconds: number;
@@ -193,19 +270,40 @@ export class TicketKeyring {
   constructor(options: TicketKeyringOptions) {
     this.crypto = options.crypto;
     this.now = options.now;
-    this.lifetimeSeconds = checkSeconds(options.lifetimeSeconds, 'lifetimeSeconds', true);
+    checkSeconds(options.lifetimeSeconds, 'lifetimeSeconds', true);
+    if (options.source !== undefined) {
+      if (!isTicketKeySource(options.source)) throw new TlsConfigError('ERR_INVALID_ARG_VALUE', 'source must be a TicketKeySource');
+      if (options.keys !== undefined) throw new TlsConfigError('ERR_INVALID_ARG', 'give keys or a key source, not both');
+      const shared = checkSeconds(options.source.ticketLifetimeSeconds, 'ticketLifetimeSeconds', false);
+      this.source = options.source;
+      // A ticket must not outlive the key that sealed it: the source drops a retired key
+      // one ticket lifetime after it stopped sealing.
+      this.lifetimeSeconds = Math.min(options.lifetimeSeconds, shared);
+    } else {
+      this.lifetimeSeconds = options.lifetimeSeconds;
+    }
     this.lifetimeMs = this.lifetimeSeconds * 1000;
     const rotationSeconds =
       options.rotationSeconds === undefined ? this.lifetimeSeconds : checkSeconds(options.rotationSeconds, 'rotationSeconds', false);
     this.rotationMs = rotationSeconds * 1000;
     if (options.keys !== undefined) checkKeys(options.keys);
-    this.autoRotate = options.keys === undefined;
+    // With a source, the local key below is never used: the source's keys seal and open.
+    this.autoRotate = options.keys === undefined && this.source === undefined;
     this.current = this.install(options.keys ?? this.generate());
     this.currentSince = this.now();
   }
 
-  /** The current key in node:tls `ticketKeys` format (a copy). */
+  /** Whether the keys come from a TicketKeySource shared by a fleet. */
+  get shared(): boolean {
+    return this.source !== undefined;
+  }
+
+  /**
+   * The current ticket key in node:tls `ticketKeys` format (a copy). With a key source, the
+   * current shared key (tickets are sealed under keys derived from it per sid_ctx).
+   */
   getTicketKeys(): Uint8Array {
+    if (this.source) return Uint8Array.from(this.refreshShared().material);
     this.maintain(this.now());
     return Uint8Array.from(this.current.material);
   }
@@ -219,6 +317,9 @@ export class TicketKeyring {
    * keys then stay as they were.
    */
   setTicketKeys(keys: Uint8Array): void {
+    if (this.source) {
+      throw new TlsConfigError('ERR_TICKET_KEYS_SHARED', 'the ticket keys come from a shared key source, which rotates them; setTicketKeys cannot change them');
+    }
     checkKeys(keys);
     const now = this.now();
     this.autoRotate = false;
@@ -240,20 +341,30 @@ export class TicketKeyring {
    * a zero-length NewSessionTicket, as RFC 5077 §3.3 allows.
    */
   seal(session: Session): Uint8Array {
+    if (this.source) {
+      const key = this.refreshShared();
+      // The key that seals it opens it for one ticket lifetime after it stops sealing, so a
+      // session sealed now must not claim to live longer.
+      const bounded = session.timeout > this.lifetimeSeconds ? session.with({ timeout: this.lifetimeSeconds }) : session;
+      return this.sealUnder(key.name, this.contextAead(key, session.sidCtx), bounded);
+    }
     this.maintain(this.now());
+    return this.sealUnder(this.current.name, this.current.aead, session);
+  }
+
+  private sealUnder(name: Uint8Array, aead: Aead, session: Session): Uint8Array {
     const plaintext = session.toDER();
     if (plaintext.length + TICKET_OVERHEAD > TICKET_MAX_LENGTH) {
       throw new RangeError(`session of ${plaintext.length} bytes is too large for a ticket (at most ${TICKET_MAX_LENGTH - TICKET_OVERHEAD})`);
     }
-    const key = this.current;
     // Random 96-bit nonces: keys rotate (or, for application keys, the application rolls
     // them) long before the ~2^32 tickets per key at which random GCM nonces get risky.
     const nonce = this.crypto.randomBytes(TICKET_NONCE_LENGTH);
     if (nonce.length !== TICKET_NONCE_LENGTH) throw new RangeError('crypto provider returned the wrong number of random bytes');
-    const sealed = key.aead.seal(nonce, key.name, plaintext);
+    const sealed = aead.seal(nonce, name, plaintext);
     plaintext.fill(0); // the session's DER holds its master secret
     const ticket = new Uint8Array(TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH + sealed.length);
-    ticket.set(key.name, 0);
+    ticket.set(name, 0);
     ticket.set(nonce, TICKET_KEY_NAME_LENGTH);
     ticket.set(sealed, TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH);
     return ticket;
@@ -264,18 +375,42 @@ export class TicketKeyring {
    * ticket of ours (wrong size, unknown or expired key name, tag mismatch, undecodable
    * session inside): the caller then does a full handshake. Never throws. Does not judge
    * the session itself (expiry, sid_ctx, ...): that is the resumption decision's job.
+   *
+   * `sidCtx` is the serving connection's session id context. Keys from a TicketKeySource
+   * open a ticket only under the context it was sealed for (its per-context key); other
+   * keys ignore it.
    */
-  open(ticket: Uint8Array): OpenedTicket | undefined {
+  open(ticket: Uint8Array, sidCtx: Uint8Array = new Uint8Array(0)): OpenedTicket | undefined {
     if (!(ticket instanceof Uint8Array)) return undefined;
     // The smallest session DER is well over one byte; this only bounds the slicing below.
     if (ticket.length <= TICKET_OVERHEAD || ticket.length > TICKET_MAX_LENGTH) return undefined;
-    const now = this.now();
-    this.prune(now);
     const name = ticket.subarray(0, TICKET_KEY_NAME_LENGTH);
-    const key = this.keys.get(nameKey(name));
-    if (key === undefined) return undefined;
+    let aead: Aead;
+    let renew: boolean;
+    if (this.source) {
+      let current: SharedTicketKey;
+      try {
+        current = this.refreshShared();
+      } catch {
+        return undefined; // a source that fails is no key at all, not the client's problem
+      }
+      const key = this.sharedKeys.get(nameKey(name));
+      if (key === undefined) return undefined;
+      aead = this.contextAead(key, sidCtx);
+      renew = key !== current;
+    } else {
+      const now = this.now();
+      this.prune(now);
+      const key = this.keys.get(nameKey(name));
+      if (key === undefined) return undefined;
+      aead = key.aead;
+      // open() does not rotate (it consumes no randomness); a current key that is due for
+      // rotation is treated as old already, so the client gets a ticket the next seal() will
+      // make under the new key.
+      renew = key !== this.current || this.rotationDue(now);
+    }
     const nonce = ticket.subarray(TICKET_KEY_NAME_LENGTH, TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH);
-    const plaintext = key.aead.open(nonce, key.name, ticket.subarray(TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH));
+    const plaintext = aead.open(nonce, name, ticket.subarray(TICKET_KEY_NAME_LENGTH + TICKET_NONCE_LENGTH));
     if (plaintext === null) return undefined;
     let session: Session;
     try {
@@ -287,10 +422,54 @@ export class TicketKeyring {
     } finally {
       plaintext.fill(0);
     }
-    // open() does not rotate (it consumes no randomness); a current key that is due for
-    // rotation is treated as old already, so the client gets a ticket the next seal() will
-    // make under the new key.
-    return { session, renew: key !== this.current || this.rotationDue(now) };
+    return { session, renew };
+  }
+
+  /**
+   * The source's keys as they stand now, and the current one. Keys that left the source's
+   * set are wiped (our copies; the derived AEAD keys stay until GC). Throws TlsConfigError
+   * if the source hands over something that is not a key.
+   */
+  private refreshShared(): SharedTicketKey {
+    const set = this.source!.ticketKeys();
+    if (set === this.sourceSet && this.sharedCurrent) return this.sharedCurrent;
+    const next = new Map<string, SharedTicketKey>();
+    const take = (material: Uint8Array): SharedTicketKey => {
+      checkKeys(material);
+      const id = nameKey(material.subarray(0, TICKET_KEY_NAME_LENGTH));
+      let key = next.get(id);
+      if (key) return key;
+      const held = this.sharedKeys.get(id);
+      // Names identify keys; one that comes back under the same name with other bytes is another key.
+      key = held && constantTimeEqual(held.material, material) ? held : sharedKey(material);
+      next.set(id, key);
+      return key;
+    };
+    const current = take(set.current);
+    for (const material of set.decryptOnly) take(material);
+    for (const [id, key] of this.sharedKeys) if (next.get(id) !== key) key.material.fill(0);
+    this.sharedKeys = next;
+    this.sharedCurrent = current;
+    this.sourceSet = set;
+    return current;
+  }
+
+  /** The AEAD of a shared key for one session id context (HKDF; see TICKET_CONTEXT_KEY_INFO). */
+  private contextAead(key: SharedTicketKey, sidCtx: Uint8Array): Aead {
+    const id = String.fromCharCode.apply(null, sidCtx as unknown as number[]);
+    let aead = key.aeads.get(id);
+    if (aead === undefined) {
+      if (key.aeads.size >= MAX_CONTEXT_KEYS_PER_SHARED_KEY) key.aeads.clear();
+      const info = new Uint8Array(TICKET_CONTEXT_KEY_INFO_BYTES.length + 1 + sidCtx.length);
+      info.set(TICKET_CONTEXT_KEY_INFO_BYTES, 0);
+      info[TICKET_CONTEXT_KEY_INFO_BYTES.length] = sidCtx.length;
+      info.set(sidCtx, TICKET_CONTEXT_KEY_INFO_BYTES.length + 1);
+      const aeadKey = hkdfSha256(this.crypto, key.material.subarray(TICKET_KEY_NAME_LENGTH), new Uint8Array(0), info, AEAD_KEY_LENGTH);
+      aead = this.crypto.aead('aes-256-gcm', aeadKey);
+      aeadKey.fill(0);
+      key.aeads.set(id, aead);
+    }
+    return aead;
   }
 
   private generate(): Uint8Array {

@@ -3,12 +3,12 @@
  * tracked files, no dist/, no node_modules/) is packed with `npm pack` (its `prepare` builds),
  * the tarball is installed into an empty project, and that project imports it every way a
  * user would: ESM, require(), TypeScript with node16 and bundler resolution, and an esbuild
- * browser bundle of `puretls/core`. Needs npm and its registry (or cache) for the @noble
- * dependencies.
+ * browser bundle of `puretls/core`; `puretls/redis` once `redis` (its optional peer) is
+ * installed. Needs npm and its registry (or cache) for the @noble dependencies and redis.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,37 @@ describe('the npm package, installed from a tarball into an empty project', func
     assert.doesNotMatch(bundle, /["']node:/, 'a node:* import reached the browser bundle');
     writeFileSync(join(project, 'node-layer.mjs'), `export { createServer } from 'puretls';`);
     assert.throws(() => run(bin('esbuild'), ['node-layer.mjs', '--bundle', '--platform=browser', '--outfile=out/node.js'], project), /node:net/);
+  });
+
+  it('puretls/redis: redis is an optional peer (not installed with puretls); once the user installs it, the subpath loads and its types check', () => {
+    assert.ok(!existsSync(join(project, 'node_modules', 'redis')), 'installing puretls did not bring redis');
+    assert.throws(() => run(process.execPath, ['--input-type=module', '-e', `await import('puretls/redis')`], project), /'redis'/);
+    const version = (JSON.parse(readFileSync(join(repo, 'node_modules', 'redis', 'package.json'), 'utf8')) as { version: string }).version;
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', `redis@${version}`], project);
+    const out = run(
+      process.execPath,
+      ['--input-type=module', '-e', `import { RedisSessionStore, RedisTicketKeys } from 'puretls/redis'; console.log(typeof RedisSessionStore, typeof RedisTicketKeys)`],
+      project,
+    );
+    assert.equal(out.trim(), 'function function');
+    const src = join(project, 'check-redis.mts');
+    writeFileSync(
+      src,
+      `import { createServer } from 'puretls';
+       import { RedisSessionStore, RedisTicketKeys, type RedisSessionStoreOptions } from 'puretls/redis';
+       export function fleet(secret: Uint8Array) {
+         const options: RedisSessionStoreOptions = { url: 'redis://127.0.0.1:6379', secret };
+         return createServer({ sessionCache: new RedisSessionStore(options), ticketKeys: new RedisTicketKeys({ url: options.url, secret }) });
+       }
+       // @ts-expect-error the secret is bytes, not a string
+       export const wrong: RedisSessionStoreOptions = { url: 'redis://x', secret: 'hunter2' };
+      `,
+    );
+    run(
+      bin('tsc'),
+      ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--typeRoots', join(repo, 'node_modules', '@types'), src],
+      project,
+    );
   });
 
   it('the demo command is installed and answers --help', () => {
