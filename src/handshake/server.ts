@@ -289,7 +289,7 @@ export class ServerHandshake {
       case 'nothing-offered':
         return this.doFullHandshake(received);
       case 'ticket':
-        return this.checkForResumption(received, lookup.session, true);
+        return this.checkForResumption(received, lookup.session, { ticket: true, renew: lookup.renew });
       case 'fetch':
         this.state = { kind: 'AwaitSessionLookup', received, sessionId: lookup.sessionId };
     }
@@ -299,13 +299,13 @@ export class ServerHandshake {
   sessionFound(session: Session | undefined): void {
     const state = this.state;
     if (state.kind !== 'AwaitSessionLookup') throw new Error(`sessionFound in ${state.kind}`);
-    this.checkForResumption(state.received, session, false);
+    this.checkForResumption(state.received, session, { ticket: false, renew: false });
   }
 
   /** The one decision (SPEC-sid-ctx.md), then the handshake it leads to. */
-  private checkForResumption(received: HelloReceived, candidate: Session | undefined, viaTicket: boolean): void {
+  private checkForResumption(received: HelloReceived, candidate: Session | undefined, via: { ticket: boolean; renew: boolean }): void {
     const { hello } = received;
-    const resumable = this.sessions.decide(candidate, viaTicket, {
+    const resumable = this.sessions.decide(candidate, via, {
       version: ProtocolVersion.TLSv1_2,
       sidCtx: this.settings.sidCtx,
       // The connection's policy, not the context's: rule 8 holds on every virtual host.
@@ -495,12 +495,14 @@ export class ServerHandshake {
     const alpnProtocol = this.negotiateAlpn(hello);
     this.resumingSession = session;
     // RFC 5077 §3.4: the client's session ID is echoed whether it resumes by ID or by ticket.
+    // A ticket under the current key stays the client's; an older one is renewed (OpenSSL).
+    const newTicket = this.willIssueTicket(hello) && (!viaTicket || resumable.renewTicket);
     const hs = this.sendServerHello(received, suite, hello.sessionId, {
       renegotiationInfo: received.secureRenegotiation,
       extendedMasterSecret: true, // the decision resumes EMS sessions only
       ecPointFormats: false,
       serverNameAck: false,
-      sessionTicket: this.willIssueTicket(hello),
+      sessionTicket: newTicket,
       alpnProtocol,
     }, false);
     const masterMac = context.crypto.hmac(suite.hash, session.masterSecret);

@@ -26,13 +26,19 @@ export interface ResumptionOffer {
  */
 export type Lookup =
   | { kind: 'nothing-offered' }
-  | { kind: 'ticket'; session: Session | undefined }
+  | { kind: 'ticket'; session: Session | undefined; renew: boolean }
   | { kind: 'fetch'; sessionId: Uint8Array };
 
 /** A session the decision accepted, and where it came from. */
 export interface Resumable {
   session: Session;
   viaTicket: boolean;
+  /**
+   * Resumed from a ticket sealed under a key that is no longer current (or is due to
+   * rotate): the client gets a fresh ticket. Under the current key it keeps the one it has,
+   * as with OpenSSL (SSL_TICKET_SUCCESS vs SSL_TICKET_SUCCESS_RENEW).
+   */
+  renewTicket: boolean;
 }
 
 /** The ClientHello's and the connection's part of the decision (the rest is ours). */
@@ -84,7 +90,8 @@ export class ServerSessions {
   beginLookup(offer: ResumptionOffer): Lookup {
     const keyring = this.options.ticketKeyring;
     if (keyring && offer.ticket !== undefined && offer.ticket.length > 0) {
-      return { kind: 'ticket', session: keyring.open(offer.ticket, offer.sidCtx)?.session };
+      const opened = keyring.open(offer.ticket, offer.sidCtx);
+      return { kind: 'ticket', session: opened?.session, renew: opened?.renew ?? false };
     }
     if (offer.sessionId.length === 0 || !this.options.cache) return { kind: 'nothing-offered' };
     return { kind: 'fetch', sessionId: offer.sessionId };
@@ -107,7 +114,8 @@ export class ServerSessions {
    * `contextMismatches`, `hits` when it resumes; other refusals are counted nowhere, as in
    * OpenSSL. A fatal decision throws its TlsError.
    */
-  decide(candidate: Session | undefined, viaTicket: boolean, query: ResumptionQuery): Resumable | undefined {
+  decide(candidate: Session | undefined, via: { ticket: boolean; renew: boolean }, query: ResumptionQuery): Resumable | undefined {
+    const viaTicket = via.ticket;
     const stats = this.stats;
     if (!candidate) {
       stats.misses++;
@@ -121,7 +129,7 @@ export class ServerSessions {
     switch (decision.kind) {
       case 'resume':
         stats.hits++;
-        return { session: candidate, viaTicket };
+        return { session: candidate, viaTicket, renewTicket: via.renew };
       case 'fatal':
         throw new TlsError(decision.alert, decision.message, { code: decision.code });
       case 'miss':

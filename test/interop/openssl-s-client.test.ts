@@ -397,7 +397,7 @@ describe('interop: openssl s_client against puretls', function () {
         assert.equal(secret(1), secret(0), 'the session of the first connection was resumed');
         const serverId = (n: number): string => Buffer.from(h.sockets[n]!.connection.session!.sessionId).toString('hex').toUpperCase();
         // By ID, s_client shows ours; by ticket, OpenSSL names the session by the SHA-256 of
-        // the ticket, and we send a fresh ticket on resumption too.
+        // the ticket (which it keeps: we renew a ticket only when its key is no longer current).
         if (mode.via === 'session-id') {
           assert.equal(first.sessionId, serverId(0));
           assert.equal(second.sessionId, first.sessionId);

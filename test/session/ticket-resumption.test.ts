@@ -91,36 +91,66 @@ function fixedKeys(seed: number): Uint8Array {
 
 describe('ticket resumption (sans-IO, injected clock)', () => {
   describe('the abbreviated handshake', () => {
-    it('resumes from a ticket: echoes the offered session ID, sends NewSessionTicket before ChangeCipherSpec, and a fresh ticket', () => {
+    it('resumes from a ticket under the current key: echoes the offered session ID, and the client keeps its ticket (no NewSessionTicket, as OpenSSL)', () => {
       const clock = { t: T0 };
       const ctx = makeContext(clock);
       const first = connect(ctx);
       assertFull(first, 'first');
-      const ticket = issued(first);
+      issued(first);
       assert.equal(first.client.newSessionTicket!.lifetimeHint, LIFETIME);
 
       clock.t += 10 * S;
       const again = connect(ctx, { resume: first.client.session! });
       assertResumed(again, 'ticket');
       assert.deepEqual(again.client.serverHello!.sessionId, again.client.offeredSessionId);
+      assert.equal(hasExtension(again, Ext.session_ticket), false, 'ServerHello promises no ticket');
+      assert.equal(again.client.newSessionTicket, undefined);
+      assert.equal(again.server.negotiated!.ticketIssued, false);
+      // Record order: ServerHello in clear, then CCS, then Finished encrypted.
+      assert.deepEqual(
+        again.client.records.map((r) => [r.type, r.encrypted] as const),
+        [
+          [ContentType.handshake, false],
+          [ContentType.change_cipher_spec, false],
+          [ContentType.handshake, true],
+        ],
+      );
+      assert.deepEqual(again.client.messages.map((m) => m.type), [HandshakeType.server_hello, HandshakeType.finished]);
+      assert.equal(ctx.stats.hits, 1);
+      // The master secret is the original one: the resumed keys worked both ways (the Finished messages verified).
+      assert.deepEqual(again.client.masterSecret, first.client.masterSecret);
+    });
+
+    it('resumes from a ticket under a key that is no longer current: NewSessionTicket before ChangeCipherSpec, a fresh ticket under the current key', () => {
+      const clock = { t: T0 };
+      const ctx = makeContext(clock);
+      const first = connect(ctx);
+      const ticket = issued(first);
+      ctx.setTicketKeys(new Uint8Array(48).fill(3)); // the old key only opens now
+      clock.t += 10 * S;
+      const again = connect(ctx, { resume: first.client.session! });
+      assertResumed(again, 'ticket');
       assert.ok(hasExtension(again, Ext.session_ticket), 'ServerHello announces the ticket');
       const fresh = issued(again);
       assert.notDeepEqual(fresh, ticket);
+      assert.equal(keyName(fresh), keyName(new Uint8Array(48).fill(3)), 'sealed under the current key');
       assert.equal(again.client.newSessionTicket!.lifetimeHint, LIFETIME);
-      // Record order: handshake (ServerHello, NewSessionTicket) in clear, then CCS, then Finished encrypted.
-      const records = again.client.records.map((r) => [r.type, r.encrypted] as const);
-      assert.deepEqual(records, [
-        [ContentType.handshake, false],
-        [ContentType.change_cipher_spec, false],
-        [ContentType.handshake, true],
-      ]);
+      assert.deepEqual(
+        again.client.records.map((r) => [r.type, r.encrypted] as const),
+        [
+          [ContentType.handshake, false],
+          [ContentType.change_cipher_spec, false],
+          [ContentType.handshake, true],
+        ],
+      );
       assert.deepEqual(
         again.client.messages.map((m) => m.type),
         [HandshakeType.server_hello, HandshakeType.new_session_ticket, HandshakeType.finished],
       );
-      assert.equal(ctx.stats.hits, 1);
-      // The master secret is the original one: the resumed keys worked both ways (the Finished messages verified).
-      assert.deepEqual(again.client.masterSecret, first.client.masterSecret);
+      // And the fresh ticket resumes with no renewal.
+      const third = connect(ctx, { resume: again.client.session! });
+      assertResumed(third, 'ticket');
+      assert.equal(third.client.newSessionTicket, undefined);
     });
 
     it('issues no ticket to a client that does not offer the extension', () => {
@@ -412,7 +442,7 @@ describe('ticket resumption (sans-IO, injected clock)', () => {
       const saved = connect(ctx).client.session!;
       // Such a ticket can only come from elsewhere (another implementation, an older puretls):
       // seal one with the server's own keys.
-      const session = ctx.ticketKeyring!.open(issued(connect(ctx, { resume: saved })))!.session.with({ extendedMasterSecret: false });
+      const session = ctx.ticketKeyring!.open(saved.ticket!)!.session.with({ extendedMasterSecret: false });
       const ticket = ctx.ticketKeyring!.seal(session);
       assertFull(offer(ctx, saved, ticket), 'a non-EMS session in a ticket');
       assertFull(connect(ctx, { resume: { ...saved, ticket }, extendedMasterSecret: false }), 'no EMS on either side');

@@ -1,6 +1,9 @@
 /**
- * Records the transcripts in test/testdata (run `npm run build && node dist/test/transcripts/record.js`
- * after a change that alters what the server sends, and check the diff). Each scenario runs
+ * Records the transcripts in test/testdata (run `npx tsc -p . && node dist/test/transcripts/record.js
+ * [name ...]` after a change that alters what the server sends, and check the diff; with
+ * names, only those are recorded again). The server's key and certificate are kept from the
+ * transcripts already there, so a re-recording changes only what the change changed (and the
+ * client's own randomness). Each scenario runs
  * real clients (openssl s_client, node:tls) against a server whose randomness is seeded and
  * whose clock is fixed, through the same TranscriptServerConnection the replay test uses,
  * and writes every byte both ways.
@@ -15,7 +18,9 @@ import { createSelfSignedCertificate } from '../../src/pki/index.js';
 import { clientCerts, disposeClientCerts } from '../helpers/client-certs.js';
 import {
   TranscriptServerConnection,
+  loadTranscript,
   saveTranscript,
+  transcriptFiles,
   toHex,
   transcriptContext,
   type Transcript,
@@ -142,10 +147,14 @@ async function record(scenario: Scenario, keyPem: string, certPem: string, scrat
 }
 
 async function main(): Promise<void> {
-  const { keyPem, certPem } = createSelfSignedCertificate({ curve: 'P-256' });
+  const existing = transcriptFiles()[0];
+  const { keyPem, certPem } = existing ? loadTranscript(existing).server : createSelfSignedCertificate({ curve: 'P-256' });
+  const only = process.argv.slice(2);
+  const unknown = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')})`);
   const scratch = mkdtempSync(join(tmpdir(), 'puretls-transcripts-'));
   try {
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
       const t = await record(scenario, keyPem, certPem, scratch);
       const file = saveTranscript(t);
       console.log(`${file}: ${t.connections.length} connection(s), ${t.connections.map((c) => JSON.stringify(c.outcome)).join(' ')}`);
