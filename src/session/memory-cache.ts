@@ -1,7 +1,7 @@
-import { copyBytes } from '../codec/bytes.js';
 import type { SessionCache } from './cache.js';
 import { sessionIdKey } from './cache.js';
-import type { Session } from './session.js';
+import { packSession, packedExpiry, unpackSession } from './packed-session.js';
+import { Session } from './session.js';
 
 /** OpenSSL's SSL_SESSION_CACHE_MAX_SIZE_DEFAULT. */
 export const DEFAULT_CACHE_SIZE = 20480;
@@ -19,13 +19,14 @@ export interface MemorySessionCacheOptions {
  * An in-memory session cache. A Map keeps insertion order, so the oldest entry is the
  * first key: get, set, delete and eviction are all O(1).
  *
- * The cache keeps its own copy of each session and hands out copies, so that the master
- * secret of a session that leaves the cache (evicted, expired, deleted, cleared) can be
- * wiped at once without touching a session that a connection or the application holds.
+ * Each session is held packed in one buffer of its own (packed-session.ts: one allocation,
+ * a fraction of an object's memory) and handed out as a new Session, so that the master
+ * secret of a session that leaves the cache (evicted, expired, deleted, cleared) is wiped at
+ * once, with one fill, without touching a session that a connection or the application holds.
  */
 export class MemorySessionCache implements SessionCache {
   readonly maxSize: number;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, Uint8Array>();
   private readonly now: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private evicted = 0;
@@ -52,7 +53,7 @@ export class MemorySessionCache implements SessionCache {
 
   get(sessionId: Uint8Array): Session | undefined {
     const held = this.sessions.get(sessionIdKey(sessionId));
-    return held && ownCopy(held);
+    return held && new Session(unpackSession(held));
   }
 
   set(session: Session): void {
@@ -65,19 +66,19 @@ export class MemorySessionCache implements SessionCache {
         this.evicted++;
       }
     }
-    this.sessions.set(key, ownCopy(session));
+    this.sessions.set(key, packSession(session));
   }
 
   delete(sessionId: Uint8Array): void {
     this.remove(sessionIdKey(sessionId));
   }
 
-  /** Removes an entry and wipes its master secret (the array is the cache's own). */
+  /** Removes an entry and wipes it, master secret and all (the buffer is the cache's own). */
   private remove(key: string): void {
     const held = this.sessions.get(key);
     if (!held) return;
     this.sessions.delete(key);
-    held.masterSecret.fill(0);
+    held.fill(0);
   }
 
   /**
@@ -87,8 +88,8 @@ export class MemorySessionCache implements SessionCache {
   flushExpired(): number {
     const nowSeconds = Math.floor(this.now() / 1000);
     let removed = 0;
-    for (const [key, session] of this.sessions) {
-      if (session.isExpiredAt(nowSeconds)) {
+    for (const [key, packed] of this.sessions) {
+      if (nowSeconds > packedExpiry(packed)) {
         this.remove(key);
         removed++;
       }
@@ -97,7 +98,7 @@ export class MemorySessionCache implements SessionCache {
   }
 
   clear(): void {
-    for (const session of this.sessions.values()) session.masterSecret.fill(0);
+    for (const packed of this.sessions.values()) packed.fill(0);
     this.sessions.clear();
   }
 
@@ -106,9 +107,4 @@ export class MemorySessionCache implements SessionCache {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }
-}
-
-/** A session whose master secret is an array of its own (the other fields are never wiped). */
-function ownCopy(session: Session): Session {
-  return session.with({ masterSecret: copyBytes(session.masterSecret) });
 }

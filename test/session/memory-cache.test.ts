@@ -137,9 +137,17 @@ describe('MemorySessionCache', () => {
   });
 
   describe('master secrets of sessions that leave the cache are wiped', () => {
-    /** The master secret array the cache itself holds for `id` (a private field: what a heap dump would show). */
-    const heldSecret = (c: MemorySessionCache, id: Uint8Array): Uint8Array | undefined =>
-      (c as unknown as { sessions: Map<string, Session> }).sessions.get(String.fromCharCode(...id))?.masterSecret;
+    /**
+     * What the cache itself holds for `id`, master secret included (a private field: what a
+     * heap dump would show): the session packed in one buffer. It must hold the secret while
+     * cached, so that "zeros" afterwards means the secret was wiped, not that it was elsewhere.
+     */
+    const heldSecret = (c: MemorySessionCache, id: Uint8Array): Uint8Array | undefined => {
+      const packed = (c as unknown as { sessions: Map<string, Uint8Array> }).sessions.get(String.fromCharCode(...id));
+      const secret = packed && c.get(id)?.masterSecret;
+      if (packed && secret) assert.ok(Buffer.from(packed).includes(Buffer.from(secret)), 'the packed entry holds the master secret');
+      return packed;
+    };
     const zero = (b: Uint8Array): boolean => b.every((x) => x === 0);
     const secretOf = (n: number): Uint8Array => new Uint8Array(48).fill(n);
 
