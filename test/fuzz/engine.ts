@@ -34,14 +34,14 @@ export interface FuzzReport {
 
 export interface FuzzOptions {
   targets: readonly FuzzTarget[];
-  /** Total time, split evenly among the targets. Ignored when `inputsPerTarget` is given. */
+  /** Total time, split among the targets by their weight. Ignored when `inputsPerTarget` is given. */
   seconds?: number;
   /** A fixed number of inputs per target instead of a time (deterministic: for tests). */
   inputsPerTarget?: number;
   seed: number;
   /** Where failing inputs are written; undefined writes none. */
   failuresDir?: string;
-  /** Time slice per target turn, ms. */
+  /** Time slice per target turn and unit of weight, ms. */
   sliceMs?: number;
   log?: (line: string) => void;
   /** Measure the heap (full GCs): the CLI does, the short run in the test suite does not need to. */
@@ -109,7 +109,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
       for (const p of prepared) {
         const left = deadline - Date.now();
         if (left <= 0) break;
-        turn(p, (_count, t) => t >= Math.min(slice, left));
+        turn(p, (_count, t) => t >= Math.min(slice * p.target.weight, left));
       }
       round++;
       if (measure && round === 1) {

@@ -44,6 +44,8 @@ export interface PreparedTarget {
 export interface FuzzTarget {
   name: string;
   description: string;
+  /** Share of the time: the handshake targets get twice a codec's (an input costs them a whole connection). */
+  weight: number;
   prepare(): PreparedTarget;
 }
 
@@ -60,6 +62,7 @@ function handshakeTarget(name: string, worldName: 'main' | 'auth', focus: Focus,
   return {
     name,
     description,
+    weight: 2,
     prepare() {
       const w = world(worldName);
       const seeds = [name, ...extraSeedsFrom].flatMap((t) => loadSeeds(t));
@@ -107,6 +110,7 @@ function codecTarget(
   return {
     name,
     description,
+    weight: 1,
     prepare() {
       const all = seeds();
       if (all.length === 0) throw new Error(`no seeds for ${name}: run npm run fuzz -- --record-corpus`);
