@@ -175,6 +175,7 @@ export function readEveryWay(der: Uint8Array, depth = 0): void {
       (x) => x.octetString(),
       (x) => x.sequence(),
       (x) => x.explicit(tag & 0x1f),
+      (x) => x.element(tag, 'element'),
     ];
     for (const attempt of attempts) {
       try {

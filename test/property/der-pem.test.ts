@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'mocha';
-import { DerReader, Tag, oid, sequence, time, tlv, uint, uintBytes, type Tlv } from '../../src/codec/der.js';
+import { DerReader, Tag, oid, time, tlv, uint, uintBytes, type Tlv } from '../../src/codec/der.js';
 import { decodePem, decodePemBlocks, encodePem } from '../../src/codec/pem.js';
+import { readEveryWay } from '../fuzz/targets.js';
 import { APPLICATION_ERRORS, bytes, expectTotal, hostile, latin1String, runs } from './arbitraries.js';
 
 type Node = { tag: number; value: Uint8Array } | { tag: number; children: Node[] };
@@ -33,36 +34,6 @@ function decodeNode(t: Tlv, constructed: (tag: number) => boolean): Node {
   const children: Node[] = [];
   while (!r.atEnd()) children.push(decodeNode(r.read(), constructed));
   return { tag: t.tag, children };
-}
-
-/** Reads an element every way the codec can, and recurses into anything constructed. */
-function readEveryWay(der: Uint8Array, depth = 0): void {
-  const r = new DerReader(der);
-  while (!r.atEnd()) {
-    const { tag, value, raw } = r.read();
-    const attempts: ((x: DerReader) => unknown)[] = [
-      (x) => x.uint(),
-      (x) => x.uintBytes(),
-      (x) => x.oid(),
-      (x) => x.time(),
-      (x) => x.bitString(),
-      (x) => x.bitStringBits(),
-      (x) => x.octetString(),
-      (x) => x.sequence(),
-      (x) => x.explicit(tag & 0x1f),
-      (x) => x.element(tag, 'element'),
-    ];
-    for (const attempt of attempts) {
-      try {
-        attempt(new DerReader(raw));
-      } catch (e) {
-        expectTotal(() => {
-          throw e;
-        }, APPLICATION_ERRORS);
-      }
-    }
-    if (tag & 0x20 && depth < 8) readEveryWay(value, depth + 1);
-  }
 }
 
 const dotted = fc
@@ -126,6 +97,3 @@ describe('DER and PEM (property tests, fast-check)', () => {
     );
   });
 });
-
-// Keep sequence() in use for readers of this file: a SEQUENCE is tlv(0x30, ...).
-void sequence;
