@@ -26,7 +26,7 @@ import { connectOk, exchangeData, expectHelloRefused, makeContext, plainAlert } 
 
 const empty = new Uint8Array(0);
 const ext = (type: number, data: number[] | Uint8Array = empty): RawExtension => ({ type, data: Uint8Array.from(data) });
-const serverExt = (c: TlsClient, type: number): Uint8Array | undefined => c.serverHello!.extensions?.find((e) => e.type === type)?.data;
+const serverExt = (c: TlsClient, type: number): Uint8Array | undefined => c.serverHello!.extensionList?.find((e) => e.type === type)?.data;
 
 describe('ALPN (RFC 7301)', () => {
   it('selects by server preference among the client offer, and reports it on both sides', () => {
@@ -168,7 +168,7 @@ describe('what the client offers', () => {
     });
     assert.equal(client.serverHello!.cipherSuite, Suite.AES256_GCM);
     assert.equal(server.groupName, 'prime256v1');
-    const sent = client.serverHello!.extensions!.map((e) => e.type);
+    const sent = client.serverHello!.extensionList!.map((e) => e.type);
     for (const t of [0x3a3a, 0xfe0d, 5, 21, 22, 18]) assert.ok(!sent.includes(t), `server echoed unknown extension ${t}`);
   });
 

@@ -9,11 +9,14 @@
  * the server's ChangeCipherSpec has switched keys, so a test can see the alert the server
  * sent even when it is encrypted (`alerts`).
  *
- * Message construction, parsing and state are the client's own; it reuses only the
- * project's PRF-based key schedule (checked against published vectors in test/vectors),
- * AeadProtection (checked against RFC 5288/7905 layouts there) and the Reader/Writer codec.
- * The ServerKeyExchange signature is verified with noble against the public key Node's
- * X509Certificate finds in the server's leaf certificate.
+ * Messages are encoded and decoded with the project's codec (src/handshake/messages/, each
+ * message's two directions side by side, round-trip tested in test/handshake/messages.test.ts);
+ * the options that misbehave (raw extension lists, chosen fields, tampered data) are built
+ * here on top of it. State, checks of what the server chose, and the key schedule checks
+ * are the client's own; it reuses the project's PRF-based key schedule (checked against
+ * published vectors in test/vectors) and AeadProtection (checked against RFC 5288/7905
+ * layouts there). The ServerKeyExchange signature is verified with noble against the
+ * public key Node's X509Certificate finds in the server's leaf certificate.
  *
  * Client authentication: when the server sends a CertificateRequest, the second flight is
  * Certificate (the `clientCertificate` chain, or an empty list), ClientKeyExchange,
@@ -32,8 +35,15 @@ import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as osRandomBytes } from '@noble/hashes/utils.js';
 import { concatBytes } from '../../src/codec/bytes.js';
 import { Reader } from '../../src/codec/reader.js';
-import { Writer } from '../../src/codec/writer.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
+import { TlsError } from '../../src/errors.js';
+import { decodeCertificate, decodeCertificateRequest, encodeCertificate, encodeCertificateVerify, type CertificateRequest } from '../../src/handshake/messages/certificate.js';
+import { encodeClientExtensions, readExtensions, type ClientExtensions, type RawExtension } from '../../src/handshake/messages/extensions.js';
+import { encodeFinished } from '../../src/handshake/messages/finished.js';
+import { frameHandshake } from '../../src/handshake/messages/framing.js';
+import { decodeClientHello, decodeServerHello, encodeClientHelloWith, type ServerHello } from '../../src/handshake/messages/hello.js';
+import { decodeServerHelloDone, decodeServerKeyExchange, encodeClientKeyExchange, type ServerKeyExchange } from '../../src/handshake/messages/key-exchange.js';
+import { decodeNewSessionTicket, type NewSessionTicket } from '../../src/handshake/messages/ticket.js';
 import { deriveTrafficKeys, prf, verifyData, type TrafficKeys } from '../../src/handshake/key-schedule.js';
 import { suiteById, type CipherSuite } from '../../src/protocol/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
@@ -124,9 +134,9 @@ export function encodeRecord(type: number, version: number, fragment: Uint8Array
   return out;
 }
 
-/** A handshake message: type, 3-byte length, body. */
+/** A handshake message: type, 3-byte length, body (any type and body, for tests that misbehave). */
 export function handshakeMessage(type: number, body: Uint8Array): Uint8Array {
-  return concat(Uint8Array.of(type, body.length >>> 16, (body.length >>> 8) & 0xff, body.length & 0xff), body);
+  return frameHandshake(type, body);
 }
 
 export interface WireRecord {
@@ -193,10 +203,7 @@ export function seededRandom(seed: string | Uint8Array): RandomSource {
 // ---------------------------------------------------------------------------------------
 // ClientHello
 
-export interface RawExtension {
-  type: number;
-  data: Uint8Array;
-}
+export type { RawExtension };
 
 export interface HelloOptions {
   /** ClientHello.client_version. Default 0x0303. */
@@ -226,53 +233,49 @@ export interface HelloOptions {
   extensions?: readonly RawExtension[] | null;
 }
 
-function u16s(values: readonly number[]): Uint8Array {
-  const w = new Writer();
-  w.lengthPrefixed(2, (l) => values.forEach((v) => l.u16(v)));
-  return w.finish().slice();
-}
-
-/** The extensions a ClientHello with these options carries, in order. */
+/**
+ * The extensions a ClientHello with these options carries, in order: the typed ones through
+ * the project's encoder (encodeClientExtensions), then `extraExtensions` as given.
+ */
 export function helloExtensions(o: HelloOptions): RawExtension[] {
-  const ext: RawExtension[] = [];
-  const add = (type: number, body: (w: Writer) => void): void => {
-    const w = new Writer();
-    body(w);
-    ext.push({ type, data: w.finish().slice() });
+  const ext: ClientExtensions = {
+    types: [],
+    serverName: o.serverName,
+    supportedGroups: o.groups === null ? undefined : [...(o.groups ?? ALL_GROUPS)],
+    ecPointFormats: o.ecPointFormats === null ? undefined : Uint8Array.from(o.ecPointFormats ?? [0]),
+    signatureAlgorithms: o.signatureAlgorithms === null ? undefined : [...(o.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS)],
+    alpnProtocols: o.alpn === undefined ? undefined : [...o.alpn],
+    extendedMasterSecret: o.extendedMasterSecret ?? true,
+    renegotiationInfo: o.renegotiationInfo === null ? undefined : (o.renegotiationInfo ?? new Uint8Array(0)),
+    sessionTicket: o.sessionTicket,
+    supportedVersions: o.supportedVersions === undefined ? undefined : [...o.supportedVersions],
   };
-  if (o.serverName !== undefined) {
-    const name = new TextEncoder().encode(o.serverName);
-    add(Ext.server_name, (w) => w.lengthPrefixed(2, (l) => l.u8(0).vec16(name)));
-  }
-  if (o.renegotiationInfo !== null) add(Ext.renegotiation_info, (w) => w.vec8(o.renegotiationInfo ?? new Uint8Array(0)));
-  if (o.ecPointFormats !== null) add(Ext.ec_point_formats, (w) => w.vec8(Uint8Array.from(o.ecPointFormats ?? [0])));
-  if (o.groups !== null) ext.push({ type: Ext.supported_groups, data: u16s(o.groups ?? ALL_GROUPS) });
-  if (o.sessionTicket !== undefined) ext.push({ type: Ext.session_ticket, data: o.sessionTicket.slice() });
-  if (o.alpn !== undefined) {
-    const names = o.alpn.map((p) => new TextEncoder().encode(p));
-    add(Ext.alpn, (w) => w.lengthPrefixed(2, (l) => names.forEach((n) => l.vec8(n))));
-  }
-  if (o.extendedMasterSecret ?? true) ext.push({ type: Ext.extended_master_secret, data: new Uint8Array(0) });
-  if (o.signatureAlgorithms !== null) {
-    ext.push({ type: Ext.signature_algorithms, data: u16s(o.signatureAlgorithms ?? DEFAULT_SIGNATURE_ALGORITHMS) });
-  }
-  if (o.supportedVersions !== undefined) {
-    const versions = o.supportedVersions;
-    add(Ext.supported_versions, (w) => w.lengthPrefixed(1, (l) => versions.forEach((v) => l.u16(v))));
-  }
-  ext.push(...(o.extraExtensions ?? []));
-  return ext;
+  // This client's order (that of OpenSSL 1.1's early extensions).
+  const order: [number, boolean][] = [
+    [Ext.server_name, ext.serverName !== undefined],
+    [Ext.renegotiation_info, ext.renegotiationInfo !== undefined],
+    [Ext.ec_point_formats, ext.ecPointFormats !== undefined],
+    [Ext.supported_groups, ext.supportedGroups !== undefined],
+    [Ext.session_ticket, ext.sessionTicket !== undefined],
+    [Ext.alpn, ext.alpnProtocols !== undefined],
+    [Ext.extended_master_secret, ext.extendedMasterSecret],
+    [Ext.signature_algorithms, ext.signatureAlgorithms !== undefined],
+    [Ext.supported_versions, ext.supportedVersions !== undefined],
+  ];
+  ext.types = order.filter(([, present]) => present).map(([type]) => type);
+  return [...encodeClientExtensions(ext), ...(o.extraExtensions ?? [])];
 }
 
-/** The ClientHello handshake message (header included). Random and session id must be given. */
-export function encodeClientHello(o: HelloOptions & { random: Uint8Array; sessionId: Uint8Array }): Uint8Array {
-  const w = new Writer(512);
-  w.u16(o.clientVersion ?? TLS12).bytes(o.random).vec8(o.sessionId);
-  w.lengthPrefixed(2, (l) => (o.cipherSuites ?? ALL_SUITES).forEach((s) => l.u16(s)));
-  w.vec8(Uint8Array.from(o.compressionMethods ?? [0]));
-  const extensions = o.extensions === undefined ? helloExtensions(o) : o.extensions;
-  if (extensions !== null) w.lengthPrefixed(2, (l) => extensions.forEach((e) => l.u16(e.type).vec16(e.data)));
-  return handshakeMessage(HandshakeType.client_hello, w.finish());
+/** The ClientHello handshake message (header included) for these options. Random and session id must be given. */
+export function clientHelloMessage(o: HelloOptions & { random: Uint8Array; sessionId: Uint8Array }): Uint8Array {
+  const fields = {
+    clientVersion: o.clientVersion ?? TLS12,
+    random: o.random,
+    sessionId: o.sessionId,
+    cipherSuites: [...(o.cipherSuites ?? ALL_SUITES)],
+    compressionMethods: Uint8Array.from(o.compressionMethods ?? [0]),
+  };
+  return encodeClientHelloWith(fields, o.extensions === undefined ? helloExtensions(o) : o.extensions);
 }
 
 /**
@@ -384,12 +387,7 @@ export interface ClientCertificateOptions {
   scheme?: number;
 }
 
-export interface CertificateRequestInfo {
-  certificateTypes: number[];
-  signatureSchemes: number[];
-  /** DER distinguished names, as received. */
-  authorities: Uint8Array[];
-}
+export type CertificateRequestInfo = CertificateRequest;
 
 export interface ClientOptions extends HelloOptions {
   /** Randomness for the client random, session ids and the ECDHE key. Default: the OS. */
@@ -412,25 +410,13 @@ export interface ReceivedRecord extends WireRecord {
   encrypted: boolean;
 }
 
-export interface ServerHelloInfo {
-  version: number;
-  random: Uint8Array;
-  sessionId: Uint8Array;
-  cipherSuite: number;
-  compression: number;
+/** The server's ServerHello as decoded, with its extensions also as they were on the wire. */
+export interface ServerHelloInfo extends ServerHello {
   /** Extensions in order, as received; undefined when the block is absent. */
-  extensions: RawExtension[] | undefined;
+  extensionList: RawExtension[] | undefined;
 }
 
-export interface ServerKeyExchangeInfo {
-  curveType: number;
-  group: number;
-  publicKey: Uint8Array;
-  /** The ServerECDHParams bytes, as signed. */
-  params: Uint8Array;
-  signatureScheme: number;
-  signature: Uint8Array;
-}
+export type ServerKeyExchangeInfo = ServerKeyExchange;
 
 export type Phase =
   | 'start'
@@ -461,7 +447,7 @@ export class TlsClient {
   serverKeyExchange: ServerKeyExchangeInfo | undefined;
   /** The server's CertificateRequest, when it sent one. */
   certificateRequest: CertificateRequestInfo | undefined;
-  newSessionTicket: { lifetimeHint: number; ticket: Uint8Array } | undefined;
+  newSessionTicket: NewSessionTicket | undefined;
   resumed = false;
   extendedMasterSecret = false;
   alpnProtocol: string | undefined;
@@ -516,7 +502,7 @@ export class TlsClient {
 
   /** The ClientHello message this client sends, with its options (overrides on top). */
   buildClientHello(overrides: HelloOptions = {}): Uint8Array {
-    return encodeClientHello({ ...this.buildOptions(), ...overrides, random: overrides.random ?? this.clientRandom, sessionId: overrides.sessionId ?? this.offeredSessionId });
+    return clientHelloMessage({ ...this.buildOptions(), ...overrides, random: overrides.random ?? this.clientRandom, sessionId: overrides.sessionId ?? this.offeredSessionId });
   }
 
   private buildOptions(): HelloOptions {
@@ -593,7 +579,7 @@ export class TlsClient {
     this.ephemeral = { group: ske.group, secret: share.secret, publicKey: share.publicKey };
     this.preMasterSecret = preMaster;
     const point = opts.publicKey ?? share.publicKey;
-    const message = handshakeMessage(HandshakeType.client_key_exchange, concat(Uint8Array.of(point.length), point));
+    const message = encodeClientKeyExchange(point);
     this.transcript.push(message);
     this.masterSecret = this.extendedMasterSecret
       ? prf(crypto, this.suite.hash, preMaster, encoder.encode('extended master secret'), this.transcriptHash(), 48)
@@ -604,9 +590,7 @@ export class TlsClient {
 
   /** The client's Certificate message (default: the `clientCertificate` chain, else empty). */
   makeCertificate(chain: readonly Uint8Array[] = this.options.clientCertificate?.chain ?? []): Uint8Array {
-    const w = new Writer();
-    w.lengthPrefixed(3, (list) => chain.forEach((c) => list.vec24(c)));
-    const message = handshakeMessage(HandshakeType.certificate, w.finish().slice());
+    const message = encodeCertificate(chain);
     this.transcript.push(message);
     return message;
   }
@@ -629,9 +613,7 @@ export class TlsClient {
       if (opts.tamper) signed[signed.length - 1]! ^= 1;
       signature = ecdsaSign(key, opts.hashScheme ?? scheme, signed);
     }
-    const w = new Writer();
-    w.u16(scheme).vec16(signature);
-    const message = handshakeMessage(HandshakeType.certificate_verify, w.finish().slice());
+    const message = encodeCertificateVerify({ scheme, signature });
     this.transcript.push(message);
     return message;
   }
@@ -650,7 +632,7 @@ export class TlsClient {
     if (!this.masterSecret || !this.suite) throw new TlsClientError('Finished before the master secret');
     const data = verifyData(crypto, this.suite.hash, this.masterSecret, 'client', this.transcriptHash());
     if (opts.tamper) data[0]! ^= 1;
-    const message = handshakeMessage(HandshakeType.finished, data);
+    const message = encodeFinished(data);
     this.transcript.push(message);
     this.clientFinishedSent = true;
     if (!this.resumed && this.phase === 'SendFlight') this.phase = 'ServerFinished';
@@ -785,10 +767,7 @@ export class TlsClient {
       case HandshakeType.certificate: {
         this.expectPhase('Certificate', 'Certificate');
         this.transcript.push(raw);
-        const r = new Reader(body);
-        const list = r.sub24();
-        r.expectEmpty('Certificate');
-        while (list.remaining > 0) this.serverCertificates.push(list.vec24().slice());
+        this.serverCertificates.push(...decoded('Certificate', () => decodeCertificate(body)));
         if (this.serverCertificates.length === 0) throw new TlsClientError('empty server certificate list');
         this.certificateKey = certificatePublicKey(this.serverCertificates[0]!);
         this.phase = 'ServerKeyExchange';
@@ -804,21 +783,12 @@ export class TlsClient {
         this.expectPhase('ServerHelloDone', 'CertificateRequest');
         if (this.certificateRequest) throw new TlsClientError('a second CertificateRequest');
         this.transcript.push(raw);
-        const r = new Reader(body);
-        const certificateTypes = [...r.vec8()];
-        const schemes = r.sub16();
-        const signatureSchemes: number[] = [];
-        while (schemes.remaining > 0) signatureSchemes.push(schemes.u16());
-        const names = r.sub16();
-        const authorities: Uint8Array[] = [];
-        while (names.remaining > 0) authorities.push(names.vec16().slice());
-        r.expectEmpty('CertificateRequest');
-        this.certificateRequest = { certificateTypes, signatureSchemes, authorities };
+        this.certificateRequest = decoded('CertificateRequest', () => decodeCertificateRequest(body));
         return;
       }
       case HandshakeType.server_hello_done:
         this.expectPhase('ServerHelloDone', 'ServerHelloDone');
-        if (body.length !== 0) throw new TlsClientError('ServerHelloDone with a body');
+        decoded('ServerHelloDone', () => decodeServerHelloDone(body));
         this.transcript.push(raw);
         this.phase = 'SendFlight';
         if (this.options.autoRespond ?? true) this.output.push(this.secondFlight());
@@ -826,11 +796,7 @@ export class TlsClient {
       case HandshakeType.new_session_ticket: {
         if (this.phase !== 'ServerFinished') throw new TlsClientError(`NewSessionTicket in phase ${this.phase}`);
         this.transcript.push(raw);
-        const r = new Reader(body);
-        const lifetimeHint = r.u32();
-        const ticket = r.vec16().slice();
-        r.expectEmpty('NewSessionTicket');
-        this.newSessionTicket = { lifetimeHint, ticket };
+        this.newSessionTicket = decoded('NewSessionTicket', () => decodeNewSessionTicket(body));
         return;
       }
       case HandshakeType.finished: {
@@ -855,47 +821,21 @@ export class TlsClient {
   }
 
   private processServerHello(body: Uint8Array): void {
-    const r = new Reader(body);
-    const version = r.u16();
-    const random = r.bytes(32).slice();
-    const sessionId = r.vec8().slice();
-    const cipherSuite = r.u16();
-    const compression = r.u8();
-    let extensions: RawExtension[] | undefined;
-    if (r.remaining > 0) {
-      extensions = [];
-      const block = r.sub16();
-      while (block.remaining > 0) extensions.push({ type: block.u16(), data: block.vec16().slice() });
-    }
-    r.expectEmpty('ServerHello');
-    this.serverHello = { version, random, sessionId, cipherSuite, compression, extensions };
+    const hello = decoded('ServerHello', () => decodeServerHello(body));
+    this.serverHello = { ...hello, extensionList: serverHelloExtensionList(body) };
+    const { version, sessionId, cipherSuite } = hello;
     if (version !== TLS12) throw new TlsClientError(`server chose version 0x${version.toString(16)}`);
-    if (compression !== 0) throw new TlsClientError('server chose compression');
     const offered = this.options.cipherSuites ?? ALL_SUITES;
     const suite = suiteById(cipherSuite);
     if (!offered.includes(cipherSuite) || !suite) throw new TlsClientError(`server chose suite 0x${cipherSuite.toString(16)}`);
     this.suite = suite;
 
-    const seen = new Set<number>();
-    for (const e of extensions ?? []) {
-      if (seen.has(e.type)) throw new TlsClientError(`duplicate ServerHello extension ${e.type}`);
-      seen.add(e.type);
-    }
-    const find = (t: number): Uint8Array | undefined => extensions?.find((e) => e.type === t)?.data;
     const offeredEms = this.options.extendedMasterSecret ?? true;
-    this.extendedMasterSecret = find(Ext.extended_master_secret) !== undefined;
+    this.extendedMasterSecret = hello.extensions.extendedMasterSecret;
     if (this.extendedMasterSecret && !offeredEms) throw new TlsClientError('unsolicited extended_master_secret');
-    const reneg = find(Ext.renegotiation_info);
-    if (reneg !== undefined && !bytesEqual(reneg, Uint8Array.of(0))) throw new TlsClientError('non-empty renegotiation_info');
-    const alpn = find(Ext.alpn);
-    if (alpn !== undefined) {
+    this.alpnProtocol = hello.extensions.alpnProtocol;
+    if (this.alpnProtocol !== undefined) {
       if (!this.options.alpn) throw new TlsClientError('unsolicited ALPN');
-      const ar = new Reader(alpn);
-      const list = ar.sub16();
-      ar.expectEmpty('ALPN');
-      const name = list.vec8();
-      list.expectEmpty('ALPN list');
-      this.alpnProtocol = Buffer.from(name).toString('latin1');
       if (!this.options.alpn.includes(this.alpnProtocol)) throw new TlsClientError(`server chose ALPN ${this.alpnProtocol}`);
     }
 
@@ -912,31 +852,16 @@ export class TlsClient {
     }
   }
 
-  /** A u16 list extension as this client sent it (the first copy), or undefined. */
-  private offeredList(type: number): number[] | undefined {
-    const sent = this.options.extensions === undefined ? helloExtensions(this.buildOptions()) : (this.options.extensions ?? []);
-    const data = sent.find((e) => e.type === type)?.data;
-    if (!data) return undefined;
-    const out: number[] = [];
-    for (let i = 2; i + 1 < data.length; i += 2) out.push((data[i]! << 8) | data[i + 1]!);
-    return out;
-  }
-
   private processServerKeyExchange(body: Uint8Array): void {
-    const r = new Reader(body);
-    const curveType = r.u8();
-    const group = r.u16();
-    const publicKey = r.vec8().slice();
-    const params = body.slice(0, r.position);
-    const signatureScheme = r.u16();
-    const signature = r.vec16().slice();
-    r.expectEmpty('ServerKeyExchange');
-    this.serverKeyExchange = { curveType, group, publicKey, params, signatureScheme, signature };
-    if (curveType !== 3) throw new TlsClientError(`curve type ${curveType}`);
+    const ske = decoded('ServerKeyExchange', () => decodeServerKeyExchange(body));
+    this.serverKeyExchange = ske;
+    const { group, params, signatureScheme, signature } = ske;
+    // What this client offered: its hello as the server read it (a server answers only a hello it could parse).
+    const offered = decoded('our own ClientHello', () => decodeClientHello(this.clientHello!.subarray(4))).extensions;
     // Without the extensions, RFC 4492 §4 and RFC 5246 §7.4.1.4.1 defaults apply.
-    const offeredGroups = this.offeredList(Ext.supported_groups) ?? [Group.secp256r1];
+    const offeredGroups = offered.supportedGroups ?? [Group.secp256r1];
     if (!offeredGroups.includes(group)) throw new TlsClientError(`server chose group ${group}`);
-    const offeredSigs = this.offeredList(Ext.signature_algorithms) ?? [Sig.ecdsa_sha1];
+    const offeredSigs = offered.signatureAlgorithms ?? [Sig.ecdsa_sha1];
     if (!offeredSigs.includes(signatureScheme)) throw new TlsClientError(`server chose signature scheme 0x${signatureScheme.toString(16)}`);
     const hash = SIGNATURE_HASHES.get(signatureScheme)!;
     const key = this.certificateKey!;
@@ -946,6 +871,25 @@ export class TlsClient {
       throw new TlsClientError('the ServerKeyExchange signature does not verify');
     }
   }
+}
+
+/** A server's malformed message is the server's fault: a TlsClientError, whatever the codec threw. */
+function decoded<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof TlsError) throw new TlsClientError(`malformed ${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The ServerHello's extensions as on the wire (the fields before them were checked by decodeServerHello). */
+function serverHelloExtensionList(body: Uint8Array): RawExtension[] | undefined {
+  const r = new Reader(body);
+  r.bytes(2 + 32);
+  r.vec8();
+  r.bytes(2 + 1);
+  return r.remaining === 0 ? undefined : readExtensions(r.sub16());
 }
 
 // ---------------------------------------------------------------------------------------

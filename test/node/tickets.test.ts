@@ -213,7 +213,7 @@ describe('session tickets: node embedding', function () {
         const first = await testClient(server);
         const hello = first.client.tls.serverHello!;
         assert.equal(hello.sessionId.length, c.idLength);
-        assert.equal((hello.extensions ?? []).some((e) => e.type === Ext.session_ticket), c.ticket, 'session_ticket in ServerHello');
+        assert.equal((hello.extensionList ?? []).some((e) => e.type === Ext.session_ticket), c.ticket, 'session_ticket in ServerHello');
         assert.equal(first.client.tls.newSessionTicket !== undefined, c.ticket, 'NewSessionTicket');
         assert.equal(first.server.ticketIssued, c.ticket);
 

@@ -83,7 +83,7 @@ function issued(h: Handshake): Uint8Array {
 }
 
 const keyName = (b: Uint8Array): string => Buffer.from(b.subarray(0, 16)).toString('hex');
-const hasExtension = (h: Handshake, type: number): boolean => (h.client.serverHello!.extensions ?? []).some((e) => e.type === type);
+const hasExtension = (h: Handshake, type: number): boolean => (h.client.serverHello!.extensionList ?? []).some((e) => e.type === type);
 
 function fixedKeys(seed: number): Uint8Array {
   return Uint8Array.from({ length: 48 }, (_, i) => (seed * 53 + i * 17 + 1) & 0xff);

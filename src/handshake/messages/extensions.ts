@@ -1,6 +1,13 @@
 import { ExtensionType } from '../../codec/enums.js';
 import { Reader } from '../../codec/reader.js';
+import { Writer } from '../../codec/writer.js';
 import { AlertDescription, TlsError } from '../../errors.js';
+
+/** An extension as it is on the wire: its type and its body, not parsed. */
+export interface RawExtension {
+  type: number;
+  data: Uint8Array;
+}
 
 /**
  * The ClientHello extensions puretls acts on, each parsed strictly (a body must be consumed
@@ -161,4 +168,95 @@ export function parseClientExtensions(r: Reader): ClientExtensions {
     body.expectEmpty(`extension ${type}`);
   }
   return ext;
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoding (the client's side: the test client and the round-trip tests)
+
+/** A list of u16 values behind a `size`-byte length. */
+function u16ListBody(values: readonly number[], size: 1 | 2): Uint8Array {
+  const w = new Writer(2 + values.length * 2);
+  w.lengthPrefixed(size, (l) => {
+    for (const v of values) l.u16(v);
+  });
+  return w.finish().slice();
+}
+
+function body(write: (w: Writer) => void): Uint8Array {
+  const w = new Writer(64);
+  write(w);
+  return w.finish().slice();
+}
+
+/**
+ * The extensions of `ext` as (type, body) pairs in the order of `ext.types`, each body
+ * written from its typed field: the inverse of parseClientExtensions. An unknown type
+ * gets an empty body (the decoder keeps no more than its number). A listed type whose
+ * field is missing, or a field whose type is not listed, is a RangeError: the value does
+ * not describe a ClientHello.
+ */
+export function encodeClientExtensions(ext: ClientExtensions): RawExtension[] {
+  const listed = new Set(ext.types);
+  const present: [number, boolean][] = [
+    [ExtensionType.server_name, ext.serverName !== undefined],
+    [ExtensionType.supported_groups, ext.supportedGroups !== undefined],
+    [ExtensionType.ec_point_formats, ext.ecPointFormats !== undefined],
+    [ExtensionType.signature_algorithms, ext.signatureAlgorithms !== undefined],
+    [ExtensionType.application_layer_protocol_negotiation, ext.alpnProtocols !== undefined],
+    [ExtensionType.extended_master_secret, ext.extendedMasterSecret],
+    [ExtensionType.renegotiation_info, ext.renegotiationInfo !== undefined],
+    [ExtensionType.session_ticket, ext.sessionTicket !== undefined],
+    [ExtensionType.supported_versions, ext.supportedVersions !== undefined],
+  ];
+  for (const [type, has] of present) {
+    if (has !== listed.has(type)) throw new RangeError(`extension ${type}: ${has ? 'a value but not in types' : 'in types without a value'}`);
+  }
+  return ext.types.map((type) => ({ type, data: clientExtensionBody(type, ext) }));
+}
+
+function clientExtensionBody(type: number, ext: ClientExtensions): Uint8Array {
+  switch (type) {
+    case ExtensionType.server_name: {
+      const name = latin1Bytes(ext.serverName!);
+      return body((w) => w.lengthPrefixed(2, (l) => l.u8(0).vec16(name)));
+    }
+    case ExtensionType.supported_groups:
+      return u16ListBody(ext.supportedGroups!, 2);
+    case ExtensionType.ec_point_formats:
+      return body((w) => w.vec8(ext.ecPointFormats!));
+    case ExtensionType.signature_algorithms:
+      return u16ListBody(ext.signatureAlgorithms!, 2);
+    case ExtensionType.application_layer_protocol_negotiation: {
+      const names = ext.alpnProtocols!.map(latin1Bytes);
+      return body((w) =>
+        w.lengthPrefixed(2, (l) => {
+          for (const n of names) l.vec8(n);
+        }),
+      );
+    }
+    case ExtensionType.renegotiation_info:
+      return body((w) => w.vec8(ext.renegotiationInfo!));
+    case ExtensionType.session_ticket:
+      return ext.sessionTicket!.slice();
+    case ExtensionType.supported_versions:
+      return u16ListBody(ext.supportedVersions!, 1);
+    default:
+      return new Uint8Array(0); // extended_master_secret, and types we only carry as numbers
+  }
+}
+
+/** An extensions block's content: (type, body) pairs, as many as there are. */
+export function writeExtensions(w: Writer, list: readonly RawExtension[]): void {
+  for (const e of list) w.u16(e.type).vec16(e.data);
+}
+
+/**
+ * The (type, body) pairs of an extensions block, in order, duplicates included: for a peer
+ * that wants to see the wire as it is (the test client). The server's own parsing keeps
+ * no list (parseClientExtensions), so a hello of 16,000 extensions costs no 16,000 objects.
+ */
+export function readExtensions(r: Reader): RawExtension[] {
+  const out: RawExtension[] = [];
+  while (r.remaining > 0) out.push({ type: r.u16(), data: r.vec16() });
+  return out;
 }
