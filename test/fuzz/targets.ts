@@ -1,3 +1,4 @@
+import { latin1String } from '../../src/codec/bytes.js';
 /**
  * Every fuzz target: the handshake states (each a world and the seeds that reach that state)
  * and the codecs that take bytes from the network or from the application.
@@ -140,7 +141,6 @@ function codecTarget(
 
 const WIRE = [TlsError] as const;
 const APPLICATION = [TlsDecodeError, TlsConfigError] as const;
-const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 /** Handshake message decoders by the first byte of the input (the message type). */
@@ -197,7 +197,7 @@ function pemSeeds(target: string): Seed[] {
 
 function splitPemSeed(input: Uint8Array): string {
   const nl = input.indexOf(0x0a);
-  const label = latin1(nl < 0 ? input : input.subarray(0, nl));
+  const label = latin1String(nl < 0 ? input : input.subarray(0, nl));
   const der = nl < 0 ? new Uint8Array(0) : input.subarray(nl + 1);
   return encodePem(label.replace(/[^A-Z0-9 ]/g, 'X') || 'X', der);
 }

@@ -1,3 +1,4 @@
+import { latin1Bytes, latin1String } from '../../codec/bytes.js';
 import { ExtensionType } from '../../codec/enums.js';
 import { Reader } from '../../codec/reader.js';
 import { Writer } from '../../codec/writer.js';
@@ -32,22 +33,6 @@ export interface ClientExtensions {
 
 function decodeError(message: string): TlsError {
   return new TlsError(AlertDescription.decode_error, message);
-}
-
-export function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
-
-export function latin1Bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff) throw new RangeError(`character ${c} does not fit in a byte`);
-    out[i] = c;
-  }
-  return out;
 }
 
 function u16List(r: Reader, what: string): number[] {
@@ -85,7 +70,7 @@ function parseServerName(r: Reader): string {
         throw new TlsError(AlertDescription.unrecognized_name, 'server_name: host name has a byte outside printable ASCII');
       }
     }
-    hostName = latin1(name);
+    hostName = latin1String(name);
   }
   if (hostName === undefined) throw decodeError('server_name: no host_name entry');
   return hostName;
@@ -99,7 +84,7 @@ function parseAlpn(r: Reader): string[] {
   while (list.remaining > 0) {
     const name = list.vec8();
     if (name.length === 0) throw decodeError('ALPN: empty protocol name');
-    out.push(latin1(name));
+    out.push(latin1String(name));
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { latin1Bytes, latin1String } from '../../codec/bytes.js';
 import { ExtensionType, HandshakeType } from '../../codec/enums.js';
 import { Reader } from '../../codec/reader.js';
 import { Writer } from '../../codec/writer.js';
@@ -6,8 +7,6 @@ import {
   type ClientExtensions,
   type RawExtension,
   encodeClientExtensions,
-  latin1,
-  latin1Bytes,
   parseClientExtensions,
   writeExtensions,
 } from './extensions.js';
@@ -206,7 +205,7 @@ function parseServerHelloExtensions(block: Reader): ServerHelloExtensions {
         const name = list.vec8();
         list.expectEmpty('ALPN protocol list');
         if (name.length === 0) throw new TlsError(AlertDescription.decode_error, 'ALPN: empty protocol name');
-        ext.alpnProtocol = latin1(name);
+        ext.alpnProtocol = latin1String(name);
         break;
       }
       default:
