@@ -1,9 +1,8 @@
-import { latin1String } from '../../src/codec/bytes.js';
 /**
  * Every fuzz target: the handshake states (each a world and the seeds that reach that state)
  * and the codecs that take bytes from the network or from the application.
  */
-import { copyBytes } from '../../src/codec/bytes.js';
+import { copyBytes, latin1String } from '../../src/codec/bytes.js';
 import { DerReader } from '../../src/codec/der.js';
 import { decodePemBlocks, encodePem } from '../../src/codec/pem.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';

@@ -17,19 +17,10 @@ import { privateKeyToPem } from '../../src/pki/keys.js';
 import { buildChain, type BuiltCertificate, type BuiltChain } from '../helpers/cert-builder.js';
 import { clientCerts, derToPem, type ClientCert } from '../helpers/client-certs.js';
 import { RecordingCrypto } from '../helpers/recording-crypto.js';
-import {
-  HandshakeType,
-  Sig,
-  Suite,
-  TlsClient,
-  bytesEqual,
-  concat,
-  handshakeInMemory,
-  hex,
-  type ClientOptions,
-} from '../helpers/tls-client.js';
-import { drive } from '../session/sid-ctx-helpers.js';
-import { makeContext, plainAlert } from './harness.js';
+import { HandshakeType, Sig, Suite, TlsClient, bytesEqual, concat, hex, type ClientOptions } from '../helpers/tls-client.js';
+
+import { makeContext, plainAlert } from '../helpers/handshake-harness.js';
+import { handshakeInMemory, drive } from '../helpers/in-memory.js';
 
 const crypto = new NobleCryptoProvider();
 

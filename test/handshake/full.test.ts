@@ -3,21 +3,9 @@ import { describe, it } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
 import { loadCertificateChain } from '../../src/pki/index.js';
 import { testCertificate } from '../helpers/fixtures.js';
-import {
-  ContentType,
-  Ext,
-  Group,
-  HandshakeType,
-  Sig,
-  Suite,
-  TlsClient,
-  concat,
-  fragmentIntoRecords,
-  hex,
-  pump,
-  seededRandom,
-} from '../helpers/tls-client.js';
-import { connectOk, exchangeData, makeContext, type Curve } from './harness.js';
+import { ContentType, Ext, Group, HandshakeType, Sig, Suite, TlsClient, concat, fragmentIntoRecords, hex, seededRandom } from '../helpers/tls-client.js';
+import { connectOk, exchangeData, makeContext, type Curve } from '../helpers/handshake-harness.js';
+import { pump } from '../helpers/in-memory.js';
 
 const SUITE_NAMES: Record<number, [string, string]> = {
   [Suite.AES128_GCM]: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],

@@ -22,7 +22,7 @@ import {
   seededRandom,
   type RawExtension,
 } from '../helpers/tls-client.js';
-import { connectOk, exchangeData, expectHelloRefused, makeContext, plainAlert } from './harness.js';
+import { connectOk, exchangeData, expectHelloRefused, makeContext, plainAlert } from '../helpers/handshake-harness.js';
 
 const empty = new Uint8Array(0);
 const ext = (type: number, data: number[] | Uint8Array = empty): RawExtension => ({ type, data: Uint8Array.from(data) });

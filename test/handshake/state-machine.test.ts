@@ -4,7 +4,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { MAX_EMPTY_RECORDS, MAX_WARNING_ALERTS, ServerConnection } from '../../src/connection.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import { ContentType, HandshakeType, TlsClient, concat, encodeRecord, handshakeMessage, hex, type ClientOptions } from '../helpers/tls-client.js';
-import { connectOk, makeContext, plainAlert } from './harness.js';
+import { connectOk, makeContext, plainAlert } from '../helpers/handshake-harness.js';
 
 /** A client that has the server's first flight and has not answered yet. */
 function atClientFlight(options: ClientOptions = {}, serverGroups?: string): { client: TlsClient; server: ServerConnection } {

@@ -893,32 +893,6 @@ function serverHelloExtensionList(body: Uint8Array): RawExtension[] | undefined 
 }
 
 // ---------------------------------------------------------------------------------------
-// In memory: a client against anything with receive/takeOutput (a ServerConnection)
-
-export interface SansIoPeer {
-  receive(data: Uint8Array): void;
-  takeOutput(): Uint8Array | undefined;
-}
-
-/** Moves bytes both ways until neither side has anything more to say. */
-export function pump(client: TlsClient, server: SansIoPeer): void {
-  for (let guard = 0; guard < 100; guard++) {
-    const fromServer = server.takeOutput();
-    if (fromServer) client.receive(fromServer);
-    const fromClient = client.takeOutput();
-    if (fromClient) server.receive(fromClient);
-    if (!fromServer && !fromClient) return;
-  }
-  throw new Error('pump: the peers kept talking');
-}
-
-/** A whole handshake in memory. */
-export function handshakeInMemory(client: TlsClient, server: SansIoPeer): void {
-  server.receive(client.start());
-  pump(client, server);
-}
-
-// ---------------------------------------------------------------------------------------
 // Over TCP
 
 export class TcpTlsClient {

@@ -24,7 +24,7 @@ import {
   type ObservedServer,
   type RunResult,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 const FLAGS = [
   '--headless',

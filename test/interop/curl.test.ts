@@ -18,7 +18,7 @@ import {
   writeTestCertificate,
   type ObservedServer,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 describe('interop: curl against the puretls demo server', function () {
   this.timeout(60_000);

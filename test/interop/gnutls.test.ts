@@ -19,7 +19,7 @@ import {
   type ObservedServer,
   type RunResult,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 /** Our suites as GnuTLS priority strings name their ciphers. */
 const GNUTLS_CIPHER: Readonly<Record<string, string>> = {

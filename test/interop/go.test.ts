@@ -23,7 +23,7 @@ import {
   startObservedDemo,
   writeTestCertificate,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 /** The Go program's source, found from dist/test/interop/ (compiled) or test/interop/. */
 const SOURCE_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../test/interop/go-client/' : './go-client/', import.meta.url));

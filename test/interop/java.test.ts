@@ -24,7 +24,7 @@ import {
   writeTestCertificate,
   type ObservedServer,
   type ServerSaw,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 const CLIENT = fileURLToPath(
   new URL(import.meta.url.includes('/dist/') ? '../../../test/interop/java-client/Client.java' : './java-client/Client.java', import.meta.url),

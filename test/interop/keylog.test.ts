@@ -31,7 +31,7 @@ import {
   writeTestCertificate,
   type Started,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 

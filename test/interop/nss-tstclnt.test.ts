@@ -23,7 +23,7 @@ import {
   type ObservedServer,
   type RunResult,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 interface TstclntReport {
   /** The last "N cache hits; N cache misses, N cache not reusable" line (cumulative). */

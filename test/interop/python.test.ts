@@ -17,7 +17,7 @@ import {
   startObservedServer,
   writeTestCertificate,
   interopFixture,
-} from './peers.js';
+} from '../helpers/peers.js';
 
 /** argv: port cafile suite (OpenSSL name, or '' for the defaults). Prints JSON. */
 const SCRIPT = `

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'mocha';
 import type { ServerOptions } from '../../src/node/options.js';
 import { runSClient, type SClientResult } from '../helpers/s-client.js';
-import { closeAllTicketServers, startTicketServer, type HandshakeRecord, type TicketServer } from '../node/ticket-harness.js';
-import { editSession, sessionBlocks, sessionIdOfSession, ticketOfSession, type SessionBlock } from './ticket-sessions.js';
+import { closeAllTicketServers, startTicketServer, type HandshakeRecord, type TicketServer } from '../helpers/ticket-server.js';
+import { editSession, sessionBlocks, sessionIdOfSession, ticketOfSession, type SessionBlock } from '../helpers/s-client-sessions.js';
 
 /** Fixed ticket keys (node:tls format: 16-byte name, 32 bytes of secret). */
 function keys(seed: number): Buffer {

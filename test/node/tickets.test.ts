@@ -6,8 +6,8 @@ import { TlsContext } from '../../src/context.js';
 import { SSL_OP_NO_TICKET, type ServerOptions } from '../../src/node/options.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import { Ext, TcpTlsClient, type ClientOptions, type SavedSession } from '../helpers/tls-client.js';
-import { TAMPERED_TICKETS } from '../session/ticket-variants.js';
-import { closeAllTicketServers, startTicketServer, type HandshakeRecord, type TicketServer } from './ticket-harness.js';
+import { TAMPERED_TICKETS } from '../helpers/ticket-variants.js';
+import { closeAllTicketServers, startTicketServer, type HandshakeRecord, type TicketServer } from '../helpers/ticket-server.js';
 
 const openClients = new Set<tls.TLSSocket | TcpTlsClient>();
 

@@ -13,7 +13,7 @@ import {
   type HandshakeMessage,
 } from '../../src/record/handshake-joiner.js';
 import { RECORD_HEADER_LENGTH, MAX_CIPHERTEXT_LENGTH } from '../../src/record/deframer.js';
-import { makeContext } from '../handshake/harness.js';
+import { makeContext } from '../helpers/handshake-harness.js';
 import { retainedBytes } from '../helpers/heap.js';
 import {
   HandshakeType,

@@ -27,21 +27,11 @@ import { RecordLayer } from '../../src/record/record-layer.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import type { Session } from '../../src/session/session.js';
 import type { SessionCache } from '../../src/session/cache.js';
-import { exchangeData, makeContext, type Pair } from '../handshake/harness.js';
+import { exchangeData, makeContext, type Pair } from '../helpers/handshake-harness.js';
 import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
 import { RecordingCrypto, type AeadRecord, type MacRecord } from '../helpers/recording-crypto.js';
-import {
-  ContentType,
-  Suite,
-  TlsClient,
-  bytesEqual,
-  concat,
-  flipBit,
-  handshakeInMemory,
-  hex,
-  splitRecords,
-  type ClientOptions,
-} from '../helpers/tls-client.js';
+import { ContentType, Suite, TlsClient, bytesEqual, concat, flipBit, hex, splitRecords, type ClientOptions } from '../helpers/tls-client.js';
+import { handshakeInMemory } from '../helpers/in-memory.js';
 
 /** Every provider made by a test, checked after it (see afterEach below). */
 const providers: RecordingCrypto[] = [];

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'mocha';
 import { RedisCluster, RedisServer, dumpRedis, redisCommand } from '../helpers/redis.js';
-import { requirePeer } from '../interop/peers.js';
+import { requirePeer } from '../helpers/peers.js';
 import { FleetProcess, SessionFiles, assertCompleted, fleetHandshake, type FleetHandshake, type FleetServerConfig } from './fleet.js';
 import { findSecret, requireRedis, sleep, testSecret } from './helpers.js';
 

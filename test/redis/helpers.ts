@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Context } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
 import type { TlsContext } from '../../src/context.js';
-import { requirePeer } from '../interop/peers.js';
+import { requirePeer } from '../helpers/peers.js';
 import { TlsClient, type ClientOptions } from '../helpers/tls-client.js';
 
 /** A fleet secret for the tests (random per run, as a fleet's would be). */

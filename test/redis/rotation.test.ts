@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { RedisServer } from '../helpers/redis.js';
-import { requirePeer } from '../interop/peers.js';
+import { requirePeer } from '../helpers/peers.js';
 import { FleetProcess, SessionFiles, assertCompleted, fleetHandshake, type FleetHandshake } from './fleet.js';
 import { requireRedis, testSecret } from './helpers.js';
 

@@ -10,8 +10,8 @@ import { describe, it } from 'mocha';
 import { TlsContext } from '../../src/context.js';
 import { DEFAULT_CACHE_SIZE, MemorySessionCache } from '../../src/session/memory-cache.js';
 import type { Session } from '../../src/session/session.js';
-import { connectOk } from '../handshake/harness.js';
-import { Clock, T0, makeContext, makeSession, utf8 } from './sid-ctx-helpers.js';
+import { connectOk } from '../helpers/handshake-harness.js';
+import { Clock, T0, makeContext, makeSession, utf8 } from '../helpers/sessions.js';
 
 /** A session whose ID is `n` (4 bytes, big-endian, padded to 32), created at `createdAt`. */
 function sessionNo(n: number, changes: Parameters<typeof makeSession>[0] = {}): Session {

@@ -7,7 +7,7 @@ import { describe, it } from 'mocha';
 import { AlertDescription } from '../../src/errors.js';
 import { decideResumption, type ResumptionDecision, type ResumptionRequest } from '../../src/session/resumption.js';
 import type { Session, SessionFields } from '../../src/session/session.js';
-import { T0, makeSession, utf8 } from './sid-ctx-helpers.js';
+import { T0, makeSession, utf8 } from '../helpers/sessions.js';
 
 const AES128 = 0xc02b;
 const AES256 = 0xc02c;

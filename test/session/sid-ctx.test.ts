@@ -19,7 +19,8 @@ import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import { MAX_SID_CTX_LENGTH, Session } from '../../src/session/session.js';
 import { startServer, type RunningServer } from '../helpers/fixtures.js';
 import { TlsClient, type SavedSession } from '../helpers/tls-client.js';
-import { Clock, T0, completeHandshake, counters, drive, handshake, hex, makeContext, makeSession, utf8 } from './sid-ctx-helpers.js';
+import { Clock, T0, completeHandshake, counters, handshake, hex, makeContext, makeSession, utf8 } from '../helpers/sessions.js';
+import { drive } from '../helpers/in-memory.js';
 
 const EMPTY = new Uint8Array(0);
 

@@ -19,7 +19,8 @@ import {
   type TicketKeySource,
 } from '../../src/session/tickets.js';
 import { testCertificate } from '../helpers/fixtures.js';
-import { TlsClient, handshakeInMemory, type SavedSession } from '../helpers/tls-client.js';
+import { TlsClient, type SavedSession } from '../helpers/tls-client.js';
+import { handshakeInMemory } from '../helpers/in-memory.js';
 
 /**
  * The hook through which keys shared by a fleet (puretls/redis's RedisTicketKeys) feed the

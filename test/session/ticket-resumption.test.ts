@@ -4,17 +4,9 @@ import { ServerConnection, type ConnectionOptions } from '../../src/connection.j
 import { TlsContext, type TlsContextOptions } from '../../src/context.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import { testCertificate } from '../helpers/fixtures.js';
-import {
-  Ext,
-  HandshakeType,
-  ContentType,
-  Suite,
-  TlsClient,
-  handshakeInMemory,
-  type ClientOptions,
-  type SavedSession,
-} from '../helpers/tls-client.js';
-import { TAMPERED_TICKETS, filler } from './ticket-variants.js';
+import { Ext, HandshakeType, ContentType, Suite, TlsClient, type ClientOptions, type SavedSession } from '../helpers/tls-client.js';
+import { TAMPERED_TICKETS, filler } from '../helpers/ticket-variants.js';
+import { handshakeInMemory } from '../helpers/in-memory.js';
 
 /**
  * Ticket resumption through the whole server handshake, in memory, on a clock the tests

@@ -7,7 +7,8 @@ import { NobleCryptoProvider } from '../../src/crypto/noble.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, prf, verifyData } from '../../src/handshake/key-schedule.js';
 import { suiteById } from '../../src/protocol/suites.js';
 import { testCertificate } from '../helpers/fixtures.js';
-import { Group, HandshakeType, Suite, TlsClient, concat, fromHex, handshakeInMemory, hex, seededRandom } from '../helpers/tls-client.js';
+import { Group, HandshakeType, Suite, TlsClient, concat, fromHex, hex, seededRandom } from '../helpers/tls-client.js';
+import { handshakeInMemory } from '../helpers/in-memory.js';
 
 const crypto = new NobleCryptoProvider();
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

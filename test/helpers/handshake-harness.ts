@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { ServerConnection } from '../../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../../src/context.js';
-import { testCertificate } from '../helpers/fixtures.js';
-import { TlsClient, handshakeInMemory, hex, splitRecords, type ClientOptions } from '../helpers/tls-client.js';
+import { testCertificate } from './fixtures.js';
+import { TlsClient, hex, splitRecords, type ClientOptions } from './tls-client.js';
+import { handshakeInMemory } from './in-memory.js';
 
 export type Curve = 'P-256' | 'P-384';
 

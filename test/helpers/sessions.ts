@@ -6,8 +6,9 @@
 import { ServerConnection, type ConnectionOptions } from '../../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../../src/context.js';
 import { Session, type SessionFields } from '../../src/session/session.js';
-import { testCertificate } from '../helpers/fixtures.js';
-import { TlsClient, type ClientOptions, type SavedSession } from '../helpers/tls-client.js';
+import { testCertificate } from './fixtures.js';
+import { drive } from './in-memory.js';
+import { TlsClient, type ClientOptions, type SavedSession } from './tls-client.js';
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -56,37 +57,6 @@ export interface HandshakeResult {
   conn: ServerConnection;
   /** The client's view of the session, to resume later (undefined if the handshake failed). */
   saved: SavedSession | undefined;
-}
-
-/**
- * Runs one handshake in memory between a TlsClient and a ServerConnection, waiting for the
- * connection's asynchronous steps (it calls `onWake` when one has progressed). Resolves once
- * neither side has anything more to say; it does not throw when the handshake fails — look
- * at `conn.error` and `client.alerts`.
- */
-export async function drive(client: TlsClient, conn: ServerConnection): Promise<void> {
-  conn.receive(client.start());
-  for (let guard = 0; guard < 200; guard++) {
-    // A connection that failed waits for nothing, whatever `busy` says (it once stayed true
-    // after a fatal error in the ClientHello step; sid-ctx.test.ts checks that it no longer does).
-    const waiting = (): boolean => conn.busy && conn.error === undefined;
-    if (waiting()) {
-      // The step's continuation has not run yet (it clears `busy` before calling onWake).
-      await new Promise<void>((resolve) => {
-        conn.onWake = () => {
-          conn.onWake = undefined;
-          resolve();
-        };
-      });
-      continue;
-    }
-    const fromServer = conn.takeOutput();
-    if (fromServer) client.receive(fromServer);
-    const fromClient = client.takeOutput();
-    if (fromClient) conn.receive(fromClient);
-    if (!fromServer && !fromClient && !waiting()) return;
-  }
-  throw new Error('drive: the peers kept talking');
 }
 
 /** A fresh connection on `context` and a handshake with a client built from `clientOptions`. */

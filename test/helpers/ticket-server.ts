@@ -7,7 +7,7 @@
 import type { NegotiatedParameters } from '../../src/handshake/server.js';
 import type { ServerOptions } from '../../src/node/options.js';
 import type { TlsSocket } from '../../src/node/socket.js';
-import { startServer, type RunningServer } from '../helpers/fixtures.js';
+import { startServer, type RunningServer } from './fixtures.js';
 
 export interface HandshakeRecord {
   resumed: boolean;

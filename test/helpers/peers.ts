@@ -23,7 +23,7 @@ import { startDemo, type DemoOptions } from '../../src/cli.js';
 import type { ServerOptions } from '../../src/node/options.js';
 import type { Server } from '../../src/node/server.js';
 import type { TlsSocket } from '../../src/node/socket.js';
-import { startServer, testCertificate } from '../helpers/fixtures.js';
+import { startServer, testCertificate } from './fixtures.js';
 
 // ---------------------------------------------------------------------------------------
 // Finding peers
