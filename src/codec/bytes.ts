@@ -43,13 +43,19 @@ export function toHex(b: Uint8Array): string {
 
 /**
  * Bytes as a string of char codes 0..255 (latin1): byte-preserving, and a cheap exact key for
- * Maps. In slices, because spreading a large array into String.fromCharCode overflows the stack.
+ * Maps (a session ID is looked up this way on every resumption). `apply` on the typed array
+ * itself, which is several times faster than spreading it; in slices, because a large
+ * argument list overflows the stack.
  */
 export function latin1String(bytes: Uint8Array): string {
+  const chars = (b: Uint8Array): string => String.fromCharCode.apply(null, b as unknown as number[]);
+  if (bytes.length <= LATIN1_SLICE) return chars(bytes);
   let s = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) s += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+  for (let i = 0; i < bytes.length; i += LATIN1_SLICE) s += chars(bytes.subarray(i, i + LATIN1_SLICE));
   return s;
 }
+
+const LATIN1_SLICE = 0x2000;
 
 /** The reverse of latin1String; a character above U+00FF is a RangeError. */
 export function latin1Bytes(s: string): Uint8Array {
