@@ -31,10 +31,15 @@ export function decodeCertificate(body: Uint8Array): Uint8Array[] {
   return chain;
 }
 
-/** RFC 5246 §7.4.4 with RFC 8422's ecdsa_sign: types, signature schemes, no CA names. */
-export function encodeCertificateRequest(signatureSchemes: readonly number[]): Uint8Array {
+/**
+ * RFC 5246 §7.4.4: certificate types (default RFC 8422's ecdsa_sign alone; rsa_sign is 1),
+ * signature schemes, no CA names.
+ */
+export function encodeCertificateRequest(signatureSchemes: readonly number[], certificateTypes: readonly number[] = [64]): Uint8Array {
   return encodeHandshake(HandshakeType.certificate_request, (w) => {
-    w.u8(1).u8(64); // certificate_types: ecdsa_sign
+    w.lengthPrefixed(1, (l) => {
+      for (const t of certificateTypes) l.u8(t);
+    });
     w.lengthPrefixed(2, (l) => {
       for (const s of signatureSchemes) l.u16(s);
     });
