@@ -578,7 +578,7 @@ describe('client authentication, in memory', function () {
 
     it('an RSA-signed chain (RSA root, RSA leaf) with a bad signature: decrypt_error (CERT_SIGNATURE_FAILURE); without rejectUnauthorized it completes, verify result 7', () => {
       const c = clientCerts();
-      const broken = c.rsaUnderRsa.der.slice();
+      const broken = Uint8Array.from(c.rsaUnderRsa.der); // a copy (Buffer.slice would be a view of the shared fixture)
       broken[broken.length - 10]! ^= 0x01; // inside the signatureValue, the certificate's last element
       const { client, server } = atClientFlight(authContext({ ca: c.rsaRoot.pem }));
       server.receive(client.handshakeRecord(client.makeCertificate([broken])));
