@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { TlsContext } from '../../src/context.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
+import { NodeCryptoProvider } from '../../src/node/node-crypto.js';
 import type { RsaPrivateKeyParts, RsaSigningKey } from '../../src/crypto/provider.js';
 import { RsaCrtSigner } from '../../src/crypto/rsa.js';
 import { AlertDescription, type TlsError } from '../../src/errors.js';
@@ -298,6 +299,19 @@ describe('interop: openssl s_client and node:tls against RSA, RSA-PSS and EdDSA 
         assert.equal(seen.type, type);
       }
     });
+  });
+
+  it('the opt-in node:crypto provider serves the same certificates: RSA-2048 (each RSA scheme), RSA-PSS, Ed25519, Ed448', async () => {
+    for (const kind of ['rsa2048', 'rsa-pss', 'ed25519', 'ed448'] as const) {
+      const cert = serverCertificate(kind);
+      const h = await serve({ context: new TlsContext({ key: cert.keyPem, cert: cert.certPem, crypto: new NodeCryptoProvider() }) });
+      const schemes = kind === 'rsa2048' ? RSA_SCHEMES.map((x) => x.sigalg) : [undefined];
+      for (const sigalg of schemes) {
+        const r = await sClient(h.port, cert.certFile, sigalg ? ['-sigalgs', sigalg] : []);
+        assertServed(r, kind.startsWith('rsa') ? 'ECDHE-RSA-AES128-GCM-SHA256' : 'ECDHE-ECDSA-AES128-GCM-SHA256');
+      }
+      assert.deepEqual(h.errors, [], kind);
+    }
   });
 
   describe('a corrupted RSA-CRT result is never sent', () => {
