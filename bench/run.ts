@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick | --profile | --only=sockets,fleet,inprocess,bulk,cache,idle,profile]
+ * npm run bench [-- --quick | --profile | --only=sockets,rsa,fleet,inprocess,bulk,cache,idle,profile]
  *
  * puretls against node:tls (OpenSSL) in one run, with the same node:tls client, the two
  * servers measured in alternating rounds so that noise on a shared machine hits both.
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { testCertificate } from '../test/helpers/fixtures.js';
+import { serverCertificate } from '../test/helpers/server-certs.js';
 import { RedisServer } from '../test/helpers/redis.js';
 import {
   BENCH_DIST_DIR,
@@ -117,7 +118,7 @@ const FULL: Settings = {
   profileMs: 4000,
 };
 
-const PARTS = ['sockets', 'fleet', 'inprocess', 'bulk', 'cache', 'idle', 'profile'] as const;
+const PARTS = ['sockets', 'rsa', 'fleet', 'inprocess', 'bulk', 'cache', 'idle', 'profile'] as const;
 type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: string[]): { settings: Settings; parts: Set<Part>; output: 'latest' | 'quick' | 'partial' } {
@@ -136,6 +137,9 @@ function parseArgs(argv: string[]): { settings: Settings; parts: Set<Part>; outp
 }
 
 const cert = testCertificate('P-256');
+/** The `rsa` part: full handshakes with an RSA-2048 certificate (made by the openssl CLI) and an ECDHE-RSA suite. */
+const RSA_SUITE = 'ECDHE-RSA-AES128-GCM-SHA256';
+const rsaCertificate = (): { keyPem: string; certPem: string } => serverCertificate('rsa2048');
 /** Extra node flags for the server children, for experiments (e.g. "--max-semi-space-size=64"). */
 const EXTRA_SERVER_ARGS = (process.env.PURETLS_BENCH_SERVER_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 
@@ -177,7 +181,11 @@ class ServerChild {
     );
   }
 
-  static async start(config: Omit<ServerConfig, 'keyPem' | 'certPem'>, extraArgs: string[] = []): Promise<ServerChild> {
+  static async start(
+    config: Omit<ServerConfig, 'keyPem' | 'certPem'>,
+    extraArgs: string[] = [],
+    certificate: { keyPem: string; certPem: string } = cert,
+  ): Promise<ServerChild> {
     const child = fork(path.join(BENCH_DIST_DIR, 'server.js'), [], {
       execArgv: ['--expose-gc', '--max-old-space-size=12288', ...EXTRA_SERVER_ARGS, ...extraArgs],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -185,7 +193,7 @@ class ServerChild {
     const server = new ServerChild(config.kind, child);
     await server.waitFor('ready', 30_000);
     // Prefilling a million sessions takes a while on a busy machine.
-    const m = await server.request({ type: 'start', config: { ...config, keyPem: cert.keyPem, certPem: cert.certPem } }, 'listening', 300_000);
+    const m = await server.request({ type: 'start', config: { ...config, keyPem: certificate.keyPem, certPem: certificate.certPem } }, 'listening', 300_000);
     server.port = m.port;
     server.prefill = m.prefill;
     return server;
@@ -239,8 +247,11 @@ class ServerChild {
   }
 }
 
-async function startAll(config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>): Promise<Record<ServerKind, ServerChild>> {
-  const [puretls, native, node] = await Promise.all(KINDS.map((kind) => ServerChild.start({ ...config, kind })));
+async function startAll(
+  config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>,
+  certificate?: { keyPem: string; certPem: string },
+): Promise<Record<ServerKind, ServerChild>> {
+  const [puretls, native, node] = await Promise.all(KINDS.map((kind) => ServerChild.start({ ...config, kind }, [], certificate)));
   return { puretls: puretls!, native: native!, node: node! };
 }
 
@@ -341,10 +352,19 @@ function summariseRounds(rounds: HandshakeRound[], latencies: number[]): Handsha
   };
 }
 
-async function handshakeScenario(resumption: Resumption, s: Settings): Promise<HandshakeScenario> {
-  log(`sockets: ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}`);
-  const servers = await startAll({ mode: 'greet', resumption, ciphers: SUITE });
-  const ctx = clientContext(SUITE);
+/** A certificate other than the P-256 one, the suite to use with it, and its label in the report. */
+interface OtherCertificate {
+  label: string;
+  suite: string;
+  keyPem: string;
+  certPem: string;
+}
+
+async function handshakeScenario(resumption: Resumption, s: Settings, other?: OtherCertificate): Promise<HandshakeScenario> {
+  log(`sockets: ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}${other ? `, ${other.label} certificate, ${other.suite}` : ''}`);
+  const suite = other?.suite ?? SUITE;
+  const servers = await startAll({ mode: 'greet', resumption, ciphers: suite }, other);
+  const ctx = clientContext(suite);
   const loads = {} as Record<ServerKind, HandshakeLoad>;
   for (const kind of KINDS) {
     const sessions = resumption === 'none' ? [] : [await fetchSession(servers[kind].port, ctx)];
@@ -372,7 +392,7 @@ async function handshakeScenario(resumption: Resumption, s: Settings): Promise<H
   await exitAll(servers);
   const summary = {} as Record<ServerKind, HandshakeFigures>;
   for (const kind of KINDS) summary[kind] = summariseRounds(rounds.filter((r) => r.kind === kind), latencies[kind]);
-  return { resumption, rounds, summary };
+  return { resumption, rounds, summary, ...(other ? { certificate: other.label, suite: other.suite } : {}) };
 }
 
 /**
@@ -700,7 +720,7 @@ function profileInProcess(scenario: 'full' | 'session-id' | 'ticket', dir: strin
  */
 function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): string | undefined {
   const cols = ['none', 'session-id', 'ticket'] as const;
-  const hs = (r: Resumption) => results.handshakes.find((h) => h.resumption === r);
+  const hs = (r: Resumption) => results.handshakes.find((h) => h.resumption === r && h.certificate === undefined);
   const prof = (r: Resumption) => profiles.find((p) => p.view === 'sockets' && p.kind === 'puretls' && p.resumption === r)?.core;
   const inproc = (r: Resumption) => results.inProcess.find((x) => x.scenario === (r === 'none' ? 'full' : r));
   if (!cols.every((c) => hs(c) && prof(c) && inproc(c)) || !results.tcpFloor) return undefined;
@@ -821,6 +841,7 @@ async function main(): Promise<void> {
       serverGroups: 'X25519',
       clientGroups: 'X25519:P-256',
       certificate: 'P-256 ECDSA, self-signed (test/helpers/fixtures.ts testCertificate)',
+      rsaPart: `full handshakes with an RSA-2048 certificate, self-signed (test/helpers/server-certs.ts, openssl CLI), suite ${RSA_SUITE}`,
       client: 'node:tls in the orchestrating process, one shared SecureContext',
     },
   };
@@ -830,6 +851,9 @@ async function main(): Promise<void> {
   if (parts.has('sockets')) {
     for (const r of ['none', 'session-id', 'ticket'] as const) results.handshakes.push(await handshakeScenario(r, s));
     results.tcpFloor = await tcpFloor(s);
+  }
+  if (parts.has('rsa')) {
+    results.handshakes.push(await handshakeScenario('none', s, { label: 'RSA-2048', suite: RSA_SUITE, ...rsaCertificate() }));
   }
   if (parts.has('fleet')) results.fleet = await fleetScenario(s);
   if (parts.has('inprocess')) {

@@ -5,12 +5,17 @@
  *
  *   npm start                      # port 8443, a fresh self-signed ECDSA P-256 certificate
  *   npm start -- --port 9443 --key key.pem --cert cert.pem --sid-ctx myapp
+ *   npm start -- --key ec.key --cert ec.pem --key rsa.key --cert rsa.pem   # ECDSA and RSA, chosen per client
+ *
+ * Keys may be ECDSA (P-256, P-384), RSA (2048 to 4096 bits, PKCS#1 or PKCS#8, RSA-PSS too),
+ * Ed25519 or Ed448.
  */
 import { appendFileSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toHex } from './codec/bytes.js';
+import { signatureSchemeName } from './protocol/signature-schemes.js';
 import { createSelfSignedCertificate } from './pki/index.js';
 import { createServer, type Server } from './node/server.js';
 import type { TlsSocket } from './node/socket.js';
@@ -31,6 +36,7 @@ export function describeConnection(socket: TlsSocket): Array<[string, string]> {
     ['Protocol', socket.getProtocol() ?? '-'],
     ['Cipher', `${c.cipher?.name ?? '-'} (${c.cipher?.standardName ?? '-'})`],
     ['Group', c.groupName ?? '(none: resumed session)'],
+    ['Server certificate', serverCertificate(socket)],
     ['ALPN', socket.alpnProtocol || '(none)'],
     ['SNI', socket.servername || '(none)'],
     ['Session reused', socket.isSessionReused() ? 'yes' : 'no'],
@@ -42,6 +48,15 @@ export function describeConnection(socket: TlsSocket): Array<[string, string]> {
     ['Sessions in cache', String(stats.number)],
     ['Handshakes (accept/good/hits/misses/mismatches)', `${stats.accept}/${stats.acceptGood}/${stats.hits}/${stats.misses}/${stats.contextMismatches}`],
   ];
+}
+
+/** The key of the certificate that served this handshake and the scheme it signed with. */
+function serverCertificate(socket: TlsSocket): string {
+  const n = socket.connection.negotiated;
+  const cert = n?.certificate;
+  if (!cert || n.signatureScheme === undefined) return '(none: resumed session)';
+  const key = cert.curve ? `ECDSA ${cert.curve}` : cert.rsaBits !== undefined ? `${cert.keyType} ${cert.rsaBits} bits` : cert.keyType;
+  return `${key}, ${signatureSchemeName(n.signatureScheme)}`;
 }
 
 function page(socket: TlsSocket): string {
@@ -63,8 +78,10 @@ ${rows}
 export interface DemoOptions {
   port: number;
   host?: string;
-  keyPem?: string;
-  certPem?: string;
+  /** One key, or several (each paired with the chain its leaf matches). */
+  keyPem?: string | string[];
+  /** One chain, or one per key. */
+  certPem?: string | string[];
   sessionIdContext?: string;
   keylogFile?: string;
 }
@@ -73,7 +90,7 @@ export interface DemoOptions {
 export async function startDemo(options: DemoOptions): Promise<{ tls: Server; http: http.Server }> {
   let keyPem = options.keyPem;
   let certPem = options.certPem;
-  if (!keyPem || !certPem) {
+  if (keyPem === undefined || certPem === undefined || keyPem.length === 0 || certPem.length === 0) {
     const made = createSelfSignedCertificate();
     keyPem = made.keyPem;
     certPem = made.certPem;
@@ -116,24 +133,26 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: process.env.PORT ?? '8443' },
       host: { type: 'string' },
-      key: { type: 'string' },
-      cert: { type: 'string' },
+      key: { type: 'string', multiple: true },
+      cert: { type: 'string', multiple: true },
       'sid-ctx': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm start -- [--port 8443] [--host 0.0.0.0] [--key key.pem --cert cert.pem] [--sid-ctx text]');
+    console.log('usage: npm start -- [--port 8443] [--host 0.0.0.0] [--key key.pem --cert cert.pem ...] [--sid-ctx text]');
+    console.log('Keys: ECDSA P-256/P-384, RSA 2048..4096 bits (also RSA-PSS), Ed25519, Ed448. Repeat --key/--cert to serve');
+    console.log('several certificates (e.g. ECDSA and RSA): each client gets the first it accepts, ECDSA before RSA.');
     console.log('SSLKEYLOGFILE=path writes NSS key log lines for Wireshark.');
     return;
   }
-  if ((values.key === undefined) !== (values.cert === undefined)) throw new Error('--key and --cert go together');
+  if ((values.key?.length ?? 0) !== (values.cert?.length ?? 0)) throw new Error('--key and --cert go together, one --cert per --key');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
   const demo: DemoOptions = { port };
   if (values.host !== undefined) demo.host = values.host;
-  if (values.key !== undefined) demo.keyPem = readFileSync(values.key, 'utf8');
-  if (values.cert !== undefined) demo.certPem = readFileSync(values.cert, 'utf8');
+  if (values.key !== undefined) demo.keyPem = values.key.map((f) => readFileSync(f, 'utf8'));
+  if (values.cert !== undefined) demo.certPem = values.cert.map((f) => readFileSync(f, 'utf8'));
   if (values['sid-ctx'] !== undefined) demo.sessionIdContext = values['sid-ctx'];
   if (process.env.SSLKEYLOGFILE) demo.keylogFile = process.env.SSLKEYLOGFILE;
   const { tls } = await startDemo(demo);
@@ -141,6 +160,7 @@ async function main(): Promise<void> {
   const where = typeof address === 'object' && address ? address.port : port;
   console.log(`puretls demo listening on https://localhost:${where}/ (try: curl -k https://localhost:${where}/)`);
   if (!values.key) console.log('using a fresh self-signed ECDSA P-256 certificate for localhost');
+  else for (const c of tls.context.certificates) console.log(`certificate: ${c.curve ? `ECDSA ${c.curve}` : c.keyType}${c.rsaBits ? ` ${c.rsaBits} bits` : ''}, CN ${c.leaf.subjectCommonName ?? '-'}`);
 }
 
 // Run when executed directly, not when imported by tests.

@@ -37,23 +37,51 @@ export function parseCipherList(list: string | readonly string[]): CipherSuite[]
   return chosen;
 }
 
-/** The suites an OpenSSL cipher-string element selects (a name, or a keyword that covers ours). */
+/**
+ * The suites an OpenSSL cipher-string element selects: a suite name, a keyword, or keywords
+ * joined by '+' (their intersection, as OpenSSL's "ECDHE+AESGCM" or "EECDH+aRSA").
+ */
 function matchCipherKeyword(name: string): CipherSuite[] {
   const exact = suiteByName(name);
   if (exact) return [exact];
-  switch (name.toUpperCase()) {
+  const [first, ...rest] = name.split('+');
+  return rest.reduce((acc, keyword) => {
+    const also = matchOneKeyword(keyword);
+    return acc.filter((s) => also.includes(s));
+  }, matchOneKeyword(first!));
+}
+
+/**
+ * One OpenSSL keyword, as far as it covers our suites (checked against `openssl ciphers`
+ * in the tests). "RSA" and "kRSA" are static-RSA key exchange, which puretls never does:
+ * they select nothing; the RSA-signed ECDHE suites are "aRSA".
+ */
+function matchOneKeyword(keyword: string): CipherSuite[] {
+  const exact = suiteByName(keyword);
+  if (exact) return [exact];
+  switch (keyword.toUpperCase()) {
     case 'DEFAULT':
     case 'ALL':
     case 'HIGH':
     case 'ECDHE':
     case 'EECDH':
+    case 'ECDH':
     case 'KECDHE':
-    case 'ECDSA':
-    case 'AECDSA':
+    case 'KEECDH':
     case 'AEAD':
     case 'TLSV1.2':
-    case 'SUITEB128':
       return [...SUITES];
+    case 'ECDSA':
+    case 'AECDSA':
+      return SUITES.filter((s) => s.auth === 'ECDSA');
+    case 'ARSA':
+      return SUITES.filter((s) => s.auth === 'RSA');
+    case 'SUITEB128':
+      return SUITES.filter((s) => s.auth === 'ECDSA' && s.aead !== 'chacha20-poly1305');
+    case 'SUITEB128ONLY':
+      return SUITES.filter((s) => s.auth === 'ECDSA' && s.aead === 'aes-128-gcm');
+    case 'SUITEB192':
+      return SUITES.filter((s) => s.auth === 'ECDSA' && s.aead === 'aes-256-gcm');
     case 'AESGCM':
     case 'AES':
       return SUITES.filter((s) => s.aead !== 'chacha20-poly1305');

@@ -1,11 +1,10 @@
 import { clientAuthMode, type ClientAuthMode } from './client-auth-mode.js';
 import { parseCipherList, parseGroupList, DEFAULT_GROUPS } from './config-names.js';
 import { defaultCryptoProvider } from './crypto/noble.js';
-import type { CryptoProvider, EcdsaSigningKey } from './crypto/provider.js';
+import type { CryptoProvider } from './crypto/provider.js';
 import { TlsConfigError } from './errors.js';
 import { SUITES, type CipherSuite } from './protocol/suites.js';
-import { keyMatchesCertificate, loadCertificateChain, loadPrivateKey, parseCertificate } from './pki/index.js';
-import type { EcCurveName } from './pki/index.js';
+import { loadServerCertificates, type PemInput, type ServerCertificate } from './pki/server-certificate.js';
 import { DEFAULT_MAX_CERTIFICATE_CHAIN, loadTrustStore, type TrustStore } from './pki/verify.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { SessionCache } from './session/cache.js';
@@ -35,17 +34,24 @@ export interface ServerSessionSettings {
 const SHARED_PARTS = Symbol('shared parts');
 
 interface SharedParts {
-  readonly certificate: ServerCertificate | undefined;
+  readonly certificates: readonly ServerCertificate[];
   readonly trustStore: TrustStore | undefined;
   readonly cipherSuites: readonly CipherSuite[];
   readonly groups: readonly number[];
 }
 
 export interface TlsContextOptions {
-  /** PEM private key: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY", P-256 or P-384. */
-  key?: string | Uint8Array;
-  /** PEM certificate chain, leaf first. */
-  cert?: string | Uint8Array;
+  /**
+   * PEM private key, or several (one per certificate): ECDSA P-256/P-384 (PKCS#8 or SEC1),
+   * RSA of 2048 to 4096 bits (PKCS#8 rsaEncryption or id-RSASSA-PSS, or PKCS#1), Ed25519 or
+   * Ed448 (PKCS#8). Unencrypted.
+   */
+  key?: PemInput | readonly PemInput[];
+  /**
+   * PEM certificate chain, leaf first; or several chains, each paired with the key its leaf
+   * matches (node:tls's arrays). The handshake picks one per client (see `selectCertificate`).
+   */
+  cert?: PemInput | readonly PemInput[];
   /** OpenSSL-style cipher list (server preference order). Default: all three suites. */
   ciphers?: string | readonly string[];
   /** Pick the suite by the client's order instead of ours (node:tls's honorCipherOrder: false). */
@@ -93,11 +99,7 @@ export interface TlsContextOptions {
   now?: () => number;
 }
 
-export interface ServerCertificate {
-  chain: Uint8Array[];
-  curve: EcCurveName;
-  signer: EcdsaSigningKey;
-}
+export type { ServerCertificate } from './pki/server-certificate.js';
 
 /**
  * Configuration shared by connections (OpenSSL's SSL_CTX): certificate, suites, groups,
@@ -107,7 +109,8 @@ export interface ServerCertificate {
 export class TlsContext {
   readonly crypto: CryptoProvider;
   readonly now: () => number;
-  readonly certificate: ServerCertificate | undefined;
+  /** The certificates with their keys, as configured (the handshake chooses among them). */
+  readonly certificates: readonly ServerCertificate[];
   readonly cipherSuites: readonly CipherSuite[];
   readonly clientCipherPreference: boolean;
   readonly groups: readonly number[];
@@ -131,7 +134,7 @@ export class TlsContext {
     this.now = options.now ?? Date.now;
     const shared = options[SHARED_PARTS];
     const keyOrCert = options.key !== undefined || options.cert !== undefined;
-    this.certificate = shared ? shared.certificate : keyOrCert ? loadServerCertificate(this.crypto, options.key, options.cert) : undefined;
+    this.certificates = shared ? shared.certificates : keyOrCert ? loadCertificates(this.crypto, options.key, options.cert) : [];
     this.cipherSuites = shared?.cipherSuites ?? (options.ciphers === undefined ? [...SUITES] : parseCipherList(options.ciphers));
     this.clientCipherPreference = options.clientCipherPreference ?? false;
     this.groups = shared?.groups ?? (options.groups === undefined ? [...DEFAULT_GROUPS] : parseGroupList(options.groups));
@@ -179,6 +182,11 @@ export class TlsContext {
     }
   }
 
+  /** The first certificate configured (the only one, for most contexts). */
+  get certificate(): ServerCertificate | undefined {
+    return this.certificates[0];
+  }
+
   /** OpenSSL's SSL_CTX_sess_* counters, plus contextMismatches. */
   get stats(): SessionStats {
     return this.sessions.stats;
@@ -212,7 +220,7 @@ export class TlsContext {
       sessionTimeout: server.sessionTimeout,
       ...(server.ticketKeyring ? { ticketKeyring: server.ticketKeyring } : { tickets: false }),
       [SHARED_PARTS]: {
-        certificate: this.certificate,
+        certificates: this.certificates,
         trustStore: this.trustStore,
         cipherSuites: this.cipherSuites,
         groups: this.groups,
@@ -272,21 +280,15 @@ export class TlsContext {
   }
 }
 
-/** Loads the key and certificate chain and checks that they belong together. */
-function loadServerCertificate(
+/** Loads the keys and certificate chains and pairs them (each key with the chain whose leaf it matches). */
+function loadCertificates(
   crypto: CryptoProvider,
-  keyPem: string | Uint8Array | undefined,
-  certPem: string | Uint8Array | undefined,
-): ServerCertificate {
-  if (keyPem === undefined || certPem === undefined) {
-    throw new TlsConfigError('ERR_MISSING_CERTIFICATE', 'both key and cert are needed to serve TLS');
-  }
-  const key = loadPrivateKey(keyPem);
-  const chain = loadCertificateChain(certPem);
-  if (!keyMatchesCertificate(key, parseCertificate(chain[0]!))) {
-    throw new TlsConfigError('ERR_KEY_CERT_MISMATCH', 'the private key does not match the first certificate of the chain');
-  }
-  return { chain, curve: key.curve, signer: crypto.ecdsaSigningKey(key.curve, key.secret) };
+  key: PemInput | readonly PemInput[] | undefined,
+  cert: PemInput | readonly PemInput[] | undefined,
+): ServerCertificate[] {
+  const list = (v: PemInput | readonly PemInput[] | undefined): readonly PemInput[] =>
+    v === undefined ? [] : typeof v === 'string' || v instanceof Uint8Array ? [v] : v;
+  return loadServerCertificates(crypto, list(key), list(cert));
 }
 
 function checkTimeout(seconds: number): number {

@@ -28,4 +28,5 @@ export {
   type TicketKeySource,
   type TicketKeySet,
 } from './session/tickets.js';
-export { createSelfSignedCertificate, loadPrivateKey, loadCertificateChain, type SelfSignedOptions } from './pki/index.js';
+export { createSelfSignedCertificate, loadPrivateKey, loadAnyPrivateKey, loadCertificateChain, type SelfSignedOptions } from './pki/index.js';
+export type { ServerCertificate, ServerKeyType } from './pki/server-certificate.js';

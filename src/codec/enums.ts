@@ -55,12 +55,31 @@ export enum SignatureScheme {
   ecdsa_sha224 = 0x0303,
   /** Never used to sign nor accepted (RFC 9155). */
   ecdsa_sha1 = 0x0203,
+  rsa_pkcs1_sha256 = 0x0401,
+  rsa_pkcs1_sha384 = 0x0501,
+  rsa_pkcs1_sha512 = 0x0601,
+  /** Never used to sign nor accepted (RFC 9155). */
+  rsa_pkcs1_sha1 = 0x0201,
+  /** RSASSA-PSS with an rsaEncryption key (RFC 8446 §4.2.3, usable in TLS 1.2). */
+  rsa_pss_rsae_sha256 = 0x0804,
+  rsa_pss_rsae_sha384 = 0x0805,
+  rsa_pss_rsae_sha512 = 0x0806,
+  /** PureEdDSA (RFC 8422 §5.1.3). */
+  ed25519 = 0x0807,
+  ed448 = 0x0808,
+  /** RSASSA-PSS with an id-RSASSA-PSS key. */
+  rsa_pss_pss_sha256 = 0x0809,
+  rsa_pss_pss_sha384 = 0x080a,
+  rsa_pss_pss_sha512 = 0x080b,
 }
 
 export enum CipherSuiteId {
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b,
   TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c,
   TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xc02f,
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xc030,
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8,
   /** RFC 5746 signalling value, never negotiated. */
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff,
   /** RFC 7507 signalling value. */

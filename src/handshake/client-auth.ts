@@ -1,23 +1,80 @@
 import { SignatureScheme } from '../codec/enums.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import { RSA_SCHEME_PADDING, type CryptoProvider, type EddsaAlgorithm } from '../crypto/provider.js';
 import { AlertDescription, TlsError, fatal } from '../errors.js';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
+import { EDDSA_OIDS, OID_RSASSA_PSS, OID_RSA_ENCRYPTION, decodeRsaPssParameters } from '../pki/keys.js';
 import { signatureBudget, verifyClientChain, type ChainVerification, type TrustStore } from '../pki/verify.js';
-import { ECDSA_SCHEME_HASH } from '../protocol/signature-schemes.js';
+import { ECDSA_SCHEME_HASH, EDDSA_SCHEME, RSA_SCHEME_BY_CODE, signatureSchemeName } from '../protocol/signature-schemes.js';
 import { decodeCertificateVerify } from './messages/certificate.js';
 
 /**
- * Client authentication (RFC 5246 §7.4.4, §7.4.6, §7.4.8) with ECDSA client certificates,
- * the only kind our crypto can check. The chain is verified as OpenSSL does for purpose
- * sslclient, and the result is kept in the session (its `verifyResult`).
+ * Client authentication (RFC 5246 §7.4.4, §7.4.6, §7.4.8) with ECDSA (P-256, P-384), RSA
+ * (rsaEncryption and id-RSASSA-PSS) and EdDSA (Ed25519, Ed448) client certificates. The chain
+ * is verified as OpenSSL does for purpose sslclient, and the result is kept in the session
+ * (its `verifyResult`).
  */
 
-/** What we ask clients to sign with, in CertificateRequest. */
+/**
+ * What we ask clients to sign with, in CertificateRequest: OpenSSL's default list in its
+ * order, without SHA-1 (RFC 9155) and SHA-224.
+ */
 export const CLIENT_SIGNATURE_SCHEMES: readonly number[] = [
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
   SignatureScheme.ecdsa_secp521r1_sha512,
+  SignatureScheme.ed25519,
+  SignatureScheme.ed448,
+  SignatureScheme.rsa_pss_pss_sha256,
+  SignatureScheme.rsa_pss_pss_sha384,
+  SignatureScheme.rsa_pss_pss_sha512,
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
 ];
+
+/**
+ * CertificateRequest's certificate_types (RFC 5246 §7.4.4): rsa_sign, and ecdsa_sign (RFC
+ * 8422 §5.5), which also covers Ed25519 and Ed448 certificates (RFC 8422 §5.5 and §3).
+ */
+export const CLIENT_CERTIFICATE_TYPES: readonly number[] = [1 /* rsa_sign */, 64 /* ecdsa_sign */];
+
+/** The kinds of client key whose CertificateVerify we can check. */
+type ClientKeyKind = 'EC' | 'RSA' | 'RSA-PSS' | EddsaAlgorithm;
+
+/** The leaf's key as far as CertificateVerify goes, or undefined for one we cannot check. */
+function clientKeyKind(leaf: CertificateInfo): ClientKeyKind | undefined {
+  if (leaf.publicKeyCurve) return 'EC';
+  switch (leaf.publicKeyAlgorithm) {
+    case OID_RSA_ENCRYPTION:
+      return 'RSA';
+    case OID_RSASSA_PSS:
+      return 'RSA-PSS';
+    case EDDSA_OIDS.Ed25519:
+      return 'Ed25519';
+    case EDDSA_OIDS.Ed448:
+      return 'Ed448';
+    default:
+      return undefined;
+  }
+}
+
+/** The schemes a key of this kind signs with (RFC 8446 §4.2.3: rsae for rsaEncryption keys, pss for id-RSASSA-PSS ones). */
+function schemeFitsKey(scheme: number, kind: ClientKeyKind): boolean {
+  switch (kind) {
+    case 'EC':
+      return ECDSA_SCHEME_HASH.has(scheme);
+    case 'RSA':
+      return RSA_SCHEME_BY_CODE.get(scheme)?.startsWith('rsa_pss_pss') === false;
+    case 'RSA-PSS':
+      return RSA_SCHEME_BY_CODE.get(scheme)?.startsWith('rsa_pss_pss') === true;
+    case 'Ed25519':
+    case 'Ed448':
+      return scheme === EDDSA_SCHEME[kind];
+  }
+}
 
 export interface ClientAuthPolicy {
   trust: TrustStore | undefined;
@@ -102,24 +159,74 @@ export function acceptClientCertificate(chain: Uint8Array[], policy: ClientAuthP
       throw fatal(AlertDescription.bad_certificate, 'the client certificate does not parse');
     }
   }
-  if (!leaf.publicKeyCurve) {
-    // We asked for ecdsa_sign only (CertificateRequest); anything else cannot sign for us.
-    throw fatal(AlertDescription.unsupported_certificate, 'the client certificate is not an ECDSA P-256/P-384 certificate');
+  if (!clientKeyKind(leaf)) {
+    // A key whose CertificateVerify we cannot check (P-521, DSA, ...) cannot prove anything.
+    throw fatal(
+      AlertDescription.unsupported_certificate,
+      'the client certificate key is not one puretls checks signatures of (ECDSA P-256/P-384, RSA, RSA-PSS, Ed25519, Ed448)',
+    );
   }
   return { chain, leaf, verification };
 }
 
 /**
  * CertificateVerify: the client's signature over every handshake message before it
- * (RFC 5246 §7.4.8), with a scheme we offered. A bad signature is decrypt_error.
+ * (RFC 5246 §7.4.8), with a scheme we offered and that fits the leaf's key (else
+ * illegal_parameter, as OpenSSL's tls12_check_peer_sigalg). A bad signature is decrypt_error.
  */
 export function checkCertificateVerify(identity: PeerIdentity, body: Uint8Array, handshakeMessages: Uint8Array, crypto: CryptoProvider): void {
   const leaf = identity.leaf!;
+  const kind = clientKeyKind(leaf)!;
   const { scheme, signature } = decodeCertificateVerify(body);
   // Only what CertificateRequest offered: never SHA-1 (RFC 9155), which OpenSSL also refuses with illegal_parameter.
-  const hash = CLIENT_SIGNATURE_SCHEMES.includes(scheme) ? ECDSA_SCHEME_HASH.get(scheme) : undefined;
-  if (!hash) throw fatal(AlertDescription.illegal_parameter, `CertificateVerify with a scheme we did not offer (0x${scheme.toString(16)})`);
-  if (!crypto.ecdsaVerify(leaf.publicKeyCurve!, leaf.publicKey, hash, handshakeMessages, signature)) {
+  if (!CLIENT_SIGNATURE_SCHEMES.includes(scheme)) {
+    throw fatal(AlertDescription.illegal_parameter, `CertificateVerify with a scheme we did not offer (0x${scheme.toString(16)})`);
+  }
+  if (!schemeFitsKey(scheme, kind) || !pssRestrictionAllows(leaf, scheme)) {
+    throw fatal(
+      AlertDescription.illegal_parameter,
+      `CertificateVerify with ${signatureSchemeName(scheme)}, which a ${kind} client key does not sign with`,
+      'ERR_WRONG_SIGNATURE_TYPE',
+    );
+  }
+  if (!verifySignature(crypto, leaf, kind, scheme, handshakeMessages, signature)) {
     throw fatal(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify', 'ERR_BAD_SIGNATURE');
+  }
+}
+
+function verifySignature(
+  crypto: CryptoProvider,
+  leaf: CertificateInfo,
+  kind: ClientKeyKind,
+  scheme: number,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  switch (kind) {
+    case 'EC':
+      return crypto.ecdsaVerify(leaf.publicKeyCurve!, leaf.publicKey, ECDSA_SCHEME_HASH.get(scheme)!, message, signature);
+    case 'RSA':
+    case 'RSA-PSS':
+      // The provider refuses moduli outside 512..8192 bits and huge exponents (false, never a throw).
+      return crypto.rsaVerify(leaf.publicKey, RSA_SCHEME_BY_CODE.get(scheme)!, message, signature);
+    case 'Ed25519':
+    case 'Ed448':
+      return crypto.eddsaVerify(kind, leaf.publicKey, message, signature);
+  }
+}
+
+/**
+ * An id-RSASSA-PSS key with parameters signs only with their hash (and MGF1 hash) and at
+ * least their salt length (RFC 4055 §3.1); TLS's PSS salt is the hash length.
+ */
+function pssRestrictionAllows(leaf: CertificateInfo, scheme: number): boolean {
+  if (leaf.publicKeyAlgorithm !== OID_RSASSA_PSS || leaf.publicKeyParameters === undefined) return true;
+  const padding = RSA_SCHEME_PADDING[RSA_SCHEME_BY_CODE.get(scheme)!];
+  if (padding.kind !== 'pss') return false;
+  try {
+    const restriction = decodeRsaPssParameters(leaf.publicKeyParameters);
+    return restriction.hash === padding.hash && restriction.mgf1Hash === padding.mgf1Hash && padding.saltLength >= restriction.saltLength;
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
-import { NamedGroup, SignatureScheme } from '../codec/enums.js';
-import type { EcdheGroup, EcdsaCurve, SignatureHash } from '../crypto/provider.js';
-import { ECDSA_SCHEME_HASH } from '../protocol/signature-schemes.js';
+import { NamedGroup } from '../codec/enums.js';
+import type { EcdheGroup, EcdsaCurve } from '../crypto/provider.js';
+import { byPreference, type ServerCertificate } from '../pki/server-certificate.js';
 import type { CipherSuite } from '../protocol/suites.js';
 
 /** The groups we implement, by wire code point. */
@@ -11,20 +11,21 @@ export const GROUPS: ReadonlyMap<number, EcdheGroup> = new Map([
 ]);
 
 /**
- * Server preference (OpenSSL's SSL_OP_CIPHER_SERVER_PREFERENCE): the first enabled suite the
- * client offered; or, when asked, the client's first suite that is enabled.
+ * The enabled suites the client offered, best first: in our order (OpenSSL's
+ * SSL_OP_CIPHER_SERVER_PREFERENCE), or, when asked, in the client's.
  */
-export function selectCipherSuite(
+export function offeredSuitesInPreferenceOrder(
   offered: readonly number[],
   enabled: readonly CipherSuite[],
   clientPreference = false,
-): CipherSuite | undefined {
-  if (!clientPreference) return enabled.find((s) => offered.includes(s.id));
+): CipherSuite[] {
+  if (!clientPreference) return enabled.filter((s) => offered.includes(s.id));
+  const out: CipherSuite[] = [];
   for (const id of offered) {
     const suite = enabled.find((s) => s.id === id);
-    if (suite) return suite;
+    if (suite && !out.includes(suite)) out.push(suite);
   }
-  return undefined;
+  return out;
 }
 
 /**
@@ -36,42 +37,78 @@ export function selectGroup(offered: readonly number[] | undefined, enabled: rea
   return enabled.find((g) => offered.includes(g));
 }
 
-export interface SignatureChoice {
-  scheme: number;
-  hash: SignatureHash;
+/** The certificate, suite and ServerKeyExchange signature chosen for one client. */
+export interface CertificateChoice {
+  kind: 'selected';
+  certificate: ServerCertificate;
+  suite: CipherSuite;
+  /** The signature scheme (code point) the ServerKeyExchange is signed with. */
+  signatureScheme: number;
+}
+
+/** Why no certificate could serve the client, for the handshake_failure it gets. */
+export type CertificateRefusal =
+  /** No enabled suite offered, or none whose kind of certificate we have. */
+  | { kind: 'no-shared-cipher' }
+  /** The client's supported_groups leave out our ECDSA certificate's curve (RFC 8422 §5.1). */
+  | { kind: 'curve-not-accepted'; curve: string }
+  /** The client accepts no signature scheme our key signs with (none at all: RFC 9155 forbids the SHA-1 default). */
+  | { kind: 'no-signature-scheme'; certificate: ServerCertificate; offered: readonly number[] | undefined };
+
+export interface CertificateRequestFacts {
+  cipherSuites: readonly number[];
+  signatureAlgorithms: readonly number[] | undefined;
+  supportedGroups: readonly number[] | undefined;
 }
 
 /**
- * The certificate curve's own hash first, then the stronger ones, SHA-224 (112-bit, still
- * allowed at OpenSSL's default security level) last.
+ * Picks the certificate and the suite together, as OpenSSL's ssl3_choose_cipher does: suites
+ * in preference order (ours, or the client's when asked), and for each the first of our
+ * certificates of its kind (EC, then EdDSA, then RSA: `byPreference`) that the client
+ * accepts: an EC certificate's curve in its supported_groups (RFC 8422 §5.1), and a
+ * signature scheme of the key in its signature_algorithms. With our default order (every
+ * ECDSA suite before the RSA ones) a context with both serves ECDSA to any client that takes
+ * it, and RSA to the others. The ServerKeyExchange scheme is the key's first that the client
+ * offered (RSA: PSS before PKCS#1 v1.5, the hash by strength; no SHA-1, RFC 9155). A client
+ * without signature_algorithms gets nothing: its RFC 5246 default is SHA-1.
  */
-const PREFERENCE: Readonly<Record<EcdsaCurve, readonly number[]>> = {
-  'P-256': [
-    SignatureScheme.ecdsa_secp256r1_sha256,
-    SignatureScheme.ecdsa_secp384r1_sha384,
-    SignatureScheme.ecdsa_secp521r1_sha512,
-    SignatureScheme.ecdsa_sha224,
-  ],
-  'P-384': [
-    SignatureScheme.ecdsa_secp384r1_sha384,
-    SignatureScheme.ecdsa_secp521r1_sha512,
-    SignatureScheme.ecdsa_secp256r1_sha256,
-    SignatureScheme.ecdsa_sha224,
-  ],
-};
-
-/**
- * The ServerKeyExchange signature. In TLS 1.2 an ECDSA scheme names the hash only (the
- * curve in names such as ecdsa_secp256r1_sha256 binds only in TLS 1.3), so any offered
- * ECDSA+SHA-2 scheme works with either curve. A client that sends no signature_algorithms
- * gets none: RFC 5246's default would be {sha1, ecdsa}, which RFC 9155 forbids, and our
- * suites always sign (OpenSSL 3.0 refuses such a client with handshake_failure too).
- */
-export function selectSignatureScheme(offered: readonly number[] | undefined, curve: EcdsaCurve): SignatureChoice | undefined {
-  if (offered === undefined) return undefined;
-  const scheme = PREFERENCE[curve].find((s) => offered.includes(s));
-  return scheme === undefined ? undefined : { scheme, hash: ECDSA_SCHEME_HASH.get(scheme)! };
+export function selectCertificate(
+  hello: CertificateRequestFacts,
+  certificates: readonly ServerCertificate[],
+  enabled: readonly CipherSuite[],
+  clientPreference = false,
+): CertificateChoice | CertificateRefusal {
+  const ordered = byPreference(certificates);
+  let refusal: CertificateRefusal | undefined;
+  for (const suite of offeredSuitesInPreferenceOrder(hello.cipherSuites, enabled, clientPreference)) {
+    for (const certificate of ordered) {
+      if (certificate.auth !== suite.auth) continue;
+      const why = certificateRefusal(hello, certificate);
+      if (why) {
+        refusal ??= why;
+        continue;
+      }
+      const signatureScheme = certificate.signatureSchemes.find((s) => hello.signatureAlgorithms!.includes(s))!;
+      return { kind: 'selected', certificate, suite, signatureScheme };
+    }
+  }
+  return refusal ?? { kind: 'no-shared-cipher' };
 }
+
+/** Why the client cannot take this certificate, or undefined if it can. */
+function certificateRefusal(hello: CertificateRequestFacts, certificate: ServerCertificate): CertificateRefusal | undefined {
+  const groups = hello.supportedGroups;
+  if (certificate.curve !== undefined && groups !== undefined && !groups.includes(CERTIFICATE_GROUP[certificate.curve])) {
+    return { kind: 'curve-not-accepted', curve: certificate.curve };
+  }
+  const offered = hello.signatureAlgorithms;
+  if (offered === undefined || !certificate.signatureSchemes.some((s) => offered.includes(s))) {
+    return { kind: 'no-signature-scheme', certificate, offered };
+  }
+  return undefined;
+}
+
+const CERTIFICATE_GROUP: Readonly<Record<EcdsaCurve, number>> = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 };
 
 export type AlpnChoice = { kind: 'none' } | { kind: 'selected'; protocol: string } | { kind: 'no-overlap' };
 

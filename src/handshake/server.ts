@@ -1,5 +1,5 @@
 import { concatBytes, copyBytes, toHex } from '../codec/bytes.js';
-import { CipherSuiteId, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/enums.js';
+import { CipherSuiteId, HandshakeType, ProtocolVersion } from '../codec/enums.js';
 import { constantTimeEqual, type EphemeralKey, type KeyedMac } from '../crypto/provider.js';
 import { AlertDescription, fatal } from '../errors.js';
 import type { HandshakeMessage } from '../record/handshake-joiner.js';
@@ -8,11 +8,13 @@ import { Session } from '../session/session.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, verifyData, wipeTrafficKeys } from './key-schedule.js';
 import { decodeClientHello, encodeServerHello, type ClientHello, type ServerHelloExtensions } from './messages/hello.js';
 import { decodeCertificate, encodeCertificate, encodeCertificateRequest } from './messages/certificate.js';
-import { acceptClientCertificate, checkCertificateVerify, CLIENT_SIGNATURE_SCHEMES, type PeerIdentity } from './client-auth.js';
+import { acceptClientCertificate, checkCertificateVerify, CLIENT_CERTIFICATE_TYPES, CLIENT_SIGNATURE_SCHEMES, type PeerIdentity } from './client-auth.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { encodeNewSessionTicket } from './messages/ticket.js';
 import { decodeClientKeyExchange, encodeEcdheParams, encodeServerHelloDone, encodeServerKeyExchange } from './messages/key-exchange.js';
-import { GROUPS, selectAlpn, selectCipherSuite, selectGroup, selectSignatureScheme } from './negotiate.js';
+import { GROUPS, selectAlpn, selectCertificate, selectGroup, type CertificateChoice } from './negotiate.js';
+import type { ServerCertificate } from '../pki/server-certificate.js';
+import { signatureSchemeName } from '../protocol/signature-schemes.js';
 import { suiteById, type CipherSuite } from '../protocol/suites.js';
 import type { HandshakeOutput, HandshakeSettings, HandshakeWait } from './output.js';
 import { Transcript } from './transcript.js';
@@ -22,6 +24,9 @@ export interface NegotiatedParameters {
   suite: CipherSuite;
   /** The ECDHE group of a full handshake; undefined on resumption. */
   group: number | undefined;
+  /** The certificate we authenticated with in a full handshake (with its signature scheme); undefined on resumption. */
+  certificate: ServerCertificate | undefined;
+  signatureScheme: number | undefined;
   alpnProtocol: string | undefined;
   serverName: string | undefined;
   resumed: boolean;
@@ -54,6 +59,8 @@ interface Keyed extends Agreed {
   /** The session goes into the cache once the client's Finished is verified. */
   cacheable: boolean;
   group: number | undefined;
+  /** The certificate and ServerKeyExchange scheme of a full handshake. */
+  authentication: Omit<CertificateChoice, 'kind' | 'suite'> | undefined;
   /** Resumed from a ticket (rather than by session ID). */
   viaTicket: boolean;
 }
@@ -71,6 +78,7 @@ interface KeyExchangeState {
   ephemeral: EphemeralKey;
   group: number;
   sessionId: Uint8Array;
+  authentication: Omit<CertificateChoice, 'kind' | 'suite'>;
 }
 
 /**
@@ -95,7 +103,6 @@ const SERVER_RANDOM_LENGTH = 32;
  * fatal: node:tls's CLIENT_RENEG_LIMIT, so a client that node:tls serves is served here.
  */
 export const MAX_RENEGOTIATION_REFUSALS = 3;
-const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1 } as const;
 
 /**
  * The server side of the TLS 1.2 handshake, written to read top to bottom like Go's
@@ -106,6 +113,7 @@ const CERTIFICATE_GROUP = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.s
  *   (SNI: AwaitServerName)   serverNameChosen (SNI: AwaitServerName)   serverNameChosen
  *   (cache: AwaitSessionLookup) sessionFound  ticket, or cache: AwaitSessionLookup  sessionFound
  *   -> no session to resume  checkForResumption -> a session resumes      checkForResumption
+ *   (certificate and suite)  selectCertificate
  *   ServerHello .. ServerHelloDone  doFullHandshake  ServerHello            doResumeHandshake
  *   [client Certificate] processClientCertificate  keys                  establishKeys
  *   ClientKeyExchange    processClientKeyExchange  [NewSessionTicket], CCS, Finished  sendFinished
@@ -342,27 +350,9 @@ export class ServerHandshake {
   private doFullHandshake(received: HelloReceived): void {
     const { hello } = received;
     const context = this.settings.context;
-    const certificate = context.certificate;
-    if (!certificate) throw fatal(AlertDescription.handshake_failure, 'no certificate is configured for this server');
-    // RFC 8422 §5.1: supported_groups also bounds the curve of our ECDSA certificate.
-    const offeredGroups = hello.extensions.supportedGroups;
-    if (offeredGroups && !offeredGroups.includes(CERTIFICATE_GROUP[certificate.curve])) {
-      throw fatal(AlertDescription.handshake_failure, `the client does not accept our ${certificate.curve} certificate`, 'ERR_NO_SHARED_GROUP');
-    }
-    const suite = selectCipherSuite(hello.cipherSuites, context.cipherSuites, context.clientCipherPreference);
-    if (!suite) throw fatal(AlertDescription.handshake_failure, 'no cipher suite in common', 'ERR_NO_SHARED_CIPHER');
+    const { certificate, suite, signatureScheme } = this.selectCertificate(hello);
     const group = selectGroup(hello.extensions.supportedGroups, context.groups);
     if (group === undefined) throw fatal(AlertDescription.handshake_failure, 'no ECDHE group in common', 'ERR_NO_SHARED_GROUP');
-    const signature = selectSignatureScheme(hello.extensions.signatureAlgorithms, certificate.curve);
-    if (!signature) {
-      throw fatal(
-        AlertDescription.handshake_failure,
-        hello.extensions.signatureAlgorithms === undefined
-          ? 'the client sent no signature_algorithms, and RFC 9155 forbids the SHA-1 default'
-          : 'the client accepts no ECDSA signature algorithm with SHA-2',
-        'ERR_NO_SHARED_SIGALG',
-      );
-    }
     const alpnProtocol = this.negotiateAlpn(hello);
     const ems = hello.extensions.extendedMasterSecret;
     const issueTicket = this.willIssueTicket(hello);
@@ -385,13 +375,51 @@ export class ServerHandshake {
     signed.set(hs.clientRandom, 0);
     signed.set(hs.serverRandom, 32);
     signed.set(params, 64);
-    const sig = certificate.signer.sign(signature.hash, signed);
-    this.sendMessage(hs.transcript, encodeServerKeyExchange(params, signature.scheme, sig));
-    const kx: KeyExchangeState = { hs, ephemeral, group, sessionId };
-    if (requestCert) this.sendMessage(hs.transcript, encodeCertificateRequest(CLIENT_SIGNATURE_SCHEMES));
+    // The ServerKeyExchange signature (RFC 8422 §5.4): an RSA one is verified before it
+    // goes (a CRT fault would leak the key); a fault throws internal_error and nothing of
+    // this flight is sent.
+    const sig = certificate.sign(signatureScheme, signed);
+    this.sendMessage(hs.transcript, encodeServerKeyExchange(params, signatureScheme, sig));
+    const kx: KeyExchangeState = { hs, ephemeral, group, sessionId, authentication: { certificate, signatureScheme } };
+    if (requestCert) this.sendMessage(hs.transcript, encodeCertificateRequest(CLIENT_SIGNATURE_SCHEMES, CLIENT_CERTIFICATE_TYPES));
     this.sendMessage(hs.transcript, encodeServerHelloDone());
     this.flushFlight();
     this.state = requestCert ? { kind: 'ExpectCertificate', kx } : { kind: 'ExpectClientKeyExchange', kx, peer: undefined };
+  }
+
+  /**
+   * The certificate, suite and ServerKeyExchange scheme for this client (negotiate.ts's
+   * selectCertificate, OpenSSL's ssl3_choose_cipher); what refuses the client is named.
+   */
+  private selectCertificate(hello: ClientHello): CertificateChoice {
+    const context = this.settings.context;
+    if (context.certificates.length === 0) throw fatal(AlertDescription.handshake_failure, 'no certificate is configured for this server');
+    const choice = selectCertificate(
+      {
+        cipherSuites: hello.cipherSuites,
+        signatureAlgorithms: hello.extensions.signatureAlgorithms,
+        supportedGroups: hello.extensions.supportedGroups,
+      },
+      context.certificates,
+      context.cipherSuites,
+      context.clientCipherPreference,
+    );
+    switch (choice.kind) {
+      case 'selected':
+        return choice;
+      case 'no-shared-cipher':
+        throw fatal(AlertDescription.handshake_failure, 'no cipher suite in common', 'ERR_NO_SHARED_CIPHER');
+      case 'curve-not-accepted':
+        throw fatal(AlertDescription.handshake_failure, `the client does not accept our ${choice.curve} certificate`, 'ERR_NO_SHARED_GROUP');
+      case 'no-signature-scheme':
+        throw fatal(
+          AlertDescription.handshake_failure,
+          choice.offered === undefined
+            ? 'the client sent no signature_algorithms, and RFC 9155 forbids the SHA-1 default'
+            : `the client accepts none of our ${choice.certificate.keyType} key's signature schemes (${choice.certificate.signatureSchemes.map(signatureSchemeName).join(', ')})`,
+          'ERR_NO_SHARED_SIGALG',
+        );
+    }
   }
 
   private processClientCertificate(kx: KeyExchangeState, msg: HandshakeMessage): void {
@@ -435,7 +463,7 @@ export class ServerHandshake {
   }
 
   private processClientKeyExchange(kx: KeyExchangeState, peer: PeerIdentity | undefined, msg: HandshakeMessage): void {
-    const { hs, ephemeral, group, sessionId } = kx;
+    const { hs, ephemeral, group, sessionId, authentication } = kx;
     const peerPublic = decodeClientKeyExchange(msg.body);
     const preMaster = ephemeral.agree(peerPublic);
     // Used once: the private key goes now, whatever the outcome (noble's key wipes it in agree already).
@@ -472,7 +500,7 @@ export class ServerHandshake {
     });
     const masterMac = crypto.hmac(hs.suite.hash, master);
     this.liveMasterMac = masterMac;
-    const keyed: Keyed = { ...hs, master, masterMac, session, cacheable: sessionId.length > 0, group, viaTicket: false };
+    const keyed: Keyed = { ...hs, master, masterMac, session, cacheable: sessionId.length > 0, group, authentication, viaTicket: false };
     this.establishKeys(keyed);
     this.state =
       peer && peer.chain.length > 0
@@ -507,7 +535,16 @@ export class ServerHandshake {
     }, false);
     const masterMac = context.crypto.hmac(suite.hash, session.masterSecret);
     this.liveMasterMac = masterMac;
-    const keyed: Keyed = { ...hs, master: session.masterSecret, masterMac, session, cacheable: false, group: undefined, viaTicket };
+    const keyed: Keyed = {
+      ...hs,
+      master: session.masterSecret,
+      masterMac,
+      session,
+      cacheable: false,
+      group: undefined,
+      authentication: undefined,
+      viaTicket,
+    };
     this.establishKeys(keyed);
     this.sendFinished(keyed);
     this.state = { kind: 'ExpectChangeCipherSpec', hs: keyed, resumed: true };
@@ -575,6 +612,8 @@ export class ServerHandshake {
     this.negotiated = {
       suite: hs.suite,
       group: hs.group,
+      certificate: hs.authentication?.certificate,
+      signatureScheme: hs.authentication?.signatureScheme,
       alpnProtocol: hs.extensions.alpnProtocol,
       serverName: hs.hello.extensions.serverName,
       resumed,

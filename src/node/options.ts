@@ -7,7 +7,12 @@ import { isTicketKeySource, type TicketKeySource } from '../session/tickets.js';
 
 /** The options of `createServer`, shaped like node:tls's. */
 export interface ServerOptions {
-  key?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /**
+   * A PEM private key, or several (node:tls: PEMs or `{ pem, passphrase }` objects; puretls
+   * takes unencrypted keys only). Each is paired with the `cert` chain whose leaf it matches.
+   */
+  key?: string | Uint8Array | ReadonlyArray<string | Uint8Array | KeyObjectOption>;
+  /** A PEM certificate chain (leaf first), or several chains, one per key (node:tls's array). */
   cert?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
   /** OpenSSL cipher list; names we do not implement are skipped, as OpenSSL does. */
   ciphers?: string;
@@ -54,6 +59,12 @@ export interface ServerOptions {
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
   highWaterMark?: number;
+}
+
+/** node:tls's `{ pem, passphrase }` form of a `key` array element. */
+export interface KeyObjectOption {
+  pem: string | Uint8Array;
+  passphrase?: string;
 }
 
 const NET_OPTIONS = ['allowHalfOpen', 'pauseOnConnect', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark'] as const;
@@ -123,6 +134,26 @@ function pemOption(name: string, v: ServerOptions['key']): string | undefined {
     if (typeof p !== 'string' && !(p instanceof Uint8Array)) throw invalid(`${name} must be a PEM string or Buffer`);
   }
   return parts.map((p) => toText(p as string | Uint8Array)).join('\n');
+}
+
+/**
+ * node:tls's `key` and `cert`: one PEM (a Buffer or string), or an array of them, each one
+ * key or one chain (tls.createSecureContext loads them one by one); a `key` element may be
+ * `{ pem, passphrase }`. A passphrase cannot help: encrypted keys are refused when loaded.
+ */
+function pemListOption(name: 'key' | 'cert', v: ServerOptions['key']): string[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = Array.isArray(v) ? v : [v];
+  return parts.map((p: unknown) => {
+    if (typeof p === 'string' || p instanceof Uint8Array) return toText(p);
+    if (name === 'key' && p !== null && typeof p === 'object' && 'pem' in p) {
+      const { pem, passphrase } = p as KeyObjectOption;
+      if (typeof pem !== 'string' && !(pem instanceof Uint8Array)) throw invalid('key[].pem must be a PEM string or Buffer');
+      if (passphrase !== undefined && typeof passphrase !== 'string') throw invalid('key[].passphrase must be a string');
+      return toText(pem);
+    }
+    throw invalid(`${name} must be a PEM string or Buffer${name === 'key' ? ', or { pem, passphrase }' : ''}, or an array of them`);
+  });
 }
 
 /** ALPN as node:tls takes it: an array of names, or the wire format (length-prefixed names). */
@@ -250,8 +281,8 @@ function contextOptions(options: ServerOptions): TlsContextOptions {
     sessionIdContext: options.sessionIdContext ?? nodeDefaultSessionIdContext(),
     sessionTimeout: options.sessionTimeout ?? DEFAULT_NODE_SESSION_TIMEOUT,
   };
-  const key = pemOption('key', options.key);
-  const cert = pemOption('cert', options.cert);
+  const key = pemListOption('key', options.key);
+  const cert = pemListOption('cert', options.cert);
   if (key !== undefined) ctxOptions.key = key;
   if (cert !== undefined) ctxOptions.cert = cert;
   if (options.ciphers !== undefined) ctxOptions.ciphers = options.ciphers;

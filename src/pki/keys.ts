@@ -107,7 +107,8 @@ const OTHER_CURVES: Readonly<Record<string, string>> = {
   '1.3.36.3.3.2.8.1.1.13': 'brainpoolP512r1',
   '1.2.156.10197.1.301': 'SM2',
 };
-const SERVED = 'puretls serves ECDSA certificates (P-256, P-384)';
+/** loadPrivateKey's refusals: it reads ECDSA keys only (loadAnyPrivateKey reads every kind the handshake serves). */
+const SERVED = 'loadPrivateKey reads ECDSA keys (P-256, P-384); loadAnyPrivateKey also RSA, Ed25519 and Ed448 keys';
 const SIGNED_WITH = `puretls signs with ECDSA (P-256, P-384), RSA (${RSA_SIGNING_MIN_BITS} to ${RSA_SIGNING_MAX_BITS} bits), Ed25519 and Ed448 keys`;
 
 export function curveFromOid(curveOid: string): EcCurveName | undefined {
@@ -159,7 +160,7 @@ function privateKeyBlock(pem: string | Uint8Array): PemBlock {
 /**
  * Loads one ECDSA private key (P-256 or P-384) from PEM: PKCS#8 "PRIVATE KEY" or SEC1
  * "EC PRIVATE KEY". Other blocks in the text (an "EC PARAMETERS" block, certificates) are ignored.
- * This is what the handshake serves today; loadAnyPrivateKey() also takes RSA and EdDSA keys.
+ * TlsContext loads keys with loadAnyPrivateKey(), which also takes RSA and EdDSA keys.
  */
 export function loadPrivateKey(pem: string | Uint8Array): EcPrivateKey {
   const { label, der } = privateKeyBlock(pem);

@@ -1,9 +1,12 @@
 /**
  * Client authentication in memory (sans-IO): the scriptable test client answers the
  * CertificateRequest with chains made by the openssl CLI (test/helpers/client-certs.ts) and
- * signs CertificateVerify with noble; every message can also be sent out of turn.
+ * signs CertificateVerify with noble (ECDSA) or node:crypto (RSA, RSA-PSS, Ed25519); every
+ * message can also be sent out of turn.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { describe, it } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
@@ -16,6 +19,7 @@ import { DEFAULT_MAX_CERTIFICATE_CHAIN, DEFAULT_SIGNATURE_BUDGET } from '../../s
 import { privateKeyToPem } from '../../src/pki/keys.js';
 import { buildChain, type BuiltCertificate, type BuiltChain } from '../helpers/cert-builder.js';
 import { clientCerts, derToPem, type ClientCert } from '../helpers/client-certs.js';
+import { OpensslCa } from '../helpers/openssl-ca.js';
 import { RecordingCrypto } from '../helpers/recording-crypto.js';
 import { HandshakeType, Sig, Suite, TlsClient, bytesEqual, concat, hex, type ClientOptions } from '../helpers/tls-client.js';
 
@@ -87,11 +91,16 @@ describe('client authentication, in memory', function () {
   this.timeout(60_000);
 
   describe('the CertificateRequest and a full handshake', () => {
-    it('asks for ecdsa_sign with ECDSA P-256/P-384/P-521 schemes and names no CA; without requestCert there is none', () => {
+    it('asks for rsa_sign and ecdsa_sign with OpenSSL\'s schemes without SHA-1/SHA-224, and names no CA; without requestCert there is none', () => {
       const { client } = atClientFlight(authContext());
       assert.deepEqual(client.certificateRequest, {
-        certificateTypes: [64],
-        signatureSchemes: [Sig.ecdsa_secp256r1_sha256, Sig.ecdsa_secp384r1_sha384, Sig.ecdsa_secp521r1_sha512],
+        certificateTypes: [1, 64],
+        signatureSchemes: [
+          Sig.ecdsa_secp256r1_sha256, Sig.ecdsa_secp384r1_sha384, Sig.ecdsa_secp521r1_sha512, Sig.ed25519, Sig.ed448,
+          Sig.rsa_pss_pss_sha256, Sig.rsa_pss_pss_sha384, Sig.rsa_pss_pss_sha512,
+          Sig.rsa_pss_rsae_sha256, Sig.rsa_pss_rsae_sha384, Sig.rsa_pss_rsae_sha512,
+          Sig.rsa_pkcs1_sha256, Sig.rsa_pkcs1_sha384, Sig.rsa_pkcs1_sha512,
+        ],
         authorities: [],
       });
       // It comes between ServerKeyExchange and ServerHelloDone.
@@ -108,6 +117,27 @@ describe('client authentication, in memory', function () {
       const session = pair.server.session!;
       assert.equal(hex(session.peerCertificate!), hex(c.p256.der));
       assert.equal(session.verifyResult ?? 0, 0);
+    });
+
+    it('RSA, RSA-PSS and Ed25519 leaves from the trusted root, and an all-RSA chain: accepted, CertificateVerify checked with the leaf key\'s scheme', () => {
+      const c = clientCerts();
+      const cases: Array<[ClientCert, number, string]> = [
+        ...[Sig.rsa_pss_rsae_sha256, Sig.rsa_pss_rsae_sha384, Sig.rsa_pss_rsae_sha512, Sig.rsa_pkcs1_sha256, Sig.rsa_pkcs1_sha384, Sig.rsa_pkcs1_sha512].map(
+          (scheme): [ClientCert, number, string] => [c.rsa, scheme, c.root.pem],
+        ),
+        [c.rsaPss, Sig.rsa_pss_pss_sha256, c.root.pem],
+        [c.rsaPss, Sig.rsa_pss_pss_sha512, c.root.pem],
+        [c.ed25519, Sig.ed25519, c.root.pem],
+        [c.rsaUnderRsa, Sig.rsa_pss_rsae_sha256, c.rsaRoot.pem],
+      ];
+      for (const [leaf, scheme, ca] of cases) {
+        const pair = run(authContext({ ca }), { clientCertificate: { chain: [leaf.der], key: leaf.keyPem, scheme } });
+        completed(pair);
+        const cv = pair.client.transcriptMessages.find((m) => m[0] === HandshakeType.certificate_verify)!;
+        assert.equal((cv[4]! << 8) | cv[5]!, scheme, 'the scheme sent');
+        assert.equal(hex(pair.server.session!.peerCertificate!), hex(leaf.der));
+        assert.equal(pair.server.peerVerification!.authorized, true, `${leaf.name} 0x${scheme.toString(16)}`);
+      }
     });
 
     it('a P-384 leaf sent with its intermediate: the session keeps the leaf only', () => {
@@ -354,10 +384,41 @@ describe('client authentication, in memory', function () {
       refused(server, A.illegal_parameter);
     });
 
-    it('an RSA-PSS scheme (0x0804) is illegal_parameter, before the signature is looked at', () => {
+    it('an RSA-PSS scheme (0x0804) with an ECDSA key is illegal_parameter (wrong signature type), before the signature is looked at', () => {
       const { client, server } = afterKeyExchange(clientCerts().p256);
       server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme: 0x0804, signature: new Uint8Array(256).fill(1) })));
+      refused(server, A.illegal_parameter, 'ERR_WRONG_SIGNATURE_TYPE');
+    });
+
+    it('a scheme that does not fit the key is illegal_parameter: RSA with ECDSA or rsa_pss_pss, RSA-PSS with rsae, Ed25519 with ed448', () => {
+      const c = clientCerts();
+      const cases: Array<[ClientCert, number]> = [
+        [c.rsa, Sig.ecdsa_secp256r1_sha256],
+        [c.rsa, Sig.rsa_pss_pss_sha256],
+        [c.rsa, Sig.ed25519],
+        [c.rsaPss, Sig.rsa_pss_rsae_sha256],
+        [c.rsaPss, Sig.rsa_pkcs1_sha256],
+        [c.ed25519, Sig.ed448],
+        [c.ed25519, Sig.ecdsa_secp256r1_sha256],
+      ];
+      for (const [leaf, scheme] of cases) {
+        const { client, server } = afterKeyExchange(leaf);
+        server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme, signature: new Uint8Array(64).fill(1) })));
+        refused(server, A.illegal_parameter, 'ERR_WRONG_SIGNATURE_TYPE');
+      }
+      // rsa_pkcs1_sha1, correctly signed: not offered (RFC 9155).
+      const { client, server } = afterKeyExchange(c.rsa);
+      server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme: Sig.rsa_pkcs1_sha1, hashScheme: Sig.rsa_pkcs1_sha256 })));
       refused(server, A.illegal_parameter);
+    });
+
+    it('an RSA, RSA-PSS or Ed25519 signature over other data is decrypt_error', () => {
+      const c = clientCerts();
+      for (const [leaf, scheme] of [[c.rsa, Sig.rsa_pss_rsae_sha256], [c.rsa, Sig.rsa_pkcs1_sha512], [c.rsaPss, Sig.rsa_pss_pss_sha384], [c.ed25519, Sig.ed25519]] as const) {
+        const { client, server } = afterKeyExchange(leaf);
+        server.receive(client.handshakeRecord(client.makeCertificateVerify({ scheme, tamper: true })));
+        refused(server, A.decrypt_error, 'ERR_BAD_SIGNATURE');
+      }
     });
 
     it('a signature over other data is decrypt_error', () => {
@@ -506,10 +567,29 @@ describe('client authentication, in memory', function () {
       refused(server, A.unknown_ca);
     });
 
-    it('an RSA leaf (sent although we asked for ecdsa_sign) that verifies: unsupported_certificate, with or without rejectUnauthorized', () => {
+    it('an RSA-signed chain (RSA root, RSA leaf) with a bad signature: decrypt_error (CERT_SIGNATURE_FAILURE); without rejectUnauthorized it completes, verify result 7', () => {
+      const c = clientCerts();
+      const broken = Uint8Array.from(c.rsaUnderRsa.der); // a copy (Buffer.slice would be a view of the shared fixture)
+      broken[broken.length - 10]! ^= 0x01; // inside the signatureValue, the certificate's last element
+      const { client, server } = atClientFlight(authContext({ ca: c.rsaRoot.pem }));
+      server.receive(client.handshakeRecord(client.makeCertificate([broken])));
+      refused(server, A.decrypt_error, 'CERT_SIGNATURE_FAILURE');
+      const lenient = run(authContext({ ca: c.rsaRoot.pem, rejectUnauthorized: false }), { clientCertificate: { chain: [broken], key: c.rsaUnderRsa.keyPem } });
+      completed(lenient);
+      assert.equal(lenient.server.session!.verifyResult, 7);
+      assert.equal(lenient.server.peerVerification!.authorized, false);
+    });
+
+    it('a leaf whose key cannot sign a CertificateVerify we check (P-521): unsupported_certificate, with or without rejectUnauthorized', () => {
+      const c = clientCerts();
+      const ca = new OpensslCa(c.dir, 5000);
+      if (!existsSync(ca.file('leaf-p521.pem'))) {
+        ca.issue('leaf-p521', 'P-521', 'root', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth', { subj: '/CN=client p521', digest: 'sha256' });
+      }
+      const der = new Uint8Array(new X509Certificate(ca.read('leaf-p521.pem')).raw);
       for (const rejectUnauthorized of [true, false]) {
         const { client, server } = atClientFlight(authContext({ rejectUnauthorized }));
-        server.receive(client.handshakeRecord(client.makeCertificate([clientCerts().rsa.der])));
+        server.receive(client.handshakeRecord(client.makeCertificate([der])));
         refused(server, A.unsupported_certificate);
       }
     });

@@ -142,7 +142,7 @@ describe('versions', () => {
 });
 
 describe('what the client offers', () => {
-  it('no suite in common is handshake_failure', () => {
+  it('no suite in common (here, only RSA ones with an ECDSA certificate) is handshake_failure', () => {
     expectHelloRefused(makeContext(), { cipherSuites: [0x009c, 0xc02f, 0xc030, 0x1301] }, A.handshake_failure, 'ERR_NO_SHARED_CIPHER');
   });
 

@@ -7,6 +7,7 @@
  *        └─> inter (P-384, CA)  ──>  leaf-p256-inter, leaf-p384-inter
  *   other-root (P-256, CA, not trusted) ──> stranger     (an unknown CA)
  *   rsa-root (RSA-2048, CA) ──> rsa-under-rsa            (an all-RSA chain)
+ *   root ──> ed25519, rsa-pss                            (an Ed25519 and an id-RSASSA-PSS clientAuth leaf)
  *
  * Each entry has its PEM, its DER and key as PEM, and the files for s_client's -cert/-key.
  */
@@ -56,6 +57,9 @@ export interface ClientCertSet {
   /** An RSA-2048 CA, and an RSA-2048 clientAuth leaf it issued (sha256WithRSAEncryption). */
   rsaRoot: ClientCert;
   rsaUnderRsa: ClientCert;
+  /** An Ed25519 and an id-RSASSA-PSS (2048-bit) clientAuth leaf issued by the root. */
+  ed25519: ClientCert;
+  rsaPss: ClientCert;
   /** A P-256 key file that belongs to none of the certificates. */
   strayKeyFile: string;
   strayKeyPem: string;
@@ -113,11 +117,12 @@ function generate(): ClientCertSet {
     certs.set(name, c);
     return c;
   };
-  const selfSigned = (name: string, cn: string, alg: 'P-256' | 'P-384' | 'rsa'): ClientCert => {
+  type Alg = 'P-256' | 'P-384' | 'rsa' | 'rsa-pss' | 'ed25519';
+  const selfSigned = (name: string, cn: string, alg: Alg): ClientCert => {
     ca.selfSigned(name, alg, CA_EXT, { subj: `/CN=${cn}`, serial: ca.nextSerial() });
     return record(name, cn);
   };
-  const issue = (name: string, cn: string, alg: 'P-256' | 'P-384' | 'rsa', issuer: string, ext: string, dates?: [string, string]): ClientCert => {
+  const issue = (name: string, cn: string, alg: Alg, issuer: string, ext: string, dates?: [string, string]): ClientCert => {
     ca.issue(name, alg, issuer, ext, { subj: `/CN=${cn}`, digest: 'sha256', ...(dates ? { dates } : {}) });
     return record(name, cn, issuer);
   };
@@ -142,6 +147,8 @@ function generate(): ClientCertSet {
     rsa: issue('rsa', 'rsa client', 'rsa', 'root', CLIENT_EXT),
     rsaRoot,
     rsaUnderRsa: issue('rsa-under-rsa', 'rsa client under the RSA root', 'rsa', 'rsa-root', CLIENT_EXT),
+    ed25519: issue('leaf-ed25519', 'client ed25519', 'ed25519', 'root', CLIENT_EXT),
+    rsaPss: issue('leaf-rsa-pss', 'client rsa-pss', 'rsa-pss', 'root', CLIENT_EXT),
     strayKeyFile: file('stray.key'),
     strayKeyPem: readFileSync(file('stray.key'), 'latin1'),
   };

@@ -130,7 +130,7 @@ export function seededRandom(seed: number): () => number {
 
 /**
  * A fresh RSA key and self-signed certificate for CN=localhost, made by the openssl CLI
- * (for tests of what puretls refuses to serve).
+ * (test/helpers/server-certs.ts keeps one per key type for a run).
  */
 export function rsaKeyAndCertificate(bits = 2048): { keyPem: string; certPem: string } {
   const dir = mkdtempSync(join(tmpdir(), 'puretls-rsa-'));

@@ -15,8 +15,9 @@
  * here on top of it. State, checks of what the server chose, and the key schedule checks
  * are the client's own; it reuses the project's PRF-based key schedule (checked against
  * published vectors in test/vectors) and AeadProtection (checked against RFC 5288/7905
- * layouts there). The ServerKeyExchange signature is verified with noble against the
- * public key Node's X509Certificate finds in the server's leaf certificate.
+ * layouts there). The ServerKeyExchange signature is verified with noble (ECDSA) or
+ * node:crypto (RSA, EdDSA) against the public key Node's X509Certificate finds in the
+ * server's leaf certificate.
  *
  * Client authentication: when the server sends a CertificateRequest, the second flight is
  * Certificate (the `clientCertificate` chain, or an empty list), ClientKeyExchange,
@@ -26,7 +27,7 @@
  *
  * `TcpTlsClient` at the end is a thin async wrapper over a TCP socket.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, constants as cryptoConstants, createPrivateKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
@@ -76,7 +77,15 @@ export const Ext = {
   supported_versions: 43,
   renegotiation_info: 0xff01,
 } as const;
-export const Suite = { AES128_GCM: 0xc02b, AES256_GCM: 0xc02c, CHACHA20: 0xcca9, EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff } as const;
+export const Suite = {
+  AES128_GCM: 0xc02b,
+  AES256_GCM: 0xc02c,
+  CHACHA20: 0xcca9,
+  RSA_AES128_GCM: 0xc02f,
+  RSA_AES256_GCM: 0xc030,
+  RSA_CHACHA20: 0xcca8,
+  EMPTY_RENEGOTIATION_INFO_SCSV: 0x00ff,
+} as const;
 export const Group = { x25519: 29, secp256r1: 23, secp384r1: 24 } as const;
 export const Sig = {
   ecdsa_sha1: 0x0203,
@@ -84,12 +93,34 @@ export const Sig = {
   ecdsa_secp256r1_sha256: 0x0403,
   ecdsa_secp384r1_sha384: 0x0503,
   ecdsa_secp521r1_sha512: 0x0603,
+  rsa_pkcs1_sha1: 0x0201,
+  rsa_pkcs1_sha256: 0x0401,
+  rsa_pkcs1_sha384: 0x0501,
+  rsa_pkcs1_sha512: 0x0601,
+  rsa_pss_rsae_sha256: 0x0804,
+  rsa_pss_rsae_sha384: 0x0805,
+  rsa_pss_rsae_sha512: 0x0806,
+  ed25519: 0x0807,
+  ed448: 0x0808,
+  rsa_pss_pss_sha256: 0x0809,
+  rsa_pss_pss_sha384: 0x080a,
+  rsa_pss_pss_sha512: 0x080b,
 } as const;
 export const TLS12 = 0x0303;
 /** RFC 8446 §4.1.3: what a TLS 1.3 server puts at the end of its random when it negotiates TLS 1.2. */
 export const DOWNGRADE_SENTINEL_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
 
 export const ALL_SUITES: readonly number[] = [Suite.AES128_GCM, Suite.AES256_GCM, Suite.CHACHA20];
+export const RSA_SUITES: readonly number[] = [Suite.RSA_AES128_GCM, Suite.RSA_AES256_GCM, Suite.RSA_CHACHA20];
+/** The RSA schemes of RFC 8446 §4.2.3 that TLS 1.2 may use (no SHA-1). */
+export const RSA_SIGNATURE_ALGORITHMS: readonly number[] = [
+  Sig.rsa_pss_rsae_sha256,
+  Sig.rsa_pss_rsae_sha384,
+  Sig.rsa_pss_rsae_sha512,
+  Sig.rsa_pkcs1_sha256,
+  Sig.rsa_pkcs1_sha384,
+  Sig.rsa_pkcs1_sha512,
+];
 export const ALL_GROUPS: readonly number[] = [Group.x25519, Group.secp256r1, Group.secp384r1];
 export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
   Sig.ecdsa_secp256r1_sha256,
@@ -352,6 +383,44 @@ export function ecdsaSign(key: { curve: 'P-256' | 'P-384'; secret: Uint8Array },
   return curve.sign(hash(message), key.secret, { prehash: false, format: 'der' });
 }
 
+/** node:crypto's options for an RSA or EdDSA scheme: [digest, padding], or undefined for other schemes. */
+function nodeSchemeOptions(scheme: number): { digest: string | null; padding?: number; saltLength?: number } | undefined {
+  const hashOf: Record<number, string> = { 0x04: 'sha256', 0x05: 'sha384', 0x06: 'sha512' };
+  if ((scheme & 0xff) === 0x01 && hashOf[scheme >> 8]) return { digest: hashOf[scheme >> 8]!, padding: cryptoConstants.RSA_PKCS1_PADDING };
+  const pss: Record<number, string> = { 0x04: 'sha256', 0x05: 'sha384', 0x06: 'sha512', 0x09: 'sha256', 0x0a: 'sha384', 0x0b: 'sha512' };
+  if (scheme >> 8 === 0x08 && pss[scheme & 0xff]) {
+    return { digest: pss[scheme & 0xff]!, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: cryptoConstants.RSA_PSS_SALTLEN_DIGEST };
+  }
+  if (scheme === Sig.ed25519 || scheme === Sig.ed448) return { digest: null };
+  return undefined;
+}
+
+/** An RSA or EdDSA signature with node:crypto (OpenSSL), for schemes noble's ECDSA does not cover. */
+export function nodeSchemeSign(key: KeyObject, scheme: number, message: Uint8Array): Uint8Array {
+  const o = nodeSchemeOptions(scheme);
+  if (!o) throw new TlsClientError(`no node:crypto signature for scheme 0x${scheme.toString(16)}`);
+  return new Uint8Array(nodeSign(o.digest, message, { key, padding: o.padding, saltLength: o.saltLength }));
+}
+
+/** node:crypto's (OpenSSL's) verdict on an RSA or EdDSA signature; false for a scheme that does not fit the key. */
+export function nodeSchemeVerify(key: KeyObject, scheme: number, message: Uint8Array, signature: Uint8Array): boolean {
+  const o = nodeSchemeOptions(scheme);
+  if (!o) return false;
+  const type = key.asymmetricKeyType;
+  const fits =
+    (scheme === Sig.ed25519 && type === 'ed25519') ||
+    (scheme === Sig.ed448 && type === 'ed448') ||
+    ((scheme & 0xff) === 0x01 && type === 'rsa') ||
+    (scheme >> 8 === 0x08 && (scheme & 0xff) <= 0x06 && type === 'rsa') ||
+    (scheme >> 8 === 0x08 && (scheme & 0xff) >= 0x09 && type === 'rsa-pss');
+  if (!fits) return false;
+  try {
+    return nodeVerify(o.digest, message, { key, padding: o.padding, saltLength: o.saltLength }, signature);
+  } catch {
+    return false;
+  }
+}
+
 /** The leaf's EC public key, found by Node's X.509 parser (independent of the server's). */
 export function certificatePublicKey(der: Uint8Array): { curve: 'P-256' | 'P-384'; point: Uint8Array } {
   const jwk = new X509Certificate(der).publicKey.export({ format: 'jwk' });
@@ -381,9 +450,9 @@ export interface SavedSession {
 export interface ClientCertificateOptions {
   /** DER certificates, leaf first; empty sends an empty Certificate message. */
   chain: readonly Uint8Array[];
-  /** PEM private key (P-256 or P-384) that signs CertificateVerify; without it none is sent. */
+  /** PEM private key (P-256 or P-384 with noble; RSA, RSA-PSS, Ed25519, Ed448 with node:crypto) that signs CertificateVerify; without it none is sent. */
   key?: string | Uint8Array;
-  /** CertificateVerify's scheme; default: the one matching the key's curve (0x0403 / 0x0503). */
+  /** CertificateVerify's scheme; default: the one matching the key's curve (0x0403 / 0x0503), rsa_pss_rsae_sha256, rsa_pss_pss_sha256, ed25519 or ed448. */
   scheme?: number;
 }
 
@@ -480,6 +549,8 @@ export class TlsClient {
   private output: Uint8Array[] = [];
   private plaintext: Uint8Array[] = [];
   private certificateKey: { curve: 'P-256' | 'P-384'; point: Uint8Array } | undefined;
+  /** The leaf's public key as node:crypto reads it (RSA and EdDSA ServerKeyExchange signatures are checked with it). */
+  private certificateNodeKey: KeyObject | undefined;
 
   constructor(options: ClientOptions = {}) {
     this.options = options;
@@ -604,14 +675,19 @@ export class TlsClient {
   makeCertificateVerify(opts: { scheme?: number; hashScheme?: number; key?: string | Uint8Array; tamper?: boolean; signature?: Uint8Array } = {}): Uint8Array {
     const pem = opts.key ?? this.options.clientCertificate?.key;
     let signature = opts.signature;
-    const key = pem === undefined ? undefined : ecPrivateKey(pem);
+    // RSA and EdDSA keys sign through node:crypto (`nodeKey`); EC keys with noble.
+    const nodeKey = pem === undefined ? undefined : createPrivateKey(typeof pem === 'string' ? pem : Buffer.from(pem));
+    const key = pem === undefined || nodeKey?.asymmetricKeyType !== 'ec' ? undefined : ecPrivateKey(pem);
+    const defaultScheme: Record<string, number> = { 'rsa': Sig.rsa_pss_rsae_sha256, 'rsa-pss': Sig.rsa_pss_pss_sha256, ed25519: Sig.ed25519, ed448: Sig.ed448 };
     const scheme =
-      opts.scheme ?? this.options.clientCertificate?.scheme ?? (key?.curve === 'P-384' ? Sig.ecdsa_secp384r1_sha384 : Sig.ecdsa_secp256r1_sha256);
+      opts.scheme ??
+      this.options.clientCertificate?.scheme ??
+      (key ? (key.curve === 'P-384' ? Sig.ecdsa_secp384r1_sha384 : Sig.ecdsa_secp256r1_sha256) : defaultScheme[nodeKey?.asymmetricKeyType ?? ''] ?? Sig.ecdsa_secp256r1_sha256);
     if (!signature) {
-      if (!key) throw new TlsClientError('CertificateVerify without a key');
+      if (!nodeKey) throw new TlsClientError('CertificateVerify without a key');
       const signed = concat(...this.transcript);
       if (opts.tamper) signed[signed.length - 1]! ^= 1;
-      signature = ecdsaSign(key, opts.hashScheme ?? scheme, signed);
+      signature = key ? ecdsaSign(key, opts.hashScheme ?? scheme, signed) : nodeSchemeSign(nodeKey, opts.hashScheme ?? scheme, signed);
     }
     const message = encodeCertificateVerify({ scheme, signature });
     this.transcript.push(message);
@@ -769,7 +845,8 @@ export class TlsClient {
         this.transcript.push(raw);
         this.serverCertificates.push(...decoded('Certificate', () => decodeCertificate(body)));
         if (this.serverCertificates.length === 0) throw new TlsClientError('empty server certificate list');
-        this.certificateKey = certificatePublicKey(this.serverCertificates[0]!);
+        this.certificateNodeKey = new X509Certificate(this.serverCertificates[0]!).publicKey;
+        if (this.certificateNodeKey.asymmetricKeyType === 'ec') this.certificateKey = certificatePublicKey(this.serverCertificates[0]!);
         this.phase = 'ServerKeyExchange';
         return;
       }
@@ -863,9 +940,18 @@ export class TlsClient {
     if (!offeredGroups.includes(group)) throw new TlsClientError(`server chose group ${group}`);
     const offeredSigs = offered.signatureAlgorithms ?? [Sig.ecdsa_sha1];
     if (!offeredSigs.includes(signatureScheme)) throw new TlsClientError(`server chose signature scheme 0x${signatureScheme.toString(16)}`);
-    const hash = SIGNATURE_HASHES.get(signatureScheme)!;
-    const key = this.certificateKey!;
-    const digest = hash(concat(this.clientRandom, this.serverHello!.random, params));
+    const signed = concat(this.clientRandom, this.serverHello!.random, params);
+    const hash = SIGNATURE_HASHES.get(signatureScheme);
+    if (!hash) {
+      // RSA (PSS, PKCS#1 v1.5) and EdDSA: OpenSSL's verification, through node:crypto.
+      if (!nodeSchemeVerify(this.certificateNodeKey!, signatureScheme, signed, signature)) {
+        throw new TlsClientError(`the ServerKeyExchange signature (scheme 0x${signatureScheme.toString(16)}) does not verify`);
+      }
+      return;
+    }
+    const key = this.certificateKey;
+    if (!key) throw new TlsClientError(`an ECDSA ServerKeyExchange signature with a ${this.certificateNodeKey!.asymmetricKeyType} certificate`);
+    const digest = hash(signed);
     const curve = key.curve === 'P-256' ? p256 : p384;
     if (!curve.verify(signature, digest, key.point, { prehash: false, format: 'der', lowS: false })) {
       throw new TlsClientError('the ServerKeyExchange signature does not verify');

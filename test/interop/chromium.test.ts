@@ -3,9 +3,10 @@
  * first; puretls answers TLS 1.2, which Chromium must accept. The dumped DOM must show TLSv1.2,
  * an ECDHE-ECDSA suite, ALPN http/1.1 and SNI localhost, and the server must have seen the same.
  *
- * Three runs, each with a fresh profile and HOME: with --ignore-certificate-errors; with the
+ * Four runs, each with a fresh profile and HOME: with --ignore-certificate-errors; with the
  * test certificate trusted through an NSS database in $HOME/.pki/nssdb and no ignore flag (so
- * Chromium really verified our certificate); and with neither, which must not show the page.
+ * Chromium really verified our certificate); the same with an RSA-2048 certificate (an
+ * ECDHE-RSA suite); and with neither, which must not show the page.
  * Chromium runs in its own process group, killed whole after each test.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'mocha';
 import {
   EXT,
+  RSA_SUITES,
   SUITES,
   demoPageRows,
   describeRun,
@@ -25,6 +27,7 @@ import {
   type RunResult,
   interopFixture,
 } from '../helpers/peers.js';
+import { serverCertificate } from '../helpers/server-certs.js';
 
 const FLAGS = [
   '--headless',
@@ -84,14 +87,14 @@ describe('interop: headless Chromium against the puretls demo server', function 
   });
 
 
-  async function demo(): Promise<ObservedServer> {
-    const s = await startObservedDemo();
+  async function demo(options: Parameters<typeof startObservedDemo>[0] = {}): Promise<ObservedServer> {
+    const s = await startObservedDemo(options);
     servers.push(s);
     return s;
   }
 
-  /** A fresh HOME and profile; `trust` puts the test certificate in $HOME/.pki/nssdb as a trusted peer. */
-  async function profile(trust: boolean): Promise<{ home: string; userDataDir: string }> {
+  /** A fresh HOME and profile; `trust` puts the test certificate (or `trusted`) in $HOME/.pki/nssdb as a trusted peer. */
+  async function profile(trust: boolean, trusted = certFile): Promise<{ home: string; userDataDir: string }> {
     const root = temp.make('puretls-chromium-profile-');
     const home = join(root, 'home');
     const userDataDir = join(root, 'profile');
@@ -105,7 +108,7 @@ describe('interop: headless Chromium against the puretls demo server', function 
       mkdirSync(join(home, '.pki', 'nssdb'), { recursive: true });
       for (const args of [
         ['-N', '--empty-password', '-d', db],
-        ['-A', '-n', 'puretls-test', '-t', 'P,,', '-i', certFile, '-d', db],
+        ['-A', '-n', 'puretls-test', '-t', 'P,,', '-i', trusted, '-d', db],
       ]) {
         const r = await procs.run(certutil, args);
         assert.equal(r.code, 0, describeRun(`certutil ${args.join(' ')}`, r));
@@ -114,8 +117,8 @@ describe('interop: headless Chromium against the puretls demo server', function 
     return { home, userDataDir };
   }
 
-  async function dumpDom(port: number, options: { trust: boolean; ignoreCertificateErrors: boolean }): Promise<RunResult> {
-    const { home, userDataDir } = await profile(options.trust);
+  async function dumpDom(port: number, options: { trust: boolean; ignoreCertificateErrors: boolean; trusted?: string }): Promise<RunResult> {
+    const { home, userDataDir } = await profile(options.trust, options.trusted);
     const args = [...FLAGS, `--user-data-dir=${userDataDir}`];
     if (options.ignoreCertificateErrors) args.push('--ignore-certificate-errors');
     args.push('--dump-dom', `https://localhost:${port}/chromium`);
@@ -125,11 +128,11 @@ describe('interop: headless Chromium against the puretls demo server', function 
   }
 
   /** The checks every run that got the page shares. */
-  async function checkPageAndServer(s: ObservedServer, r: RunResult): Promise<void> {
+  async function checkPageAndServer(s: ObservedServer, r: RunResult, auth: 'ECDSA' | 'RSA' = 'ECDSA'): Promise<Map<string, string>> {
     assert.equal(r.code, 0, describeRun('chromium', r));
     const page = demoPageRows(r.stdout);
     assert.equal(page.get('Protocol'), 'TLSv1.2', describeRun('chromium', r));
-    assert.match(page.get('Cipher') ?? '', /^ECDHE-ECDSA-[A-Z0-9-]+ \(TLS_ECDHE_ECDSA_WITH_/);
+    assert.match(page.get('Cipher') ?? '', new RegExp(`^ECDHE-${auth}-[A-Z0-9-]+ \\(TLS_ECDHE_${auth}_WITH_`));
     assert.equal(page.get('ALPN'), 'http/1.1');
     assert.equal(page.get('SNI'), 'localhost');
     assert.equal(page.get('Extended master secret'), 'yes');
@@ -139,7 +142,7 @@ describe('interop: headless Chromium against the puretls demo server', function 
     await s.seen.waitForSecure(1);
     for (const saw of s.seen.secure) {
       assert.equal(saw.protocol, 'TLSv1.2');
-      assert.ok(SUITES.some((x) => x.openssl === saw.cipher), `unexpected suite ${saw.cipher}`);
+      assert.ok((auth === 'RSA' ? RSA_SUITES : SUITES).some((x) => x.openssl === saw.cipher), `unexpected suite ${saw.cipher}`);
       assert.equal(saw.servername, 'localhost');
       assert.equal(saw.alpn, 'http/1.1');
       assert.equal(saw.extendedMasterSecret, true);
@@ -152,6 +155,7 @@ describe('interop: headless Chromium against the puretls demo server', function 
     for (let i = 1; i + 1 < versions.length; i += 2) offered.push(versions.readUInt16BE(i));
     assert.ok(offered.includes(0x0304), `Chromium offered TLS 1.3: ${offered.map((v) => v.toString(16))}`);
     assert.ok(offered.includes(0x0303));
+    return page;
   }
 
   it('--ignore-certificate-errors: the page shows TLSv1.2, ECDHE-ECDSA, ALPN http/1.1, SNI localhost', async () => {
@@ -164,6 +168,14 @@ describe('interop: headless Chromium against the puretls demo server', function 
     const s = await demo();
     const r = await dumpDom(s.port, { trust: true, ignoreCertificateErrors: false });
     await checkPageAndServer(s, r);
+  });
+
+  it('an RSA-2048 certificate, trusted and no ignore flag: Chromium verifies it; ECDHE-RSA, signed with rsa_pss_rsae_sha256', async () => {
+    const rsa = serverCertificate('rsa2048');
+    const s = await demo({ keyPem: rsa.keyPem, certPem: rsa.certPem });
+    const r = await dumpDom(s.port, { trust: true, ignoreCertificateErrors: false, trusted: rsa.certFile });
+    const page = await checkPageAndServer(s, r, 'RSA');
+    assert.equal(page.get('Server certificate'), 'RSA 2048 bits, rsa_pss_rsae_sha256');
   });
 
   it('neither trusted nor ignored: Chromium refuses the certificate and shows no page', async () => {

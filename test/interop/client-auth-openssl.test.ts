@@ -165,7 +165,7 @@ function assertOk(r: SClientResult, handshakes = 1): void {
 
 /** The scheme of the CertificateVerify s_client sent (from -msg), or undefined when it sent none. */
 function sentCertificateVerifyScheme(r: SClientResult): number | undefined {
-  const m = />>> TLS 1\.2, Handshake \[length [0-9a-f]+\], CertificateVerify\s+0f 00 00 [0-9a-f]{2} ([0-9a-f]{2}) ([0-9a-f]{2})/.exec(r.stdout.toString('latin1'));
+  const m = />>> TLS 1\.2, Handshake \[length [0-9a-f]+\], CertificateVerify\s+0f 00 [0-9a-f]{2} [0-9a-f]{2} ([0-9a-f]{2}) ([0-9a-f]{2})/.exec(r.stdout.toString('latin1'));
   return m ? parseInt(m[1]! + m[2]!, 16) : undefined;
 }
 
@@ -184,6 +184,9 @@ describe('client certificates with openssl s_client', function () {
       ['P-384 leaf from the root', (c) => c.p384],
       ['P-256 leaf with -cert_chain intermediate', (c) => c.p256Inter],
       ['P-384 leaf with -cert_chain intermediate', (c) => c.p384Inter],
+      ['RSA-2048 leaf from the root', (c) => c.rsa],
+      ['RSA-PSS (id-RSASSA-PSS) leaf from the root', (c) => c.rsaPss],
+      ['Ed25519 leaf from the root', (c) => c.ed25519],
     ];
     for (const [name, pick] of leaves) {
       it(`${name}: authorized, getPeerCertificate() names it, raw and fingerprint256 match openssl`, async () => {
@@ -209,6 +212,29 @@ describe('client certificates with openssl s_client', function () {
       ['P-256 key, CertificateVerify with SHA-384, PRF SHA-256 (CHACHA20-POLY1305)', 'p256', 'ECDHE-ECDSA-CHACHA20-POLY1305:ECDSA+SHA384', 0x0503],
       ['P-384 key, CertificateVerify with SHA-512, PRF SHA-384', 'p384', 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDSA+SHA512', 0x0603],
     ];
+    for (const [hash, code] of [['SHA256', 0x04], ['SHA384', 0x05], ['SHA512', 0x06]] as const) {
+      for (const [padding, sigalg, scheme] of [['PSS', `rsa_pss_rsae_${hash.toLowerCase()}`, 0x0800 | (code + 0)], ['PKCS#1 v1.5', `RSA+${hash}`, (code << 8) | 0x01]] as const) {
+        it(`RSA key, CertificateVerify ${padding} with ${hash} (-client_sigalgs ${sigalg}): checked as 0x${scheme.toString(16).padStart(4, '0')}`, async () => {
+          const c = clientCerts();
+          const h = await serve({ requestCert: true, ca: c.root.pem });
+          const r = await sClient(h, ['-msg', '-client_sigalgs', sigalg, ...certArgs(c.rsa)]);
+          assertOk(r);
+          assert.equal(sentCertificateVerifyScheme(r), scheme);
+          assert.equal(h.seen[0]?.authorized, true);
+        });
+      }
+    }
+
+    it('an all-RSA chain (RSA root as ca, RSA leaf): authorized', async () => {
+      const c = clientCerts();
+      const h = await serve({ requestCert: true, ca: c.rsaRoot.pem });
+      const r = await sClient(h, ['-msg', ...certArgs(c.rsaUnderRsa)]);
+      assertOk(r);
+      assert.equal(h.seen[0]?.authorized, true);
+      assert.equal(h.seen[0]?.cn, c.rsaUnderRsa.cn);
+      assert.equal(sentCertificateVerifyScheme(r), 0x0804);
+    });
+
     for (const [name, leafName, spec, scheme] of hashes) {
       it(name, async () => {
         const [cipher, sigalgs] = spec.split(':') as [string, string];
@@ -264,13 +290,13 @@ describe('client certificates with openssl s_client', function () {
      * The alert s_client reports against `openssl s_server -Verify -verify_return_error` with
      * the same CA file: OpenSSL's own choice of alert for the same client.
      */
-    async function opensslAlerts(args: string[]): Promise<string[]> {
+    async function opensslAlerts(args: string[], caFile = clientCerts().root.certFile): Promise<string[]> {
       const scratch = new Scratch();
       cleanups.push(() => scratch.dispose());
       const port = await freePort();
       const server = await startSServer([
         '-accept', String(port), '-cert', scratch.certFile, '-key', scratch.keyFile, '-tls1_2',
-        '-Verify', '9', '-verify_return_error', '-CAfile', clientCerts().root.certFile,
+        '-Verify', '9', '-verify_return_error', '-CAfile', caFile,
       ]);
       cleanups.push(() => stop(server));
       const r = await runSClient(port, { args: ['-tls1_2', ...args] });
@@ -309,11 +335,21 @@ describe('client certificates with openssl s_client', function () {
       await refused(certArgs(clientCerts().serverOnly), 'unsupported certificate', A.unsupported_certificate, 'INVALID_PURPOSE');
     });
 
-    it('an RSA client certificate: s_client does not send it (we ask for ecdsa_sign), so it is "no certificate": handshake failure', async () => {
-      // (s_server asks for RSA too, so it would get the certificate: no oracle here.)
-      const r = await refused(certArgs(clientCerts().rsa), 'handshake failure', A.handshake_failure, 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', false);
-      assert.equal(sentCertificateLength(r), 7, 'an empty Certificate message');
-      assert.equal(sentCertificateVerifyScheme(r), undefined, 'no CertificateVerify');
+    it('an RSA-signed chain (RSA root, RSA leaf) whose leaf signature is broken: decrypt error, as from openssl s_server', async () => {
+      const c = clientCerts();
+      const broken = Buffer.from(c.rsaUnderRsa.der);
+      broken[broken.length - 10]! ^= 0x01; // inside the signatureValue; the public key is untouched, so the key still matches
+      const dir = scratchDir();
+      const certFile = join(dir, 'broken.pem');
+      writeFileSync(certFile, `-----BEGIN CERTIFICATE-----\n${broken.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`);
+      const args = ['-cert', certFile, '-key', c.rsaUnderRsa.keyFile];
+      const h = await serve({ requestCert: true, ca: c.rsaRoot.pem });
+      const r = await sClient(h, ['-msg', ...args]);
+      assert.notEqual(r.code, 0, describeRun(r));
+      assert.deepEqual(r.alerts, ['decrypt error'], describeRun(r));
+      assert.deepEqual(h.errors.map((e) => [e.alert, e.code]), [[A.decrypt_error, 'CERT_SIGNATURE_FAILURE']]);
+      assert.equal(h.seen.length, 0);
+      assert.deepEqual(await opensslAlerts(args, c.rsaRoot.certFile), ['decrypt error'], 'openssl s_server sends the same alert');
     });
 
     it('a key that does not match the certificate: s_client refuses locally; the test client sending it gets decrypt_error', async () => {

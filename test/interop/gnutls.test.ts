@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { before, describe, it } from 'mocha';
 import { testCertificate } from '../helpers/fixtures.js';
+import { serverCertificate } from '../helpers/server-certs.js';
 import {
   EXT,
   SUITES,
@@ -191,6 +193,61 @@ describe('interop: gnutls-cli (GnuTLS) against puretls', function () {
     const [saw] = await s.seen.waitForSecure(1);
     assert.equal(saw!.group, 'secp384r1');
     assert.equal(saw!.reused, false);
+  });
+
+  describe('an RSA-2048 certificate (alone, and beside the ECDSA one)', () => {
+    const RSA_SUITES = [
+      ['ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'AES-128-GCM'],
+      ['ECDHE-RSA-AES256-GCM-SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'AES-256-GCM'],
+      ['ECDHE-RSA-CHACHA20-POLY1305', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'CHACHA20-POLY1305'],
+    ] as const;
+    for (const [openssl, iana, cipher] of RSA_SUITES) {
+      it(`${openssl}: verified by GnuTLS, signed with RSA-PSS-RSAE-SHA256, then --resume`, async () => {
+        const rsa = serverCertificate('rsa2048');
+        const s = await demo({ keyPem: rsa.keyPem, certPem: rsa.certPem });
+        const r = await gnutlsCli(s.port, ['--priority', `${TLS12_ONLY}:-CIPHER-ALL:+${cipher}`, '--resume'], rsa.certFile);
+        assert.equal(r.code, 0, describeRun('gnutls-cli', r));
+        const g = parseGnutls(r);
+        assert.ok(g.certificateTrusted, describeRun('gnutls-cli', r));
+        assert.equal(g.descriptions[0], `(TLS1.2-X.509)-(ECDHE-X25519)-(RSA-PSS-RSAE-SHA256)-(${cipher})`);
+        assert.ok(g.resumed, describeRun('gnutls-cli', r));
+        assert.equal(g.page.get('Cipher'), `${openssl} (${iana})`);
+        const [first] = await s.seen.waitForSecure(2);
+        assert.equal(first!.cipher, openssl);
+        assert.equal(demoPageRows(r.stdout).get('Session reused'), 'yes');
+      });
+    }
+
+    for (const [sign, scheme, description] of [
+      ['RSA-SHA384', 'rsa_pkcs1_sha384', 'RSA-SHA384'],
+      ['RSA-PSS-RSAE-SHA512', 'rsa_pss_rsae_sha512', 'RSA-PSS-RSAE-SHA512'],
+    ] as const) {
+      it(`signature algorithms restricted to ${sign}: the ServerKeyExchange is signed with ${scheme}`, async () => {
+        const rsa = serverCertificate('rsa2048');
+        const s = await demo({ keyPem: rsa.keyPem, certPem: rsa.certPem });
+        const r = await gnutlsCli(s.port, ['--priority', `${TLS12_ONLY}:-SIGN-ALL:+SIGN-${sign}`], rsa.certFile);
+        assert.equal(r.code, 0, describeRun('gnutls-cli', r));
+        assert.equal(parseGnutls(r).descriptions[0], `(TLS1.2-X.509)-(ECDHE-X25519)-(${description})-(AES-128-GCM)`);
+        assert.equal(parseGnutls(r).page.get('Server certificate'), `RSA 2048 bits, ${scheme}`);
+      });
+    }
+
+    it('dual certificates: GnuTLS\'s defaults get the ECDSA one, ECDHE-RSA key exchange only the RSA one', async () => {
+      const rsa = serverCertificate('rsa2048');
+      const ec = testCertificate('P-256');
+      const both = temp.make();
+      const caFile = `${both}/both.pem`;
+      writeFileSync(caFile, rsa.certPem + ec.certPem);
+      const s = await demo({ keyPem: [rsa.keyPem, ec.keyPem], certPem: [rsa.certPem, ec.certPem] });
+      const ecdsa = await gnutlsCli(s.port, ['--priority', TLS12_ONLY], caFile);
+      assert.equal(ecdsa.code, 0, describeRun('gnutls-cli', ecdsa));
+      assert.match(parseGnutls(ecdsa).descriptions[0]!, /^\(TLS1\.2-X\.509\)-\(ECDHE-X25519\)-\(ECDSA-SHA256\)-/);
+      assert.equal(parseGnutls(ecdsa).page.get('Server certificate'), 'ECDSA P-256, ecdsa_secp256r1_sha256');
+      const viaRsa = await gnutlsCli(s.port, ['--priority', `${TLS12_ONLY}:-KX-ALL:+ECDHE-RSA`], caFile);
+      assert.equal(viaRsa.code, 0, describeRun('gnutls-cli', viaRsa));
+      assert.match(parseGnutls(viaRsa).descriptions[0]!, /^\(TLS1\.2-X\.509\)-\(ECDHE-X25519\)-\(RSA-PSS-RSAE-SHA256\)-/);
+      assert.equal(parseGnutls(viaRsa).page.get('Server certificate'), 'RSA 2048 bits, rsa_pss_rsae_sha256');
+    });
   });
 
   it('a client offering only suites puretls lacks (AES-CBC) gets a handshake_failure alert', async () => {

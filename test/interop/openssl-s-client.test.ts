@@ -240,7 +240,7 @@ describe('interop: openssl s_client against puretls', function () {
       assert.equal(ok.code, 0, ok.stderr);
     });
 
-    it('refuses a client whose only suite we lack, with handshake_failure', async () => {
+    it('refuses a client whose only suite needs a certificate we lack (ECDHE-RSA, with an ECDSA certificate), with handshake_failure', async () => {
       const h = await serve({});
       const r = await run(h.port, { args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'] });
       assert.notEqual(r.code, 0);

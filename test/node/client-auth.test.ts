@@ -224,21 +224,31 @@ describe('node: client certificates with node:tls clients, compared with a node:
     });
   });
 
-  it('an RSA client certificate: node:tls accepts it; puretls asks for ecdsa_sign only, so the client sends none (a documented difference)', async () => {
+  it('RSA, RSA-PSS and Ed25519 client certificates, and an all-RSA chain: authorized by both, seen the same', async () => {
     const c = clientCerts();
-    const r = await both({ requestCert: true, rejectUnauthorized: false, ca: c.root.pem }, withCert(c.rsa));
-    assert.equal(r['node:tls'].served.seen[0]!.authorized, true);
-    assert.equal(r['node:tls'].served.seen[0]!.cn, 'rsa client');
-    const ours = r.puretls.served.seen[0]!;
-    assert.equal(ours.authorized, false);
-    assert.equal(ours.raw, undefined, 'no certificate was sent');
-    // Whatever we report for "no certificate" (see the no-certificate parity case).
-    const none = await both({ requestCert: true, rejectUnauthorized: false, ca: c.root.pem }, undefined);
-    assert.equal(ours.authorizationError, none.puretls.served.seen[0]!.authorizationError);
-    // With rejectUnauthorized, then, puretls refuses it.
-    const strict = await serve('puretls', { requestCert: true, ca: c.root.pem });
-    assert.equal((await connect(strict.port, withCert(c.rsa))).ok, false);
-    assert.deepEqual(strict.errors.map((e) => (e as Error & { code?: string }).code), ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
+    for (const [leaf, ca] of [[c.rsa, c.root.pem], [c.rsaPss, c.root.pem], [c.ed25519, c.root.pem], [c.rsaUnderRsa, c.rsaRoot.pem]] as const) {
+      const r = await both({ requestCert: true, ca }, withCert(leaf));
+      assert.equal(r['node:tls'].served.seen[0]?.authorized, true, `node:tls, ${leaf.name}`);
+      assert.equal(r.puretls.served.seen[0]?.authorized, true, `puretls, ${leaf.name}`);
+      assert.equal(r.puretls.served.seen[0]!.cn, leaf.cn);
+      assert.deepEqual(r.puretls.served.seen, r['node:tls'].served.seen, leaf.name);
+    }
+  });
+
+  it('an RSA-signed chain with a bad signature: refused by both; without rejectUnauthorized both report CERT_SIGNATURE_FAILURE', async () => {
+    const c = clientCerts();
+    const broken = Buffer.from(c.rsaUnderRsa.der);
+    broken[broken.length - 10]! ^= 0x01;
+    const cert = { key: c.rsaUnderRsa.keyPem, cert: derToPem(broken) };
+    const strict = await both({ requestCert: true, ca: c.rsaRoot.pem }, cert);
+    for (const kind of ['puretls', 'node:tls'] as const) {
+      assert.equal(strict[kind].client.ok, false, `${kind} let the client in`);
+      assert.deepEqual(strict[kind].served.seen, []);
+    }
+    assert.deepEqual(strict.puretls.served.errors.map((e) => (e as Error & { code?: string }).code), ['CERT_SIGNATURE_FAILURE']);
+    const lenient = await both({ requestCert: true, rejectUnauthorized: false, ca: c.rsaRoot.pem }, cert);
+    assert.equal(lenient.puretls.served.seen[0]?.authorizationError, 'CERT_SIGNATURE_FAILURE');
+    assert.deepEqual(lenient.puretls.served.seen, lenient['node:tls'].served.seen);
   });
 
   describe('resumption keeps what the application sees', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { before, describe, it } from 'mocha';
 import { TlsConfigError } from '../../src/errors.js';
 import type { ServerOptions } from '../../src/node/options.js';
@@ -81,8 +82,23 @@ describe('node: createServer option validation', () => {
     assertRefused({ ...base, ciphers: 'AES128-SHA:!ECDHE-ECDSA-AES128-GCM-SHA256' }, 'ERR_NO_CIPHER_MATCH', /AES128-SHA/);
   });
 
-  it('an RSA key (and certificate)', () => {
-    assertRefused({ key: rsa.keyPem, cert: rsa.certPem }, 'ERR_UNSUPPORTED_KEY', /RSA keys are not supported.*ECDSA/);
+  it('an RSA key and certificate are served; a 1024-bit one is refused', () => {
+    const server = createServer({ key: rsa.keyPem, cert: rsa.certPem });
+    assert.deepEqual(server.context.certificates.map((c) => [c.keyType, c.rsaBits]), [['RSA', 2048]]);
+    const small = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024']).toString();
+    assertRefused({ key: small, cert: rsa.certPem }, 'ERR_UNSUPPORTED_KEY', /RSA keys of 1024 bits are not supported/);
+  });
+
+  it("`key` and `cert` arrays as node:tls takes them: PEMs or { pem, passphrase } objects, paired by public key", () => {
+    const server = createServer({ key: [Buffer.from(rsa.keyPem), { pem: cert.keyPem, passphrase: 'unused' }], cert: [cert.certPem, Buffer.from(rsa.certPem)] });
+    assert.deepEqual(server.context.certificates.map((c) => c.keyType), ['EC', 'RSA']);
+    assertRefused({ key: [rsa.keyPem], cert: [rsa.certPem, cert.certPem] }, 'ERR_KEY_CERT_MISMATCH', /chain 2 of 2/);
+    assertRefused({ key: [rsa.keyPem, cert.keyPem], cert: [rsa.certPem] }, 'ERR_KEY_CERT_MISMATCH', /private key 2 of 2/);
+    assertRefused({ ...base, key: [{ pem: 42 } as unknown as string] }, 'ERR_INVALID_ARG_VALUE', /key\[\]\.pem/);
+    assertRefused({ ...base, cert: [{ pem: cert.certPem } as unknown as string] }, 'ERR_INVALID_ARG_VALUE', /cert must be a PEM/);
+    // A passphrase cannot help: puretls loads unencrypted keys only (and says so).
+    const encrypted = execFileSync('openssl', ['pkey', '-aes256', '-passout', 'pass:secret'], { input: cert.keyPem }).toString();
+    assertRefused({ ...base, key: [{ pem: encrypted, passphrase: 'secret' }] }, 'ERR_UNSUPPORTED_KEY', /encrypted private keys are not supported/);
   });
 
   it('a key that does not match the certificate', () => {

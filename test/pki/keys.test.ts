@@ -153,14 +153,14 @@ describe('pki/keys: loadPrivateKey', () => {
 
   it('rejects RSA keys, PKCS#8 and traditional, with a message that says why', () => {
     const pkcs8 = opensslOut('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024');
-    assertUnsupported(pkcs8, /^RSA keys are not supported: puretls serves ECDSA certificates \(P-256, P-384\)/);
+    assertUnsupported(pkcs8, /^RSA keys are not supported: loadPrivateKey reads ECDSA keys \(P-256, P-384\); loadAnyPrivateKey also RSA/);
     const traditional = opensslOut('rsa', '-in', write(pkcs8), '-traditional');
     assert.match(traditional, /BEGIN RSA PRIVATE KEY/);
     assertUnsupported(traditional, /^RSA keys are not supported/);
   });
 
   it('rejects Ed25519 keys', () => {
-    assertUnsupported(opensslOut('genpkey', '-algorithm', 'ed25519'), /^Ed25519 keys are not supported: puretls serves ECDSA/);
+    assertUnsupported(opensslOut('genpkey', '-algorithm', 'ed25519'), /^Ed25519 keys are not supported: loadPrivateKey reads ECDSA/);
   });
 
   it('rejects EC keys with explicit curve parameters (SEC1 and PKCS#8)', () => {

@@ -42,6 +42,8 @@ export interface CertificateRequest {
 
 /** RFC 8422 §5.5 ClientCertificateType ecdsa_sign. */
 export const ECDSA_SIGN = 64;
+/** RFC 5246 §7.4.4 ClientCertificateType rsa_sign. */
+export const RSA_SIGN = 1;
 
 /** RFC 5246 §7.4.4 with RFC 8422's ecdsa_sign: types, signature schemes, and (by default) no CA names. */
 export function encodeCertificateRequest(
