@@ -106,7 +106,7 @@ export class AeadProtection {
   open(type: number, version: number, fragment: Uint8Array): Uint8Array {
     const e = this.explicitNonceLength;
     if (fragment.length < e + TAG_LENGTH) {
-      throw new TlsError(AlertDescription.bad_record_mac, 'record too short to hold a nonce and tag');
+      throw new TlsError(AlertDescription.bad_record_mac, 'record too short to hold a nonce and tag', { reason: 'ERR_BAD_RECORD_MAC' });
     }
     const plaintextLength = fragment.length - e - TAG_LENGTH;
     if (e) {
@@ -117,9 +117,9 @@ export class AeadProtection {
     }
     this.prepareAad(type, version, plaintextLength);
     const plaintext = this.aead.open(this.nonce, this.aad, fragment.subarray(e));
-    if (plaintext === null) throw new TlsError(AlertDescription.bad_record_mac, 'record failed authentication');
+    if (plaintext === null) throw new TlsError(AlertDescription.bad_record_mac, 'record failed authentication', { reason: 'ERR_BAD_RECORD_MAC' });
     if (plaintext.length > MAX_PLAINTEXT_LENGTH) {
-      throw new TlsError(AlertDescription.record_overflow, `decrypted record of ${plaintext.length} bytes`);
+      throw new TlsError(AlertDescription.record_overflow, `decrypted record of ${plaintext.length} bytes`, { reason: 'ERR_DATA_LENGTH_TOO_LONG' });
     }
     this.seq.increment();
     return plaintext;

@@ -210,7 +210,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
           assert.equal(r[kind].client.ok, false, `${kind} let the client in`);
           assert.deepEqual(r[kind].served.seen, [], `${kind}: no secureConnection`);
         }
-        assert.deepEqual(r.puretls.served.errors.map((e) => (e as Error & { code?: string }).code), [code]);
+        assert.deepEqual(r.puretls.served.errors.map((e) => (e as Error & { reason?: string }).reason), [code]);
       });
     }
 
@@ -238,7 +238,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
     // With rejectUnauthorized, then, puretls refuses it.
     const strict = await serve('puretls', { requestCert: true, ca: c.root.pem });
     assert.equal((await connect(strict.port, withCert(c.rsa))).ok, false);
-    assert.deepEqual(strict.errors.map((e) => (e as Error & { code?: string }).code), ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
+    assert.deepEqual(strict.errors.map((e) => (e as Error & { reason?: string }).reason), ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
   });
 
   describe('resumption keeps what the application sees', () => {
@@ -283,7 +283,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
     assert.equal(r['node:tls'].served.seen[0]?.authorized, true);
     assert.equal(r.puretls.client.ok, false);
     assert.match(r.puretls.client.error ?? '', /alert number 48/, 'unknown_ca');
-    assert.equal((r.puretls.served.errors[0] as { code?: string } | undefined)?.code, 'CERT_CHAIN_TOO_LONG');
+    assert.equal((r.puretls.served.errors[0] as { reason?: string } | undefined)?.reason, 'CERT_CHAIN_TOO_LONG');
     const admitted = await serve('puretls', { requestCert: true, ca, maxCertificateChain: 11 });
     assert.ok((await connect(admitted.port, cert)).ok);
     assert.equal(admitted.seen[0]?.authorized, true);

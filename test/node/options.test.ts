@@ -13,7 +13,7 @@ function assertRefused(options: ServerOptions, code: string, message: RegExp): v
     () => createServer(options),
     (e: unknown) => {
       assert.ok(e instanceof TlsConfigError, `expected a TlsConfigError, got ${String(e)}`);
-      assert.equal(e.code, code);
+      assert.equal(e.reason, code);
       assert.match(e.message, message);
       return true;
     },
