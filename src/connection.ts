@@ -3,10 +3,13 @@ import { bytesEqual, copyBytes } from './codec/bytes.js';
 import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
 import type { SniCallback, TlsContext } from './context.js';
-import { AlertDescription, AlertLevel, TlsError, alertName, fatal } from './errors.js';
+import { AlertDescription, AlertLevel, TlsConfigError, TlsError, alertName, fatal } from './errors.js';
 import type { DirectionKeys, HandshakeOutput, HandshakeSettings, HandshakeWait } from './handshake/output.js';
 import { ServerHandshake, type NegotiatedParameters } from './handshake/server.js';
+import { MAX_EXPORTER_CONTEXT_LENGTH, exportKeyingMaterial } from './handshake/key-schedule.js';
+import { traceAlert, traceHandshake, traceRecord, type TraceDirection } from './handshake/trace.js';
 import { AeadProtection } from './record/aead.js';
+import { MAX_PLAINTEXT_LENGTH } from './record/deframer.js';
 import { HandshakeJoiner } from './record/handshake-joiner.js';
 import { RecordLayer } from './record/record-layer.js';
 import { isPromise, then, type MaybePromise } from './maybe-promise.js';
@@ -42,7 +45,13 @@ export interface ConnectionOptions {
   selectContext?: SniCallback;
   /** Receives NSS key log lines (`CLIENT_RANDOM <random> <master secret>`, no newline). */
   onKeylog?: (line: string) => void;
+  /** Receives a human-readable trace of every record and handshake message (see `onTrace`). */
+  onTrace?: (line: string) => void;
 }
+
+/** OpenSSL's SSL_set_max_send_fragment bounds (node:tls's setMaxSendFragment). */
+export const MIN_SEND_FRAGMENT = 512;
+export const MAX_SEND_FRAGMENT = MAX_PLAINTEXT_LENGTH;
 
 /** What the handshake established about the client's certificate (OpenSSL's SSL_get_verify_result and peer). */
 export interface PeerVerification {
@@ -85,6 +94,12 @@ export class ServerConnection implements HandshakeSettings {
   private warningAlerts = 0;
   /** Receives NSS key log lines; set it before the handshake (formatting only happens when set). */
   onKeylog: ((line: string) => void) | undefined;
+  /**
+   * Receives a human-readable trace, one line per record and per handshake message, both
+   * ways (node:tls's enableTrace); formatting only happens when it is set.
+   */
+  onTrace: ((line: string) => void) | undefined;
+  private noRenegotiation = false;
   private failure: TlsError | undefined;
   private peerClosed = false;
   private localClosed = false;
@@ -110,6 +125,7 @@ export class ServerConnection implements HandshakeSettings {
     this.verifyDepth = options.maxCertificateChain ?? context.maxCertificateChain;
     this.contextSelector = options.selectContext;
     this.onKeylog = options.onKeylog;
+    this.onTrace = options.onTrace;
     this.handshake = new ServerHandshake(this, this.handshakeOutput());
   }
 
@@ -144,6 +160,19 @@ export class ServerConnection implements HandshakeSettings {
   /** The most certificates a client's chain may hold here (copied at creation; a switch may lower it). */
   get maxCertificateChain(): number {
     return this.verifyDepth;
+  }
+
+  /** A renegotiation attempt ends the connection at once (ERR_TLS_RENEGOTIATION_DISABLED). */
+  get renegotiationDisabled(): boolean {
+    return this.noRenegotiation;
+  }
+
+  /**
+   * node:tls's disableRenegotiation(): a renegotiation ClientHello is fatal at once instead
+   * of being refused with a no_renegotiation warning (we never renegotiate either way).
+   */
+  disableRenegotiation(): void {
+    this.noRenegotiation = true;
   }
 
   /**
@@ -183,9 +212,9 @@ export class ServerConnection implements HandshakeSettings {
     const protection = (keys: DirectionKeys): AeadProtection => new AeadProtection(this.currentContext.crypto, keys.suite, keys.key, keys.iv);
     const connection = this;
     return {
-      sendHandshake: (messages) => record.send(ContentType.handshake, messages),
+      sendHandshake: (messages) => connection.send(ContentType.handshake, messages),
       sendChangeCipherSpec: () => {
-        record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
+        connection.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
         record.changeWriteProtection();
       },
       installKeys: (direction, keys) => {
@@ -193,7 +222,7 @@ export class ServerConnection implements HandshakeSettings {
         else record.prepareWriteProtection(protection(keys));
       },
       agreeVersion: (version) => record.agreeVersion(version),
-      sendWarning: (description) => record.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, description)),
+      sendWarning: (description) => connection.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, description)),
       get wantsKeylog() {
         return connection.onKeylog !== undefined;
       },
@@ -289,6 +318,70 @@ export class ServerConnection implements HandshakeSettings {
     return this.handshake.negotiated?.serverName;
   }
 
+  /** The verify_data of the Finished we sent (node:tls's getFinished), once the handshake is done. */
+  get finished(): Uint8Array | undefined {
+    return this.handshake.negotiated?.serverFinished.slice();
+  }
+
+  /** The verify_data of the client's Finished (node:tls's getPeerFinished). */
+  get peerFinished(): Uint8Array | undefined {
+    return this.handshake.negotiated?.clientFinished.slice();
+  }
+
+  /**
+   * The client's certificate chain, leaf first, as it sent it in this handshake; a resumed
+   * session holds the leaf only (OpenSSL keeps no more in a session either).
+   */
+  get peerCertificateChain(): readonly Uint8Array[] {
+    const n = this.handshake.negotiated;
+    if (!n) return [];
+    if (n.peerCertificates.length > 0) return n.peerCertificates;
+    return n.session.peerCertificate ? [n.session.peerCertificate] : [];
+  }
+
+  /**
+   * Our certificate (DER) for this connection: the serving context's leaf (after an SNI
+   * switch, the virtual host's), as OpenSSL's SSL_get_certificate.
+   */
+  get localCertificate(): Uint8Array | undefined {
+    return this.currentContext.certificate?.chain[0];
+  }
+
+  /** The client's signature_algorithms in its order, once the handshake is done (undefined: none sent). */
+  get peerSignatureSchemes(): readonly number[] | undefined {
+    return this.handshake.negotiated?.clientSignatureAlgorithms;
+  }
+
+  /**
+   * RFC 5705 keying material exporter, with the TLS 1.2 PRF of the negotiated suite over the
+   * master secret and both hello randoms (OpenSSL's SSL_export_keying_material). Without
+   * `context` the seed carries no context at all, which differs from an empty one. Throws
+   * before the handshake is complete, after the connection ended (the secret is wiped), and
+   * for the labels TLS keeps for itself ('master secret', 'key expansion', ...).
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const n = this.handshake.negotiated;
+    if (!n) throw new TlsConfigError('ERR_TLS_INVALID_STATE', 'keying material can be exported once the handshake is complete');
+    if (this.disposed || this.failure) throw new TlsConfigError('ERR_TLS_INVALID_STATE', 'the connection has ended: its master secret is wiped');
+    if (!Number.isSafeInteger(length) || length < 0) throw new TlsConfigError('ERR_OUT_OF_RANGE', `length must be a whole number of bytes, not ${length}`);
+    if (context !== undefined && context.length > MAX_EXPORTER_CONTEXT_LENGTH) {
+      throw new TlsConfigError('ERR_EXPORTER_CONTEXT_TOO_LONG', `an exporter context of ${context.length} bytes: at most ${MAX_EXPORTER_CONTEXT_LENGTH}`);
+    }
+    const out = exportKeyingMaterial(this.currentContext.crypto, n.suite.hash, n.masterSecret, n.clientRandom, n.serverRandom, label, context, length);
+    if (!out) throw new TlsConfigError('ERR_ILLEGAL_EXPORTER_LABEL', `'${label}' is an exporter label reserved for TLS itself (RFC 5705 §4)`);
+    return out;
+  }
+
+  /**
+   * The largest plaintext per record we send from now on (OpenSSL's SSL_set_max_send_fragment,
+   * node:tls's setMaxSendFragment): 512 to 16384 bytes; anything else is refused (false).
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (!Number.isInteger(size) || size < MIN_SEND_FRAGMENT || size > MAX_SEND_FRAGMENT) return false;
+    this.record.maxSendFragment = size;
+    return true;
+  }
+
   // -------------------------------------------------------------------------------------
   // Bytes in
 
@@ -321,11 +414,13 @@ export class ServerConnection implements HandshakeSettings {
         }
         const message = this.joiner.next();
         if (message) {
+          if (this.onTrace) this.traceMessages(message.raw);
           this.handshake.handleMessage(message);
           continue;
         }
         const record = this.record.nextRecord();
         if (!record) return;
+        if (this.onTrace) this.traceRecord('received', record.type, record.data);
         this.handleRecord(record.type, record.data);
       }
     } catch (e) {
@@ -438,7 +533,9 @@ export class ServerConnection implements HandshakeSettings {
       if (!this.handshake.complete) {
         this.failure = new TlsError(AlertDescription.close_notify, 'peer closed the connection during the handshake', {
           fromPeer: true,
+          reason: 'ERR_CLOSED_DURING_HANDSHAKE',
         });
+        this.countFailure(this.failure);
       }
       return;
     }
@@ -474,14 +571,14 @@ export class ServerConnection implements HandshakeSettings {
     if (this.disposed) throw new Error('write after dispose');
     if (this.localClosed) throw new Error('write after close_notify');
     if (!this.handshake.complete) throw new Error('write before the handshake completed');
-    if (data.length > 0) this.record.send(ContentType.application_data, data);
+    if (data.length > 0) this.send(ContentType.application_data, data);
   }
 
   /** Sends close_notify (once). Reading may go on until the peer's close_notify. */
   close(): void {
     if (this.localClosed || this.failure || this.disposed) return;
     this.localClosed = true;
-    this.record.send(ContentType.alert, CLOSE_NOTIFY);
+    this.send(ContentType.alert, CLOSE_NOTIFY);
     this.record.retireWrite();
   }
 
@@ -499,9 +596,10 @@ export class ServerConnection implements HandshakeSettings {
             code: 'ERR_INTERNAL',
           });
     this.failure = error;
+    this.countFailure(error);
     if (!error.fromPeer && error.alert !== AlertDescription.close_notify) {
       try {
-        this.record.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));
+        this.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));
       } catch {
         // Nothing more can be said to this peer.
       }
@@ -509,6 +607,31 @@ export class ServerConnection implements HandshakeSettings {
     this.record.retireRead();
     this.record.retireWrite();
     this.handshake.dispose(true);
+  }
+
+  /** A handshake that fails counts once, by reason, in the serving context's stats. */
+  private countFailure(error: TlsError): void {
+    if (!this.handshake.complete) this.currentContext.stats.failures.count(error.reason);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Every record we send goes through here (and is traced when someone listens).
+
+  private send(type: number, data: Uint8Array): void {
+    if (this.onTrace) this.traceRecord('sent', type, data);
+    this.record.send(type, data);
+  }
+
+  private traceRecord(direction: TraceDirection, type: number, data: Uint8Array): void {
+    const encrypted = direction === 'sent' ? this.record.writeEncrypted : this.record.readEncrypted;
+    this.onTrace?.(traceRecord(direction, type, data.length, encrypted));
+    // Received handshake messages are traced whole, as the joiner delivers them.
+    if (type === ContentType.handshake && direction === 'sent') this.traceMessages(data);
+    else if (type === ContentType.alert) this.onTrace?.(traceAlert(direction, data));
+  }
+
+  private traceMessages(messages: Uint8Array): void {
+    for (const line of traceHandshake(messages)) this.onTrace?.(line);
   }
 }
 
