@@ -47,6 +47,8 @@ export interface ServerOptions {
   sessionCache?: SessionCache | false;
   /** puretls: a ready-made context instead of key/cert/ciphers/... */
   context?: TlsContext;
+  /** node:tls's: print a trace of every connection's messages to stderr (see TlsSocket.enableTrace). */
+  enableTrace?: boolean;
   // net.Server options, passed through.
   allowHalfOpen?: boolean;
   pauseOnConnect?: boolean;
@@ -87,6 +89,7 @@ export const SERVER_OPTIONS = [
   'minVersion',
   'maxVersion',
   'context',
+  'enableTrace',
 ] as const;
 const TLS_OPTIONS = [...CONTEXT_OPTIONS, ...SERVER_OPTIONS];
 const KNOWN = new Set<string>([...NET_OPTIONS, ...TLS_OPTIONS]);
@@ -196,7 +199,7 @@ export interface ResolvedServerOptions {
  * context is complete when it is made and never changed afterwards.
  */
 export function resolveServerOptions(options: ServerOptions, defaultCache?: () => SessionCache): ResolvedServerOptions {
-  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  if (options === null || typeof options !== 'object') throw new TlsConfigError('ERR_INVALID_ARG_TYPE', 'options must be an object');
   const given = (k: string): boolean => (options as Record<string, unknown>)[k] !== undefined;
   for (const k of Object.keys(options)) {
     if (!KNOWN.has(k) && given(k)) {
@@ -206,8 +209,11 @@ export function resolveServerOptions(options: ServerOptions, defaultCache?: () =
   checkVersion('minVersion', options.minVersion);
   checkVersion('maxVersion', options.maxVersion);
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (typeof handshakeTimeout !== 'number') throw new TlsConfigError('ERR_INVALID_ARG_TYPE', 'handshakeTimeout must be a number of milliseconds');
   if (!Number.isFinite(handshakeTimeout) || handshakeTimeout < 0) throw invalid('handshakeTimeout must be a number of milliseconds');
-  if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw invalid('SNICallback must be a function');
+  if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
+    throw new TlsConfigError('ERR_INVALID_ARG_TYPE', 'SNICallback must be a function');
+  }
   for (const k of ['requestCert', 'rejectUnauthorized'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw invalid(`${k} must be a boolean`);
   }
@@ -242,6 +248,27 @@ export function resolveServerOptions(options: ServerOptions, defaultCache?: () =
     handshakeTimeout,
     netOptions,
   };
+}
+
+/**
+ * What node:tls's createSecureContext (and setSecureContext, addContext) take, as puretls
+ * takes it: the context options of createServer, the versions, and the client-auth policy a
+ * virtual host may tighten. Anything else (pfx, passphrase, crl, dhparam, sigalgs, engines,
+ * ...) is refused by name (ERR_UNSUPPORTED_OPTION), never ignored.
+ */
+export const SECURE_CONTEXT_OPTIONS = [...CONTEXT_OPTIONS, 'minVersion', 'maxVersion', 'requestCert', 'rejectUnauthorized', 'maxCertificateChain'] as const;
+
+/** Checks node:tls-shaped createSecureContext options and gives the TlsContext options they describe. */
+export function secureContextOptions(options: ServerOptions): TlsContextOptions {
+  const known = new Set<string>(SECURE_CONTEXT_OPTIONS);
+  for (const k of Object.keys(options)) {
+    if (!known.has(k) && (options as Record<string, unknown>)[k] !== undefined) {
+      throw new TlsConfigError('ERR_UNSUPPORTED_OPTION', `secure context option '${k}' is not supported by puretls (supported: ${[...known].join(', ')})`);
+    }
+  }
+  checkVersion('minVersion', options.minVersion);
+  checkVersion('maxVersion', options.maxVersion);
+  return contextOptions(options);
 }
 
 /** The TlsContext options that node:tls-shaped server options describe. */
