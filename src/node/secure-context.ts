@@ -1,4 +1,4 @@
-import type { SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { TlsContext } from '../context.js';
 import { secureContextOptions, type ServerOptions } from './options.js';
 import { validateObject } from './validate.js';
@@ -9,7 +9,8 @@ import { validateObject } from './validate.js';
  * plus the client-auth policy a virtual host may tighten and ALPNProtocols.
  */
 export type SecureContextInput = SecureContextOptions &
-  Pick<ServerOptions, 'requestCert' | 'rejectUnauthorized' | 'maxCertificateChain' | 'ALPNProtocols'>;
+  Pick<ServerOptions, 'requestCert' | 'rejectUnauthorized' | 'maxCertificateChain'> &
+  Pick<TlsOptions, 'ALPNProtocols'>;
 
 /**
  * node:tls's createSecureContext: a TlsContext (puretls's SSL_CTX, immutable once made)
