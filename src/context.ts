@@ -291,7 +291,7 @@ function loadServerCertificate(
 
 function checkTimeout(seconds: number): number {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
-    throw new TlsConfigError('ERR_INVALID_ARG', `sessionTimeout must be a whole number of seconds, not ${seconds}`);
+    throw new TlsConfigError('ERR_OUT_OF_RANGE', `sessionTimeout must be a whole number of seconds, not ${seconds}`);
   }
   return seconds;
 }

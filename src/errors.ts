@@ -51,8 +51,9 @@ const NODE_CODES: Readonly<Record<string, string>> = {
   ERR_UNKNOWN_RECORD_TYPE: 'ERR_SSL_UNEXPECTED_MESSAGE',
   ERR_DATA_LENGTH_TOO_LONG: 'ERR_SSL_DATA_LENGTH_TOO_LONG',
   ERR_ENCRYPTED_LENGTH_TOO_LONG: 'ERR_SSL_ENCRYPTED_LENGTH_TOO_LONG',
-  // OpenSSL 3's AES-GCM reports the failed tag from its provider (node 20 shows this code).
-  ERR_BAD_RECORD_MAC: 'ERR_SSL_CIPHER_OPERATION_FAILED',
+  ERR_BAD_RECORD_MAC: 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC',
+  // OpenSSL 3's AES-GCM reports a tag that does not verify from its cipher provider (node 20 shows this code).
+  ERR_AES_GCM_TAG_MISMATCH: 'ERR_SSL_CIPHER_OPERATION_FAILED',
   ERR_RECORD_TOO_SMALL: 'ERR_SSL_RECORD_TOO_SMALL',
   ERR_BAD_CHANGE_CIPHER_SPEC: 'ERR_SSL_BAD_CHANGE_CIPHER_SPEC',
   ERR_UNKNOWN_ALERT_TYPE: 'ERR_SSL_UNKNOWN_ALERT_TYPE',
@@ -70,7 +71,8 @@ const NODE_CODES: Readonly<Record<string, string>> = {
   ERR_DUPLICATE_EXTENSION: 'ERR_SSL_BAD_EXTENSION',
   ERR_LENGTH_MISMATCH: 'ERR_SSL_LENGTH_MISMATCH',
   ERR_NO_APPLICATION_PROTOCOL: 'ERR_SSL_NO_APPLICATION_PROTOCOL',
-  ERR_NO_SHARED_SIGALG: 'ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS',
+  // OpenSSL cannot use its certificate with any signature algorithm offered: no suite for it.
+  ERR_NO_SHARED_SIGALG: 'ERR_SSL_NO_SHARED_CIPHER',
   SESSION_ID_CONTEXT_UNINITIALIZED: 'ERR_SSL_SESSION_ID_CONTEXT_UNINITIALIZED',
   INCONSISTENT_EXTMS: 'ERR_SSL_INCONSISTENT_EXTMS',
   // The client's flight
@@ -95,7 +97,6 @@ const NODE_CODES: Readonly<Record<string, string>> = {
 const SENT_ALERT_CODES: Partial<Record<AlertDescription, string>> = {
   [AlertDescription.unexpected_message]: 'ERR_SSL_UNEXPECTED_MESSAGE',
   [AlertDescription.no_application_protocol]: 'ERR_SSL_NO_APPLICATION_PROTOCOL',
-  [AlertDescription.bad_record_mac]: 'ERR_SSL_CIPHER_OPERATION_FAILED',
 };
 
 /**

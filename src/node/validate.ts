@@ -3,9 +3,9 @@ import { inspect } from 'node:util';
 /**
  * node's argument checks (lib/internal/validators.js), with node's codes and messages, for
  * the methods whose arguments node:tls validates: code that catches node's errors by code
- * catches ours.
+ * catches ours. `reason` repeats the code, as on every puretls error.
  */
-type NodeArgError = (TypeError | RangeError) & { code: string };
+type NodeArgError = (TypeError | RangeError) & { code: string; reason: string };
 
 function received(value: unknown): string {
   if (value === null || value === undefined) return ` Received ${String(value)}`;
@@ -16,12 +16,13 @@ function received(value: unknown): string {
 
 export function invalidArgType(name: string, expected: string, value: unknown): NodeArgError {
   const what = name.includes('.') ? 'property' : 'argument';
-  return Object.assign(new TypeError(`The "${name}" ${what} must be ${expected}.${received(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  return Object.assign(new TypeError(`The "${name}" ${what} must be ${expected}.${received(value)}`), { code: 'ERR_INVALID_ARG_TYPE', reason: 'ERR_INVALID_ARG_TYPE' });
 }
 
 export function outOfRange(name: string, range: string, value: unknown): NodeArgError {
   return Object.assign(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`), {
     code: 'ERR_OUT_OF_RANGE',
+    reason: 'ERR_OUT_OF_RANGE',
   });
 }
 
@@ -49,6 +50,6 @@ export function validateBuffer(value: unknown, name: string): asserts value is A
 }
 
 /** node's ERR_TLS_INVALID_STATE: a TLS operation before the connection is secure. */
-export function tlsInvalidState(): Error & { code: string } {
-  return Object.assign(new Error('TLS socket connection must be securely established'), { code: 'ERR_TLS_INVALID_STATE' });
+export function tlsInvalidState(): Error & { code: string; reason: string } {
+  return Object.assign(new Error('TLS socket connection must be securely established'), { code: 'ERR_TLS_INVALID_STATE', reason: 'ERR_TLS_INVALID_STATE' });
 }

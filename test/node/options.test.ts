@@ -101,6 +101,6 @@ describe('node: createServer option validation', () => {
   it('a key without a certificate, and malformed numbers', () => {
     assertRefused({ key: cert.keyPem }, 'ERR_MISSING_CERTIFICATE', /key and cert/);
     assertRefused({ ...base, handshakeTimeout: -1 }, 'ERR_INVALID_ARG_VALUE', /handshakeTimeout/);
-    assertRefused({ ...base, sessionTimeout: -5 }, 'ERR_INVALID_ARG', /sessionTimeout/);
+    assertRefused({ ...base, sessionTimeout: -5 }, 'ERR_OUT_OF_RANGE', /sessionTimeout/);
   });
 });
