@@ -27,6 +27,7 @@ export const MAX_EMPTY_RECORDS = 32;
  */
 export const MAX_WARNING_ALERTS = 5;
 
+/** Per-connection settings over the context's (OpenSSL's SSL_set_* calls). */
 export interface ConnectionOptions {
   /** Overrides the sid_ctx inherited from the context, for this connection only. */
   sessionIdContext?: string | Uint8Array;
@@ -35,6 +36,7 @@ export interface ConnectionOptions {
    * SSL_set_verify). Either one alone keeps the context's value for the other.
    */
   requestCert?: boolean;
+  /** See requestCert: refuse a client whose certificate does not verify (OpenSSL's SSL_VERIFY_FAIL_IF_NO_PEER_CERT and a failed verification). */
   rejectUnauthorized?: boolean;
   /** Overrides the context's limit on the client's chain (OpenSSL's SSL_set_verify_depth). */
   maxCertificateChain?: number;
@@ -49,8 +51,9 @@ export interface ConnectionOptions {
   onTrace?: (line: string) => void;
 }
 
-/** OpenSSL's SSL_set_max_send_fragment bounds (node:tls's setMaxSendFragment). */
+/** The smallest record we may be asked to send (OpenSSL's SSL_set_max_send_fragment, node:tls's setMaxSendFragment). */
 export const MIN_SEND_FRAGMENT = 512;
+/** The largest, and the default: 2^14 bytes of plaintext (RFC 5246 §6.2.1). */
 export const MAX_SEND_FRAGMENT = MAX_PLAINTEXT_LENGTH;
 
 /** What the handshake established about the client's certificate (OpenSSL's SSL_get_verify_result and peer). */
@@ -65,11 +68,13 @@ export interface PeerVerification {
   authorized: boolean;
 }
 
+/** The suite in use, as node:tls's getCipher() reports it. */
 export interface CipherInfo {
   /** OpenSSL name, e.g. 'ECDHE-ECDSA-AES128-GCM-SHA256'. */
   name: string;
   /** IANA name, e.g. 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'. */
   standardName: string;
+  /** The protocol: 'TLSv1.2'. */
   version: string;
 }
 
@@ -140,6 +145,7 @@ export class ServerConnection implements HandshakeSettings {
     return this.connectionSidCtx;
   }
 
+  /** The session id context this connection resumes and stores sessions under (a copy). */
   get sessionIdContext(): Uint8Array {
     return this.connectionSidCtx.slice();
   }
@@ -233,6 +239,7 @@ export class ServerConnection implements HandshakeSettings {
   // -------------------------------------------------------------------------------------
   // State
 
+  /** Both Finished messages are done: application data may flow. */
   get handshakeComplete(): boolean {
     return this.handshake.complete;
   }
@@ -274,6 +281,10 @@ export class ServerConnection implements HandshakeSettings {
     this.handshake.dispose(false);
   }
 
+  /**
+   * Everything the handshake agreed (suite, group, ALPN, SNI, session, randoms, Finished data),
+   * once it is complete.
+   */
   get negotiated(): NegotiatedParameters | undefined {
     return this.handshake.negotiated;
   }
@@ -287,18 +298,22 @@ export class ServerConnection implements HandshakeSettings {
     return { requested: this.verifyMode !== 'none', certificate, verifyResult, authorized: verifyResult === 0 };
   }
 
+  /** The handshake resumed a session. */
   get isSessionReused(): boolean {
     return this.handshake.negotiated?.resumed ?? false;
   }
 
+  /** The session of this connection (new or resumed), once the handshake is complete. */
   get session(): Session | undefined {
     return this.handshake.negotiated?.session;
   }
 
+  /** 'TLSv1.2' once the handshake is complete. */
   get protocol(): string | undefined {
     return this.handshake.negotiated ? protocolName(ProtocolVersion.TLSv1_2) : undefined;
   }
 
+  /** The suite in use, once the handshake is complete. */
   get cipher(): CipherInfo | undefined {
     const n = this.handshake.negotiated;
     return n && { name: n.suite.opensslName, standardName: n.suite.name, version: 'TLSv1.2' };
@@ -310,10 +325,12 @@ export class ServerConnection implements HandshakeSettings {
     return g === undefined ? undefined : groupName(g);
   }
 
+  /** The ALPN protocol chosen, if any. */
   get alpnProtocol(): string | undefined {
     return this.handshake.negotiated?.alpnProtocol;
   }
 
+  /** The SNI host name the client sent, if any. */
   get serverName(): string | undefined {
     return this.handshake.negotiated?.serverName;
   }
@@ -554,6 +571,7 @@ export class ServerConnection implements HandshakeSettings {
     return this.record.takeOutput();
   }
 
+  /** Bytes wait to be taken with takeOutput(). */
   get hasOutput(): boolean {
     return this.record.pendingOutput > 0;
   }

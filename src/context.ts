@@ -24,10 +24,15 @@ export type SniCallback = (servername: string) => MaybePromise<TlsContext | unde
 
 /** What a virtual host takes from the server it is served under (see `servedUnder`). */
 export interface ServerSessionSettings {
+  /** The server's ALPN list, for hosts without their own. */
   readonly alpnProtocols: readonly string[] | undefined;
+  /** The server's session id context, for hosts without their own. */
   sessionIdContext: Uint8Array;
+  /** The server's session cache: every host resumes and stores there. */
   readonly sessionCache: SessionCache | undefined;
+  /** The server's session lifetime, in seconds. */
   readonly sessionTimeout: number;
+  /** The server's ticket keys (setTicketKeys covers every host). */
   readonly ticketKeyring: TicketKeyring | undefined;
 }
 
@@ -41,6 +46,7 @@ interface SharedParts {
   readonly groups: readonly number[];
 }
 
+/** What a TlsContext is made from, in puretls's names (createSecureContext takes node:tls's). */
 export interface TlsContextOptions {
   /** PEM private key: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY", P-256 or P-384. */
   key?: string | Uint8Array;
@@ -105,21 +111,35 @@ export interface ServerCertificate {
  * they are created; changing it later affects only connections made afterwards.
  */
 export class TlsContext {
+  /** The cryptography every connection of this context uses. */
   readonly crypto: CryptoProvider;
+  /** The clock, in milliseconds since the epoch (sessions expire by it; tests inject one). */
   readonly now: () => number;
+  /** The key and certificate chain served, if any (a context without one can only be a starting point for SNI). */
   readonly certificate: ServerCertificate | undefined;
+  /** The suites enabled, in preference order. */
   readonly cipherSuites: readonly CipherSuite[];
+  /** The client's suite order decides (node:tls's honorCipherOrder: false), not ours. */
   readonly clientCipherPreference: boolean;
+  /** The ECDHE groups enabled (wire code points), in preference order. */
   readonly groups: readonly number[];
+  /** The ALPN protocols, in preference order; undefined: no ALPN. */
   readonly alpnProtocols: readonly string[] | undefined;
+  /** The session-ID cache; undefined: session IDs off. */
   readonly sessionCache: SessionCache | undefined;
+  /** Session lifetime, in seconds. */
   readonly sessionTimeout: number;
   /** Seals and opens tickets; undefined when tickets are off. */
   readonly ticketKeyring: TicketKeyring | undefined;
+  /** Connections made from this context ask for a client certificate. */
   readonly requestCert: boolean;
+  /** With requestCert: a client without a certificate that verifies is refused. */
   readonly rejectUnauthorized: boolean;
+  /** The trust anchors for client certificates (`ca`). */
   readonly trustStore: TrustStore | undefined;
+  /** Most certificates a client's chain may hold. */
   readonly maxCertificateChain: number;
+  /** Chooses the context for an SNI name (after `serverNames`). */
   readonly sniCallback: SniCallback | undefined;
   /** Lookup, decision, storage, tickets and counters of this context's sessions. */
   readonly sessions: ServerSessions;

@@ -27,11 +27,13 @@ export enum AlertDescription {
   no_application_protocol = 120,
 }
 
+/** TLS alert levels (RFC 5246 §7.2). */
 export enum AlertLevel {
   warning = 1,
   fatal = 2,
 }
 
+/** The alert's RFC name ('handshake_failure'), or 'unknown(n)'. */
 export function alertName(description: number): string {
   return AlertDescription[description] ?? `unknown(${description})`;
 }
@@ -179,6 +181,7 @@ export function errorCode(reason: string, alert?: AlertDescription, fromPeer = f
  * Errors are sticky: once a connection has one, it is closed for good.
  */
 export class TlsError extends Error {
+  /** 'TlsError'. */
   override readonly name = 'TlsError';
   /** node:tls's code for this failure where node has one (see errorCode), else ours. */
   readonly code: string;
@@ -193,6 +196,7 @@ export class TlsError extends Error {
   readonly fromPeer: boolean;
 
   constructor(
+    /** The alert we sent (or, with fromPeer, received). */
     readonly alert: AlertDescription,
     message: string,
     /** `reason`: see above (`code`, its former name, is accepted as the same thing). */
@@ -212,6 +216,7 @@ export function fatal(alert: AlertDescription, message: string, reason?: string)
 
 /** A configuration mistake made by the application (never by the peer). */
 export class TlsConfigError extends Error {
+  /** 'TlsConfigError'. */
   override readonly name = 'TlsConfigError';
   /** node's code for the same mistake where node has one, else ours. */
   readonly code: string;
@@ -226,6 +231,7 @@ export class TlsConfigError extends Error {
 
 /** Malformed serialised data handed to us by the application (a session, a key, a PEM file). */
 export class TlsDecodeError extends Error {
+  /** 'TlsDecodeError'. */
   override readonly name = 'TlsDecodeError';
   /** node's code where node has one, else ours. */
   readonly code: string;

@@ -23,6 +23,7 @@ const SOCKET_METHODS = [
 
 const prepared = new WeakSet<Http2Server>();
 
+/** Options of http2Listener. */
 export interface Http2Options {
   /**
    * Where connections that did not choose 'h2' by ALPN go (HTTP/1.1 clients, clients

@@ -7,7 +7,9 @@ import { isTicketKeySource, type TicketKeySource } from '../session/tickets.js';
 
 /** The options of `createServer`, shaped like node:tls's. */
 export interface ServerOptions {
+  /** The server's private key, PEM (a string or Buffer; an array of them is joined). */
   key?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** The server's certificate chain, PEM, leaf first. */
   cert?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
   /** OpenSSL cipher list; names we do not implement are skipped, as OpenSSL does. */
   ciphers?: string;
@@ -15,8 +17,11 @@ export interface ServerOptions {
   ecdhCurve?: string;
   /** Server preference order (true, the puretls default) or the client's (false). */
   honorCipherOrder?: boolean;
+  /** ALPN protocols in server preference order: an array of names, or node:tls's wire format. */
   ALPNProtocols?: ReadonlyArray<string | Uint8Array> | Uint8Array;
+  /** Only 'TLSv1.2' (puretls speaks nothing else); anything else is refused. */
   minVersion?: string;
+  /** Only 'TLSv1.2', as minVersion. */
   maxVersion?: string;
   /** Milliseconds a client has to finish the handshake. Default 120000, as node:tls. */
   handshakeTimeout?: number;
@@ -49,12 +54,17 @@ export interface ServerOptions {
   context?: TlsContext;
   /** node:tls's: print a trace of every connection's messages to stderr (see TlsSocket.enableTrace). */
   enableTrace?: boolean;
-  // net.Server options, passed through.
+  /** net.Server's: keep a socket's writable side open after the client ends its side. */
   allowHalfOpen?: boolean;
+  /** net.Server's: accepted TCP sockets start paused. */
   pauseOnConnect?: boolean;
+  /** net.Server's: Nagle's algorithm off on accepted sockets. */
   noDelay?: boolean;
+  /** net.Server's: TCP keep-alive on accepted sockets. */
   keepAlive?: boolean;
+  /** net.Server's: the keep-alive delay, in milliseconds. */
   keepAliveInitialDelay?: number;
+  /** net.Server's: the accepted sockets' stream buffer sizes. */
   highWaterMark?: number;
 }
 

@@ -13,6 +13,7 @@ import type { SecureContextInput } from './secure-context.js';
 import { TlsSocket } from './socket.js';
 import { validateObject } from './validate.js';
 
+/** The listener of 'secureConnection': called with each socket whose handshake completed. */
 export type SecureConnectionListener = (socket: TlsSocket) => void;
 
 

@@ -20,6 +20,7 @@ function asBuffer(b: Uint8Array): Buffer<ArrayBuffer> {
 export interface TlsSocketOptions {
   /** Milliseconds the client has to finish the handshake; 0 for no limit. */
   handshakeTimeout?: number;
+  /** Keep the writable side open after the peer ends its side (net.Socket's allowHalfOpen). Default false. */
   allowHalfOpen?: boolean;
   /** Emit node:tls's 'keylog' events. */
   keylog?: boolean;
@@ -35,11 +36,17 @@ export interface TlsSocketOptions {
  * `rejectUnauthorized` default to false, as node:tls's. Other options are refused by name.
  */
 export interface NodeTlsSocketOptions extends SecureContextInput {
+  /** Must be true: puretls is a server. */
   isServer?: boolean;
+  /** The server the socket belongs to (its `server` property). */
   server?: NetServer;
+  /** The context to serve with (from createSecureContext); else one is made from the other options. */
   secureContext?: TlsContext;
+  /** Ask the client for a certificate. Default false. */
   requestCert?: boolean;
+  /** With requestCert: refuse a client whose certificate does not verify against `ca`. Default false (node:tls's, for a socket made by hand). */
   rejectUnauthorized?: boolean;
+  /** Trace the connection's messages to stderr. */
   enableTrace?: boolean;
 }
 
@@ -86,6 +93,7 @@ function trustAnchors(store: TrustStore | undefined): readonly Uint8Array[] {
  * between the socket and the sans-IO ServerConnection, which does all the TLS.
  */
 export class TlsSocket extends Duplex {
+  /** Always true: node:tls's TLSSocket says so, and http, Express and http2 read it. */
   readonly encrypted = true;
   /** The server that accepted the connection (as net.Socket's and node:tls's `server`). */
   readonly server: NetServer | undefined;
@@ -108,6 +116,7 @@ export class TlsSocket extends Duplex {
    */
   constructor(socket: Socket, options: NodeTlsSocketOptions);
   constructor(
+    /** The TCP socket underneath, carrying the ciphertext. */
     readonly socket: Socket,
     connectionOrOptions: ServerConnection | NodeTlsSocketOptions,
     socketOptions: TlsSocketOptions = {},
@@ -161,18 +170,22 @@ export class TlsSocket extends Duplex {
     return this.connection.cipher as CipherNameAndProtocol;
   }
 
+  /** The protocol once the handshake is done ('TLSv1.2', the only one), else null. */
   getProtocol(): string | null {
     return this.connection.protocol ?? null;
   }
 
+  /** The ALPN protocol chosen (RFC 7301), or false when none was. */
   get alpnProtocol(): string | false {
     return this.connection.alpnProtocol ?? false;
   }
 
+  /** The SNI host name the client sent (RFC 6066 §3), or false. */
   get servername(): string | false {
     return this.connection.serverName ?? false;
   }
 
+  /** The handshake resumed a session (by ticket or session ID). */
   isSessionReused(): boolean {
     return this.connection.isSessionReused;
   }
@@ -319,59 +332,72 @@ export class TlsSocket extends Duplex {
     return null;
   }
 
+  /** The TCP socket's remote address. */
   get remoteAddress(): string | undefined {
     return this.socket.remoteAddress;
   }
 
+  /** The TCP socket's remote port. */
   get remotePort(): number | undefined {
     return this.socket.remotePort;
   }
 
+  /** 'IPv4' or 'IPv6', from the TCP socket. */
   get remoteFamily(): string | undefined {
     return this.socket.remoteFamily;
   }
 
+  /** The TCP socket's local address. */
   get localAddress(): string | undefined {
     return this.socket.localAddress;
   }
 
+  /** The TCP socket's local port. */
   get localPort(): number | undefined {
     return this.socket.localPort;
   }
 
+  /** The TCP socket's local address, port and family. */
   address(): ReturnType<Socket['address']> {
     return this.socket.address();
   }
 
+  /** Bytes received on the TCP socket (ciphertext, as node:tls counts them). */
   get bytesRead(): number {
     return this.socket.bytesRead;
   }
 
+  /** Bytes sent on the TCP socket (ciphertext). */
   get bytesWritten(): number {
     return this.socket.bytesWritten;
   }
 
+  /** The TCP socket's idle timeout; 'timeout' is emitted here, and `callback` runs once on it. */
   setTimeout(ms: number, callback?: () => void): this {
     this.socket.setTimeout(ms);
     if (callback) this.once('timeout', callback);
     return this;
   }
 
+  /** Nagle's algorithm off (true) or on, on the TCP socket. */
   setNoDelay(noDelay?: boolean): this {
     this.socket.setNoDelay(noDelay);
     return this;
   }
 
+  /** TCP keep-alive on the TCP socket. */
   setKeepAlive(enable?: boolean, initialDelay?: number): this {
     this.socket.setKeepAlive(enable, initialDelay);
     return this;
   }
 
+  /** Keeps the process alive while this connection is open (the default). */
   ref(): this {
     this.socket.ref();
     return this;
   }
 
+  /** Lets the process exit even if this connection is open. */
   unref(): this {
     this.socket.unref();
     return this;
@@ -407,6 +433,7 @@ export class TlsSocket extends Duplex {
     return this.writableLength + this.socket.writableLength;
   }
 
+  /** net.Socket's: the addresses tried when connecting (empty for an accepted connection). */
   get autoSelectFamilyAttemptedAddresses(): string[] {
     return this.socket.autoSelectFamilyAttemptedAddresses;
   }

@@ -5,8 +5,9 @@ import { SecureContext, createSecureContext } from './secure-context.js';
 import { Server, createServer } from './server.js';
 import { TlsSocket } from './socket.js';
 
-/** The only protocol puretls speaks, as node:tls's DEFAULT_MIN_VERSION / DEFAULT_MAX_VERSION name it. */
+/** The lowest protocol: TLSv1.2, the only one puretls speaks (node:tls's DEFAULT_MIN_VERSION). */
 export const DEFAULT_MIN_VERSION = 'TLSv1.2';
+/** The highest protocol: TLSv1.2 as well (node:tls's DEFAULT_MAX_VERSION is TLSv1.3). */
 export const DEFAULT_MAX_VERSION = 'TLSv1.2';
 /** The groups: X25519, P-256, P-384 in that order (node:tls's default is 'auto' too). */
 export const DEFAULT_ECDH_CURVE = 'auto';

@@ -3,14 +3,17 @@ import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 
 /** A TLS 1.2 AEAD cipher suite (after Go's cipher_suites.go table). */
 export interface CipherSuite {
+  /** The IANA code point, e.g. 0xc02b. */
   readonly id: number;
   /** The IANA name, as `getCipher().standardName` reports it. */
   readonly name: string;
   /** OpenSSL's name, as `ciphers` strings and `getCipher().name` use it. */
   readonly opensslName: string;
+  /** The record protection. */
   readonly aead: AeadAlgorithm;
   /** The PRF hash (RFC 5246 §5) and Finished hash. */
   readonly hash: HashAlgorithm;
+  /** Bytes of each direction's AEAD key. */
   readonly keyLength: number;
   /** Bytes of the key block's IV: the GCM salt (RFC 5288) or the ChaCha20 IV (RFC 7905). */
   readonly fixedIvLength: number;
@@ -18,6 +21,7 @@ export interface CipherSuite {
   readonly explicitNonceLength: number;
 }
 
+/** Every suite puretls implements, in its default (server) preference. */
 export const SUITES: readonly CipherSuite[] = [
   {
     id: CipherSuiteId.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,

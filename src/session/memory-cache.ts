@@ -6,6 +6,7 @@ import type { Session } from './session.js';
 /** OpenSSL's SSL_SESSION_CACHE_MAX_SIZE_DEFAULT. */
 export const DEFAULT_CACHE_SIZE = 20480;
 
+/** Options of the in-memory session cache. */
 export interface MemorySessionCacheOptions {
   /** Most sessions held; the oldest goes first when full. Default 20480. */
   maxSize?: number;
@@ -24,6 +25,7 @@ export interface MemorySessionCacheOptions {
  * wiped at once without touching a session that a connection or the application holds.
  */
 export class MemorySessionCache implements SessionCache {
+  /** Most sessions held (the oldest is evicted, its master secret wiped). */
   readonly maxSize: number;
   private readonly sessions = new Map<string, Session>();
   private readonly now: () => number;
@@ -96,6 +98,7 @@ export class MemorySessionCache implements SessionCache {
     return removed;
   }
 
+  /** Forgets every session (their master secrets wiped). */
   clear(): void {
     for (const session of this.sessions.values()) session.masterSecret.fill(0);
     this.sessions.clear();

@@ -9,6 +9,7 @@ export class FailureCounters {
   private readonly byReason = new Map<string, number>();
   private all = 0;
 
+  /** One more failed handshake with this reason. */
   count(reason: string): void {
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
     this.all++;
@@ -67,6 +68,7 @@ export class SessionStats {
     return this.cache?.storeStats;
   }
 
+  /** The counters as a plain object (failures and store apart: see `failures`, `store`). */
   toJSON(): Record<string, number> {
     const { accept, acceptGood, hits, misses, timeouts, contextMismatches, cacheFull, number } = this;
     return { accept, acceptGood, hits, misses, timeouts, cacheFull, number, contextMismatches };
