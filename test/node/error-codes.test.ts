@@ -302,7 +302,8 @@ function readmeTable(): string[][] {
   const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../README.md'), 'utf8');
   const start = readme.indexOf('### Error codes');
   assert.ok(start >= 0, 'the README has an "Error codes" section');
-  const section = readme.slice(start, readme.indexOf('\n## ', start));
+  const next = readme.slice(start + 1).search(/\n#{2,3} /);
+  const section = readme.slice(start, next < 0 ? undefined : start + 1 + next);
   return section
     .split('\n')
     .filter((l) => l.startsWith('| ') && !l.startsWith('| ---'))
