@@ -59,6 +59,9 @@ export function http2Listener(h2: Http2Server, options: Http2Options = {}): Secu
   let http1 = options.http1;
   return (socket) => {
     if (socket.alpnProtocol === 'h2') {
+      // RFC 7540 §9.2.1: no renegotiation under HTTP/2. node's http2 asks this of the socket it
+      // is given, but asks its own wrapper around ours, so the listener asks it here.
+      socket.disableRenegotiation();
       h2.emit('connection', socket);
       return;
     }

@@ -35,6 +35,8 @@ interface Saw {
   sessionPeerCN: string | null;
   authorized: boolean;
   cipher: string | undefined;
+  /** HTTP/2 forbids renegotiation (RFC 7540 §9.2.1): http2Listener turns it off on our socket. */
+  renegotiationDisabled: boolean | undefined;
 }
 
 describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', function () {
@@ -67,6 +69,8 @@ describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', functi
         sessionPeerCN: (sessionPeer?.subject?.CN as string | undefined) ?? null,
         authorized: socket.authorized,
         cipher: socket.getCipher()?.name,
+        renegotiationDisabled: (req.socket as unknown as { stream?: { connection?: { renegotiationDisabled?: boolean } }; connection?: { renegotiationDisabled?: boolean } }).stream?.connection?.renegotiationDisabled ??
+          (req.socket as unknown as { connection?: { renegotiationDisabled?: boolean } }).connection?.renegotiationDisabled,
       };
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(saw));
@@ -102,6 +106,7 @@ describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', functi
     sessionPeerCN: peerCN,
     authorized: peerCN !== null,
     cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+    renegotiationDisabled: true,
   });
 
   it("node's http2 client (with a client certificate): an encrypted h2 session, the peer certificate through session and compatibility API", async () => {
@@ -142,6 +147,7 @@ describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', functi
     assert.equal(saw.socketEncrypted, true);
     assert.equal(saw.remoteAddress, '127.0.0.1');
     assert.equal(saw.sessionEncrypted, null, 'no http2 session for an HTTP/1.1 request');
+    assert.equal(saw.renegotiationDisabled, false, 'HTTP/1.1 connections keep the default');
 
     const viaHttps = await new Promise<Saw>((resolve, reject) => {
       https

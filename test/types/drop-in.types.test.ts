@@ -82,6 +82,17 @@ export function onSecureConnection(server: Server, handler: (socket: nodeTls.TLS
   server.on('secureConnection', handler);
 }
 
+/** The README's embedding example, as written there. */
+export function readmeEmbedding(readFileSync: (path: string) => Buffer): Server {
+  const app = http.createServer((req, res) => res.end(`hello over ${(req.socket as nodeTls.TLSSocket).getProtocol()}\n`));
+  const server = createServer(
+    { key: readFileSync('key.pem'), cert: readFileSync('cert.pem'), ALPNProtocols: ['http/1.1'] },
+    (socket) => app.emit('connection', socket),
+  );
+  server.on('tlsClientError', (err) => console.warn('handshake failed:', err.message));
+  return server;
+}
+
 // @ts-expect-error a puretls Server is a tls.Server, not an https.Server (which is also an http server)
 export const notHttps: https.Server = undefined as unknown as Server;
 
