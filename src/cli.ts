@@ -5,6 +5,7 @@
  *
  *   npm start                      # port 8443, a fresh self-signed ECDSA P-256 certificate
  *   npm start -- --port 9443 --key key.pem --cert cert.pem --sid-ctx myapp
+ *   npx puretls-demo --alpn h2,http/1.1 --ca ca.pem --request-cert -v
  *   npm start -- --key ec.key --cert ec.pem --key rsa.key --cert rsa.pem   # ECDSA and RSA, chosen per client
  *
  * Keys may be ECDSA (P-256, P-384), RSA (2048 to 4096 bits, PKCS#1 or PKCS#8, RSA-PSS too),
@@ -12,13 +13,16 @@
  */
 import { appendFileSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
+import { basename, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toHex } from './codec/bytes.js';
 import { signatureSchemeName } from './protocol/signature-schemes.js';
 import { createSelfSignedCertificate } from './pki/index.js';
+import { http2Listener } from './node/http2.js';
 import { createServer, type Server } from './node/server.js';
-import type { TlsSocket } from './node/socket.js';
+import { TlsSocket } from './node/socket.js';
 
 function hex(b: Uint8Array | undefined): string {
   return b && b.length > 0 ? toHex(b) : '(empty)';
@@ -45,6 +49,7 @@ export function describeConnection(socket: TlsSocket): Array<[string, string]> {
     ['Extended master secret', c.negotiated?.extendedMasterSecret ? 'yes' : 'no'],
     ['Secure renegotiation', c.negotiated?.secureRenegotiation ? 'supported' : 'not signalled'],
     ['Client', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`],
+    ...clientCertificateRows(socket),
     ['Sessions in cache', String(stats.number)],
     ['Handshakes (accept/good/hits/misses/mismatches)', `${stats.accept}/${stats.acceptGood}/${stats.hits}/${stats.misses}/${stats.contextMismatches}`],
   ];
@@ -57,6 +62,24 @@ function serverCertificate(socket: TlsSocket): string {
   if (!cert || n.signatureScheme === undefined) return '(none: resumed session)';
   const key = cert.curve ? `ECDSA ${cert.curve}` : cert.rsaBits !== undefined ? `${cert.keyType} ${cert.rsaBits} bits` : cert.keyType;
   return `${key}, ${signatureSchemeName(n.signatureScheme)}`;
+}
+
+/** With --request-cert: what the client's certificate says and whether it verified against --ca. */
+function clientCertificateRows(socket: TlsSocket): Array<[string, string]> {
+  if (socket.connection.clientAuth === 'none') return [];
+  const peer = socket.getPeerCertificate();
+  if (!peer.subject) return [['Client certificate', `(none; ${socket.authorizationErrorName ?? 'not verified'})`]];
+  return [
+    ['Client certificate', `${String(peer.subject.CN ?? '?')} (issuer ${String(peer.issuer?.CN ?? '?')})`],
+    ['Client certificate verified', socket.authorized ? 'yes' : `no: ${socket.authorizationErrorName ?? '?'}`],
+  ];
+}
+
+/** Our TlsSocket behind a request: HTTP/1.1's socket, or the one under an HTTP/2 session's wrapper. */
+function tlsSocketOf(req: http.IncomingMessage | http2.Http2ServerRequest): TlsSocket | undefined {
+  const socket = req.socket as unknown as { stream?: unknown };
+  if (socket instanceof TlsSocket) return socket;
+  return socket.stream instanceof TlsSocket ? socket.stream : undefined;
 }
 
 function page(socket: TlsSocket): string {
@@ -84,6 +107,13 @@ export interface DemoOptions {
   certPem?: string | string[];
   sessionIdContext?: string;
   keylogFile?: string;
+  /** ALPN protocols to offer; with 'h2', HTTP/2 (and HTTP/1.1 on the same port). Default: http/1.1. */
+  alpn?: string[];
+  /** Ask clients for a certificate and show it (verified against `caPem`, not required). */
+  requestCert?: boolean;
+  caPem?: string;
+  /** Print a trace of every connection's messages to stderr. */
+  trace?: boolean;
 }
 
 /** Starts the demo server; resolves once it listens. */
@@ -95,23 +125,30 @@ export async function startDemo(options: DemoOptions): Promise<{ tls: Server; ht
     keyPem = made.keyPem;
     certPem = made.certPem;
   }
-  const app = http.createServer((req, res) => {
+  const respond = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const body = page(req.socket as unknown as TlsSocket);
+    const socket = tlsSocketOf(req);
+    const body = socket ? page(socket) : 'no TLS socket behind this request\n';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  });
+    if (req.method === 'HEAD') res.end();
+    else res.end(body);
+  };
+  const app = http.createServer(respond);
+  const alpn = options.alpn ?? ['http/1.1'];
   const tls = createServer(
     {
       key: keyPem,
       cert: certPem,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: alpn,
       ...(options.sessionIdContext !== undefined ? { sessionIdContext: options.sessionIdContext } : {}),
+      ...(options.requestCert ? { requestCert: true, rejectUnauthorized: false } : {}),
+      ...(options.caPem !== undefined ? { ca: options.caPem } : {}),
+      ...(options.trace ? { enableTrace: true } : {}),
     },
-    (socket) => app.emit('connection', socket),
+    alpn.includes('h2') ? http2Listener(http2.createServer(respond), { http1: app }) : (socket) => app.emit('connection', socket),
   );
   const keylogFile = options.keylogFile;
   if (keylogFile) {
@@ -136,16 +173,26 @@ async function main(): Promise<void> {
       key: { type: 'string', multiple: true },
       cert: { type: 'string', multiple: true },
       'sid-ctx': { type: 'string' },
+      alpn: { type: 'string' },
+      ca: { type: 'string' },
+      'request-cert': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm start -- [--port 8443] [--host 0.0.0.0] [--key key.pem --cert cert.pem ...] [--sid-ctx text]');
+    console.log(`usage: ${invokedAs()} [--port 8443] [--host 0.0.0.0] [--key key.pem --cert cert.pem ...] [--sid-ctx text]`);
+    console.log('         [--alpn h2,http/1.1] [--request-cert [--ca ca.pem]] [-v]');
+    console.log('  --alpn          ALPN protocols in preference order; with h2, HTTP/2 and HTTP/1.1 on one port');
+    console.log('  --request-cert  ask clients for a certificate and show it on the page (not required)');
+    console.log('  --ca            PEM CA certificates that client certificates are verified against');
+    console.log('  -v, --verbose   print a trace of every TLS record and handshake message to stderr');
     console.log('Keys: ECDSA P-256/P-384, RSA 2048..4096 bits (also RSA-PSS), Ed25519, Ed448. Repeat --key/--cert to serve');
     console.log('several certificates (e.g. ECDSA and RSA): each client gets the first it accepts, ECDSA before RSA.');
     console.log('SSLKEYLOGFILE=path writes NSS key log lines for Wireshark.');
     return;
   }
+  if (values.ca !== undefined && !values['request-cert']) throw new Error('--ca verifies client certificates: give --request-cert too');
   if ((values.key?.length ?? 0) !== (values.cert?.length ?? 0)) throw new Error('--key and --cert go together, one --cert per --key');
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port ${values.port}`);
@@ -155,12 +202,27 @@ async function main(): Promise<void> {
   if (values.cert !== undefined) demo.certPem = values.cert.map((f) => readFileSync(f, 'utf8'));
   if (values['sid-ctx'] !== undefined) demo.sessionIdContext = values['sid-ctx'];
   if (process.env.SSLKEYLOGFILE) demo.keylogFile = process.env.SSLKEYLOGFILE;
+  if (values.alpn !== undefined) demo.alpn = values.alpn.split(',').map((p) => p.trim()).filter(Boolean);
+  if (values['request-cert']) demo.requestCert = true;
+  if (values.ca !== undefined) demo.caPem = readFileSync(values.ca, 'utf8');
+  if (values.verbose) demo.trace = true;
   const { tls } = await startDemo(demo);
   const address = tls.address();
   const where = typeof address === 'object' && address ? address.port : port;
   console.log(`puretls demo listening on https://localhost:${where}/ (try: curl -k https://localhost:${where}/)`);
   if (!values.key) console.log('using a fresh self-signed ECDSA P-256 certificate for localhost');
   else for (const c of tls.context.certificates) console.log(`certificate: ${c.curve ? `ECDSA ${c.curve}` : c.keyType}${c.rsaBits ? ` ${c.rsaBits} bits` : ''}, CN ${c.leaf.subjectCommonName ?? '-'}`);
+}
+
+/**
+ * How the user started us, for the usage line: `npm start --` from the repository,
+ * `npx puretls-demo` through npx (npm exec), the installed command, or node and the file.
+ */
+export function invokedAs(env: NodeJS.ProcessEnv = process.env, argv1: string | undefined = process.argv[1]): string {
+  if (env.npm_lifecycle_event === 'start') return 'npm start --';
+  if (env.npm_command === 'exec') return 'npx puretls-demo';
+  if (argv1 && basename(argv1) === 'puretls-demo') return 'puretls-demo';
+  return `node ${argv1 ? relative(process.cwd(), argv1) || argv1 : 'dist/src/cli.js'}`;
 }
 
 // Run when executed directly, not when imported by tests.

@@ -3,10 +3,13 @@ import { bytesEqual, copyBytes } from './codec/bytes.js';
 import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
 import type { SniCallback, TlsContext } from './context.js';
-import { AlertDescription, AlertLevel, TlsError, alertName, fatal } from './errors.js';
+import { AlertDescription, AlertLevel, TlsConfigError, TlsError, alertName, fatal } from './errors.js';
 import type { DirectionKeys, HandshakeOutput, HandshakeSettings, HandshakeWait } from './handshake/output.js';
 import { ServerHandshake, type NegotiatedParameters } from './handshake/server.js';
+import { MAX_EXPORTER_CONTEXT_LENGTH, exportKeyingMaterial } from './handshake/key-schedule.js';
+import { traceAlert, traceHandshake, traceRecord, type TraceDirection } from './handshake/trace.js';
 import { AeadProtection } from './record/aead.js';
+import { MAX_PLAINTEXT_LENGTH } from './record/deframer.js';
 import { HandshakeJoiner } from './record/handshake-joiner.js';
 import { RecordLayer } from './record/record-layer.js';
 import { isPromise, then, type MaybePromise } from './maybe-promise.js';
@@ -24,6 +27,7 @@ export const MAX_EMPTY_RECORDS = 32;
  */
 export const MAX_WARNING_ALERTS = 5;
 
+/** Per-connection settings over the context's (OpenSSL's SSL_set_* calls). */
 export interface ConnectionOptions {
   /** Overrides the sid_ctx inherited from the context, for this connection only. */
   sessionIdContext?: string | Uint8Array;
@@ -32,6 +36,7 @@ export interface ConnectionOptions {
    * SSL_set_verify). Either one alone keeps the context's value for the other.
    */
   requestCert?: boolean;
+  /** See requestCert: refuse a client whose certificate does not verify (OpenSSL's SSL_VERIFY_FAIL_IF_NO_PEER_CERT and a failed verification). */
   rejectUnauthorized?: boolean;
   /** Overrides the context's limit on the client's chain (OpenSSL's SSL_set_verify_depth). */
   maxCertificateChain?: number;
@@ -42,7 +47,14 @@ export interface ConnectionOptions {
   selectContext?: SniCallback;
   /** Receives NSS key log lines (`CLIENT_RANDOM <random> <master secret>`, no newline). */
   onKeylog?: (line: string) => void;
+  /** Receives a human-readable trace of every record and handshake message (see `onTrace`). */
+  onTrace?: (line: string) => void;
 }
+
+/** The smallest record we may be asked to send (OpenSSL's SSL_set_max_send_fragment, node:tls's setMaxSendFragment). */
+export const MIN_SEND_FRAGMENT = 512;
+/** The largest, and the default: 2^14 bytes of plaintext (RFC 5246 §6.2.1). */
+export const MAX_SEND_FRAGMENT = MAX_PLAINTEXT_LENGTH;
 
 /** What the handshake established about the client's certificate (OpenSSL's SSL_get_verify_result and peer). */
 export interface PeerVerification {
@@ -56,11 +68,13 @@ export interface PeerVerification {
   authorized: boolean;
 }
 
+/** The suite in use, as node:tls's getCipher() reports it. */
 export interface CipherInfo {
   /** OpenSSL name, e.g. 'ECDHE-ECDSA-AES128-GCM-SHA256'. */
   name: string;
   /** IANA name, e.g. 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'. */
   standardName: string;
+  /** The protocol: 'TLSv1.2'. */
   version: string;
 }
 
@@ -73,6 +87,8 @@ export interface CipherInfo {
 export class ServerConnection implements HandshakeSettings {
   /** The record layer: this connection alone reads, writes and keys it. */
   private readonly record = new RecordLayer();
+  /** What the handshake and the connection send through: the one writer of records, with tracing. */
+  private readonly output: RecordLayerOutput;
   private readonly joiner = new HandshakeJoiner();
   private readonly handshake: ServerHandshake;
   private currentContext: TlsContext;
@@ -85,6 +101,12 @@ export class ServerConnection implements HandshakeSettings {
   private warningAlerts = 0;
   /** Receives NSS key log lines; set it before the handshake (formatting only happens when set). */
   onKeylog: ((line: string) => void) | undefined;
+  /**
+   * Receives a human-readable trace, one line per record and per handshake message, both
+   * ways (node:tls's enableTrace); formatting only happens when it is set.
+   */
+  onTrace: ((line: string) => void) | undefined;
+  private noRenegotiation = false;
   private failure: TlsError | undefined;
   private peerClosed = false;
   private localClosed = false;
@@ -110,7 +132,9 @@ export class ServerConnection implements HandshakeSettings {
     this.verifyDepth = options.maxCertificateChain ?? context.maxCertificateChain;
     this.contextSelector = options.selectContext;
     this.onKeylog = options.onKeylog;
-    this.handshake = new ServerHandshake(this, new RecordLayerOutput(this.record, this));
+    this.onTrace = options.onTrace;
+    this.output = new RecordLayerOutput(this.record, this);
+    this.handshake = new ServerHandshake(this, this.output);
   }
 
   // -------------------------------------------------------------------------------------
@@ -124,6 +148,7 @@ export class ServerConnection implements HandshakeSettings {
     return this.connectionSidCtx;
   }
 
+  /** The session id context this connection resumes and stores sessions under (a copy). */
   get sessionIdContext(): Uint8Array {
     return this.connectionSidCtx.slice();
   }
@@ -144,6 +169,19 @@ export class ServerConnection implements HandshakeSettings {
   /** The most certificates a client's chain may hold here (copied at creation; a switch may lower it). */
   get maxCertificateChain(): number {
     return this.verifyDepth;
+  }
+
+  /** A renegotiation attempt ends the connection at once (ERR_TLS_RENEGOTIATION_DISABLED). */
+  get renegotiationDisabled(): boolean {
+    return this.noRenegotiation;
+  }
+
+  /**
+   * node:tls's disableRenegotiation(): a renegotiation ClientHello is fatal at once instead
+   * of being refused with a no_renegotiation warning (we never renegotiate either way).
+   */
+  disableRenegotiation(): void {
+    this.noRenegotiation = true;
   }
 
   /**
@@ -180,6 +218,7 @@ export class ServerConnection implements HandshakeSettings {
   // -------------------------------------------------------------------------------------
   // State
 
+  /** Both Finished messages are done: application data may flow. */
   get handshakeComplete(): boolean {
     return this.handshake.complete;
   }
@@ -221,6 +260,10 @@ export class ServerConnection implements HandshakeSettings {
     this.handshake.dispose(false);
   }
 
+  /**
+   * Everything the handshake agreed (suite, group, ALPN, SNI, session, randoms, Finished data),
+   * once it is complete.
+   */
   get negotiated(): NegotiatedParameters | undefined {
     return this.handshake.negotiated;
   }
@@ -234,18 +277,22 @@ export class ServerConnection implements HandshakeSettings {
     return { requested: this.verifyMode !== 'none', certificate, verifyResult, authorized: verifyResult === 0 };
   }
 
+  /** The handshake resumed a session. */
   get isSessionReused(): boolean {
     return this.handshake.negotiated?.resumed ?? false;
   }
 
+  /** The session of this connection (new or resumed), once the handshake is complete. */
   get session(): Session | undefined {
     return this.handshake.negotiated?.session;
   }
 
+  /** 'TLSv1.2' once the handshake is complete. */
   get protocol(): string | undefined {
     return this.handshake.negotiated ? protocolName(ProtocolVersion.TLSv1_2) : undefined;
   }
 
+  /** The suite in use, once the handshake is complete. */
   get cipher(): CipherInfo | undefined {
     const n = this.handshake.negotiated;
     return n && { name: n.suite.opensslName, standardName: n.suite.name, version: 'TLSv1.2' };
@@ -257,12 +304,81 @@ export class ServerConnection implements HandshakeSettings {
     return g === undefined ? undefined : groupName(g);
   }
 
+  /** The ALPN protocol chosen, if any. */
   get alpnProtocol(): string | undefined {
     return this.handshake.negotiated?.alpnProtocol;
   }
 
+  /** The SNI host name the client sent, if any. */
   get serverName(): string | undefined {
     return this.handshake.negotiated?.serverName;
+  }
+
+  /** The verify_data of the Finished we sent (node:tls's getFinished), once the handshake is done. */
+  get finished(): Uint8Array | undefined {
+    return this.handshake.negotiated?.serverFinished.slice();
+  }
+
+  /** The verify_data of the client's Finished (node:tls's getPeerFinished). */
+  get peerFinished(): Uint8Array | undefined {
+    return this.handshake.negotiated?.clientFinished.slice();
+  }
+
+  /**
+   * The client's certificate chain, leaf first, as it sent it in this handshake; a resumed
+   * session holds the leaf only (OpenSSL keeps no more in a session either).
+   */
+  get peerCertificateChain(): readonly Uint8Array[] {
+    const n = this.handshake.negotiated;
+    if (!n) return [];
+    if (n.peerCertificates.length > 0) return n.peerCertificates;
+    return n.session.peerCertificate ? [n.session.peerCertificate] : [];
+  }
+
+  /**
+   * Our certificate (DER) for this connection, as OpenSSL's SSL_get_certificate: the one the
+   * full handshake chose; on resumption, the serving context's certificate for the suite's
+   * kind (after an SNI switch, the virtual host's).
+   */
+  get localCertificate(): Uint8Array | undefined {
+    const n = this.handshake.negotiated;
+    const chosen = n?.certificate ?? (n && this.currentContext.certificates.find((c) => c.auth === n.suite.auth));
+    return (chosen ?? this.currentContext.certificate)?.chain[0];
+  }
+
+  /** The client's signature_algorithms in its order, once the handshake is done (undefined: none sent). */
+  get peerSignatureSchemes(): readonly number[] | undefined {
+    return this.handshake.negotiated?.clientSignatureAlgorithms;
+  }
+
+  /**
+   * RFC 5705 keying material exporter, with the TLS 1.2 PRF of the negotiated suite over the
+   * master secret and both hello randoms (OpenSSL's SSL_export_keying_material). Without
+   * `context` the seed carries no context at all, which differs from an empty one. Throws
+   * before the handshake is complete, after the connection ended (the secret is wiped), and
+   * for the labels TLS keeps for itself ('master secret', 'key expansion', ...).
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const n = this.handshake.negotiated;
+    if (!n) throw new TlsConfigError('ERR_TLS_INVALID_STATE', 'keying material can be exported once the handshake is complete');
+    if (this.disposed || this.failure) throw new TlsConfigError('ERR_TLS_INVALID_STATE', 'the connection has ended: its master secret is wiped');
+    if (!Number.isSafeInteger(length) || length < 0) throw new TlsConfigError('ERR_OUT_OF_RANGE', `length must be a whole number of bytes, not ${length}`);
+    if (context !== undefined && context.length > MAX_EXPORTER_CONTEXT_LENGTH) {
+      throw new TlsConfigError('ERR_EXPORTER_CONTEXT_TOO_LONG', `an exporter context of ${context.length} bytes: at most ${MAX_EXPORTER_CONTEXT_LENGTH}`);
+    }
+    const out = exportKeyingMaterial(this.currentContext.crypto, n.suite.hash, n.masterSecret, n.clientRandom, n.serverRandom, label, context, length);
+    if (!out) throw new TlsConfigError('ERR_ILLEGAL_EXPORTER_LABEL', `'${label}' is an exporter label reserved for TLS itself (RFC 5705 §4)`);
+    return out;
+  }
+
+  /**
+   * The largest plaintext per record we send from now on (OpenSSL's SSL_set_max_send_fragment,
+   * node:tls's setMaxSendFragment): 512 to 16384 bytes; anything else is refused (false).
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (!Number.isInteger(size) || size < MIN_SEND_FRAGMENT || size > MAX_SEND_FRAGMENT) return false;
+    this.record.maxSendFragment = size;
+    return true;
   }
 
   // -------------------------------------------------------------------------------------
@@ -297,11 +413,13 @@ export class ServerConnection implements HandshakeSettings {
         }
         const message = this.joiner.next();
         if (message) {
+          if (this.onTrace) this.output.traceMessages(message.raw);
           this.handshake.handleMessage(message);
           continue;
         }
         const record = this.record.nextRecord();
         if (!record) return;
+        if (this.onTrace) this.output.traceRecord('received', record.type, record.data);
         this.handleRecord(record.type, record.data);
       }
     } catch (e) {
@@ -414,7 +532,9 @@ export class ServerConnection implements HandshakeSettings {
       if (!this.handshake.complete) {
         this.failure = new TlsError(AlertDescription.close_notify, 'peer closed the connection during the handshake', {
           fromPeer: true,
+          reason: 'ERR_CLOSED_DURING_HANDSHAKE',
         });
+        this.countFailure(this.failure);
       }
       return;
     }
@@ -433,6 +553,7 @@ export class ServerConnection implements HandshakeSettings {
     return this.record.takeOutput();
   }
 
+  /** Bytes wait to be taken with takeOutput(). */
   get hasOutput(): boolean {
     return this.record.pendingOutput > 0;
   }
@@ -450,14 +571,14 @@ export class ServerConnection implements HandshakeSettings {
     if (this.disposed) throw new Error('write after dispose');
     if (this.localClosed) throw new Error('write after close_notify');
     if (!this.handshake.complete) throw new Error('write before the handshake completed');
-    if (data.length > 0) this.record.send(ContentType.application_data, data);
+    if (data.length > 0) this.send(ContentType.application_data, data);
   }
 
   /** Sends close_notify (once). Reading may go on until the peer's close_notify. */
   close(): void {
     if (this.localClosed || this.failure || this.disposed) return;
     this.localClosed = true;
-    this.record.send(ContentType.alert, CLOSE_NOTIFY);
+    this.send(ContentType.alert, CLOSE_NOTIFY);
     this.record.retireWrite();
   }
 
@@ -475,9 +596,10 @@ export class ServerConnection implements HandshakeSettings {
             code: 'ERR_INTERNAL',
           });
     this.failure = error;
+    this.countFailure(error);
     if (!error.fromPeer && error.alert !== AlertDescription.close_notify) {
       try {
-        this.record.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));
+        this.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));
       } catch {
         // Nothing more can be said to this peer.
       }
@@ -485,6 +607,18 @@ export class ServerConnection implements HandshakeSettings {
     this.record.retireRead();
     this.record.retireWrite();
     this.handshake.dispose(true);
+  }
+
+  /** A handshake that fails counts once, by reason, in the serving context's stats. */
+  private countFailure(error: TlsError): void {
+    if (!this.handshake.complete) this.currentContext.stats.failures.count(error.reason);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Every record we send goes through the output (and is traced when someone listens).
+
+  private send(type: number, data: Uint8Array): void {
+    this.output.send(type, data);
   }
 }
 
@@ -497,15 +631,40 @@ export class ServerConnection implements HandshakeSettings {
 class RecordLayerOutput implements HandshakeOutput {
   constructor(
     private readonly record: RecordLayer,
-    private readonly connection: { readonly context: TlsContext; onKeylog: ((line: string) => void) | undefined },
+    private readonly connection: {
+      readonly context: TlsContext;
+      onKeylog: ((line: string) => void) | undefined;
+      onTrace: ((line: string) => void) | undefined;
+    },
   ) {}
 
+  /** Every record the connection sends, the handshake's and its own (traced when someone listens). */
+  send(type: number, data: Uint8Array): void {
+    if (this.connection.onTrace) this.traceRecord('sent', type, data);
+    this.record.send(type, data);
+  }
+
+  traceRecord(direction: TraceDirection, type: number, data: Uint8Array): void {
+    const onTrace = this.connection.onTrace;
+    if (!onTrace) return;
+    const encrypted = direction === 'sent' ? this.record.writeEncrypted : this.record.readEncrypted;
+    onTrace(traceRecord(direction, type, data.length, encrypted));
+    // Received handshake messages are traced whole, as the joiner delivers them.
+    if (type === ContentType.handshake && direction === 'sent') this.traceMessages(data);
+    else if (type === ContentType.alert) onTrace(traceAlert(direction, data));
+  }
+
+  traceMessages(messages: Uint8Array): void {
+    const onTrace = this.connection.onTrace;
+    if (onTrace) for (const line of traceHandshake(messages)) onTrace(line);
+  }
+
   sendHandshake(messages: Uint8Array): void {
-    this.record.send(ContentType.handshake, messages);
+    this.send(ContentType.handshake, messages);
   }
 
   sendChangeCipherSpec(): void {
-    this.record.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
+    this.send(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC);
     this.record.changeWriteProtection();
   }
 
@@ -520,7 +679,7 @@ class RecordLayerOutput implements HandshakeOutput {
   }
 
   sendWarning(description: AlertDescription): void {
-    this.record.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, description));
+    this.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, description));
   }
 
   get wantsKeylog(): boolean {

@@ -23,10 +23,15 @@ export type SniCallback = (servername: string) => MaybePromise<TlsContext | unde
 
 /** What a virtual host takes from the server it is served under (see `servedUnder`). */
 export interface ServerSessionSettings {
+  /** The server's ALPN list, for hosts without their own. */
   readonly alpnProtocols: readonly string[] | undefined;
+  /** The server's session id context, for hosts without their own. */
   sessionIdContext: Uint8Array;
+  /** The server's session cache: every host resumes and stores there. */
   readonly sessionCache: SessionCache | undefined;
+  /** The server's session lifetime, in seconds. */
   readonly sessionTimeout: number;
+  /** The server's ticket keys (setTicketKeys covers every host). */
   readonly ticketKeyring: TicketKeyring | undefined;
 }
 
@@ -40,6 +45,7 @@ interface SharedParts {
   readonly groups: readonly number[];
 }
 
+/** What a TlsContext is made from, in puretls's names (createSecureContext takes node:tls's). */
 export interface TlsContextOptions {
   /**
    * PEM private key, or several (one per certificate): ECDSA P-256/P-384 (PKCS#8 or SEC1),
@@ -107,22 +113,35 @@ export type { ServerCertificate } from './pki/server-certificate.js';
  * they are created; changing it later affects only connections made afterwards.
  */
 export class TlsContext {
+  /** The cryptography every connection of this context uses. */
   readonly crypto: CryptoProvider;
+  /** The clock, in milliseconds since the epoch (sessions expire by it; tests inject one). */
   readonly now: () => number;
   /** The certificates with their keys, as configured (the handshake chooses among them). */
   readonly certificates: readonly ServerCertificate[];
+  /** The suites enabled, in preference order. */
   readonly cipherSuites: readonly CipherSuite[];
+  /** The client's suite order decides (node:tls's honorCipherOrder: false), not ours. */
   readonly clientCipherPreference: boolean;
+  /** The ECDHE groups enabled (wire code points), in preference order. */
   readonly groups: readonly number[];
+  /** The ALPN protocols, in preference order; undefined: no ALPN. */
   readonly alpnProtocols: readonly string[] | undefined;
+  /** The session-ID cache; undefined: session IDs off. */
   readonly sessionCache: SessionCache | undefined;
+  /** Session lifetime, in seconds. */
   readonly sessionTimeout: number;
   /** Seals and opens tickets; undefined when tickets are off. */
   readonly ticketKeyring: TicketKeyring | undefined;
+  /** Connections made from this context ask for a client certificate. */
   readonly requestCert: boolean;
+  /** With requestCert: a client without a certificate that verifies is refused. */
   readonly rejectUnauthorized: boolean;
+  /** The trust anchors for client certificates (`ca`). */
   readonly trustStore: TrustStore | undefined;
+  /** Most certificates a client's chain may hold. */
   readonly maxCertificateChain: number;
+  /** Chooses the context for an SNI name (after `serverNames`). */
   readonly sniCallback: SniCallback | undefined;
   /** Lookup, decision, storage, tickets and counters of this context's sessions. */
   readonly sessions: ServerSessions;
@@ -293,7 +312,7 @@ function loadCertificates(
 
 function checkTimeout(seconds: number): number {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) {
-    throw new TlsConfigError('ERR_INVALID_ARG', `sessionTimeout must be a whole number of seconds, not ${seconds}`);
+    throw new TlsConfigError('ERR_OUT_OF_RANGE', `sessionTimeout must be a whole number of seconds, not ${seconds}`);
   }
   return seconds;
 }

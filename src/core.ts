@@ -7,11 +7,11 @@ export {
   type SniCallback,
   type ServerSessionSettings,
 } from './context.js';
-export { ServerConnection, type ConnectionOptions, type CipherInfo, type PeerVerification } from './connection.js';
+export { ServerConnection, MIN_SEND_FRAGMENT, MAX_SEND_FRAGMENT, type ConnectionOptions, type CipherInfo, type PeerVerification } from './connection.js';
 export type { ClientAuthMode } from './client-auth-mode.js';
 export { AlertDescription, AlertLevel, TlsError, TlsConfigError, TlsDecodeError, alertName } from './errors.js';
 export { Session, MAX_SID_CTX_LENGTH, type SessionFields } from './session/session.js';
-export { SessionStats } from './session/session-stats.js';
+export { SessionStats, FailureCounters } from './session/session-stats.js';
 export { ServerSessions } from './session/server-sessions.js';
 export type { SessionCache, SessionStoreStats } from './session/cache.js';
 export type { MaybePromise } from './maybe-promise.js';

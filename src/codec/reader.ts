@@ -20,7 +20,7 @@ export class Reader {
 
   private need(n: number): void {
     if (n > this.buf.length - this.offset) {
-      throw new TlsError(AlertDescription.decode_error, `truncated: need ${n} bytes, have ${this.remaining}`);
+      throw new TlsError(AlertDescription.decode_error, `truncated: need ${n} bytes, have ${this.remaining}`, { reason: 'ERR_LENGTH_MISMATCH' });
     }
   }
 
@@ -95,7 +95,7 @@ export class Reader {
   /** A decoder must consume exactly its input. */
   expectEmpty(what: string): void {
     if (this.offset !== this.buf.length) {
-      throw new TlsError(AlertDescription.decode_error, `${this.remaining} trailing bytes after ${what}`);
+      throw new TlsError(AlertDescription.decode_error, `${this.remaining} trailing bytes after ${what}`, { reason: 'ERR_LENGTH_MISMATCH' });
     }
   }
 }

@@ -210,11 +210,16 @@ export function pooledRandomBytes(poolSize = 4096): RandomBytes {
   };
 }
 
+/** Options of the default provider. */
 export interface NobleCryptoProviderOptions {
   /** Source of randomness (server randoms, session IDs, ephemeral keys). Default: the OS CSPRNG. */
   randomBytes?: RandomBytes;
 }
 
+/**
+ * The default CryptoProvider: audited JavaScript (@noble/curves, @noble/hashes,
+ * @noble/ciphers, tweetnacl's X25519) with our GHASH and HMAC; no native code.
+ */
 export class NobleCryptoProvider implements CryptoProvider {
   private readonly random: RandomBytes;
 
@@ -311,4 +316,5 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 }
 
+/** The provider a TlsContext uses unless given one: a NobleCryptoProvider with the OS's randomness. */
 export const defaultCryptoProvider: CryptoProvider = new NobleCryptoProvider();

@@ -126,12 +126,23 @@ export interface EddsaSigningKey {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/**
+ * Every cryptographic operation puretls uses, behind one interface (rustls' CryptoProvider):
+ * the noble provider by default, node:crypto's (puretls/node-crypto) on request, or your own
+ * (seeded randomness in tests). The protocol code never calls a library directly.
+ */
 export interface CryptoProvider {
+  /** `length` bytes from a cryptographically secure source (server randoms, session IDs, keys, nonces). */
   randomBytes(length: number): Uint8Array;
+  /** A running SHA-2 (or SHA-1, for certificates only) hash: the handshake transcript. */
   hash(algorithm: HashAlgorithm): RunningHash;
+  /** HMAC keyed once with `key` (the PRF, tickets); dispose() wipes it. */
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac;
+  /** An AEAD under `key` (AES-GCM or ChaCha20-Poly1305) for one direction's records. */
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
+  /** A fresh ECDHE key pair on `group`, for one key agreement. */
   generateEphemeralKey(group: EcdheGroup): EphemeralKey;
+  /** A signer for the server's ECDSA key (the ServerKeyExchange signature). */
   ecdsaSigningKey(curve: EcdsaCurve, secret: Uint8Array): EcdsaSigningKey;
   /** Verifies a DER ECDSA signature made over the digest of `message`. */
   ecdsaVerify(curve: EcdsaCurve, publicKey: Uint8Array, hash: SignatureHash, message: Uint8Array, signature: Uint8Array): boolean;

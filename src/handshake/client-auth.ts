@@ -5,7 +5,7 @@ import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { EDDSA_OIDS, OID_RSASSA_PSS, OID_RSA_ENCRYPTION, decodeRsaPssParameters } from '../pki/keys.js';
 import { signatureBudget, verifyClientChain, type ChainVerification, type TrustStore } from '../pki/verify.js';
 import { ECDSA_SCHEME_HASH, EDDSA_SCHEME, RSA_SCHEME_BY_CODE, signatureSchemeName } from '../protocol/signature-schemes.js';
-import { decodeCertificateVerify } from './messages/certificate.js';
+import { ECDSA_SIGN, RSA_SIGN, decodeCertificateVerify } from './messages/certificate.js';
 
 /**
  * Client authentication (RFC 5246 §7.4.4, §7.4.6, §7.4.8) with ECDSA (P-256, P-384), RSA
@@ -39,7 +39,7 @@ export const CLIENT_SIGNATURE_SCHEMES: readonly number[] = [
  * CertificateRequest's certificate_types (RFC 5246 §7.4.4): rsa_sign, and ecdsa_sign (RFC
  * 8422 §5.5), which also covers Ed25519 and Ed448 certificates (RFC 8422 §5.5 and §3).
  */
-export const CLIENT_CERTIFICATE_TYPES: readonly number[] = [1 /* rsa_sign */, 64 /* ecdsa_sign */];
+export const CLIENT_CERTIFICATE_TYPES: readonly number[] = [RSA_SIGN, ECDSA_SIGN];
 
 /** The kinds of client key whose CertificateVerify we can check. */
 type ClientKeyKind = 'EC' | 'RSA' | 'RSA-PSS' | EddsaAlgorithm;

@@ -112,3 +112,35 @@ export function verifyData(
   const label = sender === 'client' ? LABEL_CLIENT_FINISHED : LABEL_SERVER_FINISHED;
   return prf(crypto, hash, master, label, handshakeHash, VERIFY_DATA_LENGTH);
 }
+
+/**
+ * Labels RFC 5705 §4 keeps for TLS itself; OpenSSL's tls1_export_keying_material refuses
+ * them (SSL_R_TLS_ILLEGAL_EXPORTER_LABEL), so an exporter can never reproduce a key or a
+ * Finished of the connection.
+ */
+const RESERVED_EXPORTER_LABELS = new Set(['client finished', 'server finished', 'master secret', 'extended master secret', 'key expansion']);
+
+/** The most a context value may hold: RFC 5705 §4 encodes its length in two bytes. */
+export const MAX_EXPORTER_CONTEXT_LENGTH = 0xffff;
+
+/**
+ * RFC 5705 §4 keying material exporter with the TLS 1.2 PRF: PRF(master_secret, label,
+ * client_random + server_random [+ uint16(context length) + context])[length]. Without a
+ * context the seed has no length field: "no context" and "an empty context" differ (§4).
+ * Returns undefined for a reserved label.
+ */
+export function exportKeyingMaterial(
+  crypto: CryptoProvider,
+  hash: HashAlgorithm,
+  master: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  label: string,
+  context: Uint8Array | undefined,
+  length: number,
+): Uint8Array | undefined {
+  if (RESERVED_EXPORTER_LABELS.has(label)) return undefined;
+  const parts = [clientRandom, serverRandom];
+  if (context !== undefined) parts.push(Uint8Array.of(context.length >>> 8, context.length & 0xff), context);
+  return prf(crypto, hash, master, encoder.encode(label), concatBytes(parts), length);
+}

@@ -42,6 +42,8 @@ export interface HandshakeSettings {
   readonly clientAuth: ClientAuthMode;
   /** The connection's limit on the client's chain (the verify depth, also kept across a switch). */
   readonly maxCertificateChain: number;
+  /** node:tls's disableRenegotiation(): a renegotiation attempt is fatal at once, not refused with a warning. */
+  readonly renegotiationDisabled?: boolean;
 }
 
 /**

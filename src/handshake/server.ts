@@ -38,6 +38,21 @@ export interface NegotiatedParameters {
   /** RFC 5746 support signalled by the client. */
   secureRenegotiation: boolean;
   session: Session;
+  /** The hello randoms (RFC 5705's exporter seed). */
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  /**
+   * The master secret, kept for RFC 5705 exporters until the connection ends (a copy of its
+   * own: `dispose` wipes it, whatever becomes of the session).
+   */
+  masterSecret: Uint8Array;
+  /** Both Finished messages' verify_data (RFC 5929 tls-unique is the first one sent). */
+  clientFinished: Uint8Array;
+  serverFinished: Uint8Array;
+  /** The client's certificate chain as sent in this handshake, leaf first (empty when resumed or none). */
+  peerCertificates: readonly Uint8Array[];
+  /** The client's signature_algorithms, as offered (undefined when it sent none). */
+  clientSignatureAlgorithms: readonly number[] | undefined;
 }
 
 /** Everything fixed once the ClientHello is answered. */
@@ -63,6 +78,11 @@ interface Keyed extends Agreed {
   authentication: Omit<CertificateChoice, 'kind' | 'suite'> | undefined;
   /** Resumed from a ticket (rather than by session ID). */
   viaTicket: boolean;
+  /** The client's chain, when it sent one in this handshake. */
+  peerChain?: readonly Uint8Array[];
+  /** verify_data of each Finished, once made. */
+  clientFinished?: Uint8Array;
+  serverFinished?: Uint8Array;
 }
 
 /** A ClientHello read and checked, before it is answered. */
@@ -176,6 +196,8 @@ export class ServerHandshake {
     this.liveEphemeral = undefined;
     this.liveMasterMac?.dispose?.();
     this.liveMasterMac = undefined;
+    // The exporter's copy of the master secret: nothing can be exported from a connection gone.
+    this.negotiated?.masterSecret.fill(0);
     const session = this.negotiated?.session ?? this.resumingSession;
     if (failed && session) this.sessions.invalidate(session);
   }
@@ -225,6 +247,10 @@ export class ServerHandshake {
    * (the alert BoringSSL sends at once), so a peer cannot make us answer forever.
    */
   private refuseRenegotiation(): void {
+    // node:tls's disableRenegotiation(): the first attempt ends the connection.
+    if (this.settings.renegotiationDisabled) {
+      throw fatal(AlertDescription.no_renegotiation, 'a renegotiation ClientHello on a connection with renegotiation disabled', 'ERR_TLS_RENEGOTIATION_DISABLED');
+    }
     if (++this.renegotiationRefusals > MAX_RENEGOTIATION_REFUSALS) {
       throw fatal(
         AlertDescription.no_renegotiation,
@@ -500,7 +526,7 @@ export class ServerHandshake {
     });
     const masterMac = crypto.hmac(hs.suite.hash, master);
     this.liveMasterMac = masterMac;
-    const keyed: Keyed = { ...hs, master, masterMac, session, cacheable: sessionId.length > 0, group, authentication, viaTicket: false };
+    const keyed: Keyed = { ...hs, master, masterMac, session, cacheable: sessionId.length > 0, group, authentication, viaTicket: false, peerChain: peer?.chain ?? [] };
     this.establishKeys(keyed);
     this.state =
       peer && peer.chain.length > 0
@@ -568,6 +594,7 @@ export class ServerHandshake {
     if (!constantTimeEqual(decodeFinished(msg.body), expected)) {
       throw fatal(AlertDescription.decrypt_error, 'the client Finished does not verify', 'ERR_BAD_FINISHED');
     }
+    hs.clientFinished = expected;
     hs.transcript.add(msg.raw);
     if (resumed) {
       this.finish(hs, true);
@@ -600,6 +627,7 @@ export class ServerHandshake {
     this.flushFlight();
     this.output.sendChangeCipherSpec();
     const data = verifyData(this.settings.context.crypto, hs.suite.hash, hs.masterMac, 'server', hs.transcript.current());
+    hs.serverFinished = data;
     this.sendMessage(hs.transcript, encodeFinished(data));
     this.flushFlight();
   }
@@ -622,6 +650,13 @@ export class ServerHandshake {
       extendedMasterSecret: hs.extensions.extendedMasterSecret,
       secureRenegotiation: hs.secureRenegotiation,
       session: hs.session,
+      clientRandom: hs.clientRandom,
+      serverRandom: hs.serverRandom,
+      masterSecret: copyBytes(hs.master),
+      clientFinished: hs.clientFinished!,
+      serverFinished: hs.serverFinished!,
+      peerCertificates: hs.peerChain ?? [],
+      clientSignatureAlgorithms: hs.hello.extensions.signatureAlgorithms,
     };
     this.state = { kind: 'Complete' };
   }

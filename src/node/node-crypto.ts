@@ -300,11 +300,16 @@ function ecJwk(curve: NistCurve, uncompressedPoint: Uint8Array, secret?: Uint8Ar
   return jwk;
 }
 
+/** Options of the node:crypto provider. */
 export interface NodeCryptoProviderOptions {
   /** Source of randomness (server randoms, session IDs, ephemeral keys). Default: OpenSSL's RAND_bytes. */
   randomBytes?: RandomBytes;
 }
 
+/**
+ * puretls/node-crypto: the same CryptoProvider on node:crypto (OpenSSL), opt-in, for speed:
+ * give it as `crypto` to a TlsContext. The core never imports it.
+ */
 export class NodeCryptoProvider implements CryptoProvider {
   private readonly random: RandomBytes;
 

@@ -20,8 +20,11 @@ export interface ServerOptions {
   ecdhCurve?: string;
   /** Server preference order (true, the puretls default) or the client's (false). */
   honorCipherOrder?: boolean;
+  /** ALPN protocols in server preference order: an array of names, or node:tls's wire format. */
   ALPNProtocols?: ReadonlyArray<string | Uint8Array> | Uint8Array;
+  /** Only 'TLSv1.2' (puretls speaks nothing else); anything else is refused. */
   minVersion?: string;
+  /** Only 'TLSv1.2', as minVersion. */
   maxVersion?: string;
   /** Milliseconds a client has to finish the handshake. Default 120000, as node:tls. */
   handshakeTimeout?: number;
@@ -52,12 +55,19 @@ export interface ServerOptions {
   sessionCache?: SessionCache | false;
   /** puretls: a ready-made context instead of key/cert/ciphers/... */
   context?: TlsContext;
-  // net.Server options, passed through.
+  /** node:tls's: print a trace of every connection's messages to stderr (see TlsSocket.enableTrace). */
+  enableTrace?: boolean;
+  /** net.Server's: keep a socket's writable side open after the client ends its side. */
   allowHalfOpen?: boolean;
+  /** net.Server's: accepted TCP sockets start paused. */
   pauseOnConnect?: boolean;
+  /** net.Server's: Nagle's algorithm off on accepted sockets. */
   noDelay?: boolean;
+  /** net.Server's: TCP keep-alive on accepted sockets. */
   keepAlive?: boolean;
+  /** net.Server's: the keep-alive delay, in milliseconds. */
   keepAliveInitialDelay?: number;
+  /** net.Server's: the accepted sockets' stream buffer sizes. */
   highWaterMark?: number;
 }
 
@@ -98,6 +108,7 @@ export const SERVER_OPTIONS = [
   'minVersion',
   'maxVersion',
   'context',
+  'enableTrace',
 ] as const;
 const TLS_OPTIONS = [...CONTEXT_OPTIONS, ...SERVER_OPTIONS];
 const KNOWN = new Set<string>([...NET_OPTIONS, ...TLS_OPTIONS]);
@@ -227,7 +238,7 @@ export interface ResolvedServerOptions {
  * context is complete when it is made and never changed afterwards.
  */
 export function resolveServerOptions(options: ServerOptions, defaultCache?: () => SessionCache): ResolvedServerOptions {
-  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  if (options === null || typeof options !== 'object') throw new TlsConfigError('ERR_INVALID_ARG_TYPE', 'options must be an object');
   const given = (k: string): boolean => (options as Record<string, unknown>)[k] !== undefined;
   for (const k of Object.keys(options)) {
     if (!KNOWN.has(k) && given(k)) {
@@ -237,8 +248,11 @@ export function resolveServerOptions(options: ServerOptions, defaultCache?: () =
   checkVersion('minVersion', options.minVersion);
   checkVersion('maxVersion', options.maxVersion);
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (typeof handshakeTimeout !== 'number') throw new TlsConfigError('ERR_INVALID_ARG_TYPE', 'handshakeTimeout must be a number of milliseconds');
   if (!Number.isFinite(handshakeTimeout) || handshakeTimeout < 0) throw invalid('handshakeTimeout must be a number of milliseconds');
-  if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') throw invalid('SNICallback must be a function');
+  if (options.SNICallback !== undefined && typeof options.SNICallback !== 'function') {
+    throw new TlsConfigError('ERR_INVALID_ARG_TYPE', 'SNICallback must be a function');
+  }
   for (const k of ['requestCert', 'rejectUnauthorized'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw invalid(`${k} must be a boolean`);
   }
@@ -273,6 +287,27 @@ export function resolveServerOptions(options: ServerOptions, defaultCache?: () =
     handshakeTimeout,
     netOptions,
   };
+}
+
+/**
+ * What node:tls's createSecureContext (and setSecureContext, addContext) take, as puretls
+ * takes it: the context options of createServer, the versions, and the client-auth policy a
+ * virtual host may tighten. Anything else (pfx, passphrase, crl, dhparam, sigalgs, engines,
+ * ...) is refused by name (ERR_UNSUPPORTED_OPTION), never ignored.
+ */
+export const SECURE_CONTEXT_OPTIONS = [...CONTEXT_OPTIONS, 'minVersion', 'maxVersion', 'requestCert', 'rejectUnauthorized', 'maxCertificateChain'] as const;
+
+/** Checks node:tls-shaped createSecureContext options and gives the TlsContext options they describe. */
+export function secureContextOptions(options: ServerOptions): TlsContextOptions {
+  const known = new Set<string>(SECURE_CONTEXT_OPTIONS);
+  for (const k of Object.keys(options)) {
+    if (!known.has(k) && (options as Record<string, unknown>)[k] !== undefined) {
+      throw new TlsConfigError('ERR_UNSUPPORTED_OPTION', `secure context option '${k}' is not supported by puretls (supported: ${[...known].join(', ')})`);
+    }
+  }
+  checkVersion('minVersion', options.minVersion);
+  checkVersion('maxVersion', options.maxVersion);
+  return contextOptions(options);
 }
 
 /** The TlsContext options that node:tls-shaped server options describe. */

@@ -1,43 +1,46 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { parseCertificate } from '../pki/certificate.js';
+import { X509Certificate } from 'node:crypto';
+import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 
-/** The part of node:tls's getPeerCertificate() result that puretls can give. */
-export interface PeerCertificate {
-  subject: { CN?: string };
-  subjectaltname?: string;
-  valid_from: string;
-  valid_to: string;
-  fingerprint256: string;
-  raw: Buffer;
+/**
+ * node:tls's certificate objects, built by node's own code: `X509Certificate.toLegacyObject()`
+ * is the X509ToObject that node:tls's getPeerCertificate() and getCertificate() run, so
+ * every field (subject, issuer, subjectaltname, infoAccess, ca, bits, pubkey, asn1Curve,
+ * nistCurve, modulus, exponent, valid_from, valid_to, fingerprint, fingerprint256,
+ * fingerprint512, ext_key_usage, serialNumber, raw) is node's, byte for byte.
+ */
+export function legacyCertificate(der: Uint8Array): PeerCertificate {
+  return new X509Certificate(der).toLegacyObject();
 }
 
-/** OpenSSL's ASN1_TIME_print form, which node:tls reports: "Nov 29 16:11:16 2026 GMT". */
-function opensslDate(d: Date): string {
-  const month = d.toUTCString().slice(8, 11);
-  const day = String(d.getUTCDate()).padStart(2, ' ');
-  const time = d.toISOString().slice(11, 19);
-  return `${month} ${day} ${time} ${d.getUTCFullYear()} GMT`;
-}
-
-export function describePeerCertificate(der: Uint8Array): PeerCertificate {
-  const raw = Buffer.from(der);
-  const fingerprint256 = Buffer.from(sha256(der)).toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
-  try {
-    const info = parseCertificate(der);
-    const subject: { CN?: string } = {};
-    if (info.subjectCommonName !== undefined) subject.CN = info.subjectCommonName;
-    const out: PeerCertificate = {
-      subject,
-      valid_from: opensslDate(info.notBefore),
-      valid_to: opensslDate(info.notAfter),
-      fingerprint256,
-      raw,
-    };
-    if (info.altNames.length > 0) {
-      out.subjectaltname = info.altNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP Address:${n}` : `DNS:${n}`)).join(', ');
-    }
-    return out;
-  } catch {
-    return { subject: {}, valid_from: '', valid_to: '', fingerprint256, raw };
+/**
+ * getPeerCertificate(true): the leaf, then `issuerCertificate` links to each issuer, the
+ * way node builds it (GetPeerCert in crypto_common.cc): first through the certificates the
+ * client sent (AddIssuerChainToObject: any order, X509_check_issued decides), then through
+ * the context's trust anchors (GetLastIssuedCert: SSL_CTX_get_issuer); a self-issued last
+ * certificate points to itself.
+ */
+export function detailedPeerCertificate(chain: readonly Uint8Array[], anchors: readonly Uint8Array[]): DetailedPeerCertificate {
+  const [leafDer, ...restDer] = chain;
+  if (leafDer === undefined) throw new RangeError('no certificate');
+  let cert = new X509Certificate(leafDer);
+  const result = cert.toLegacyObject() as DetailedPeerCertificate;
+  let object = result;
+  const rest = restDer.map((der) => new X509Certificate(der));
+  for (;;) {
+    const i = rest.findIndex((ca) => cert.checkIssued(ca));
+    if (i < 0) break;
+    const issuer = rest.splice(i, 1)[0]!;
+    object = object.issuerCertificate = issuer.toLegacyObject() as DetailedPeerCertificate;
+    cert = issuer;
   }
+  const store = anchors.map((der) => new X509Certificate(der));
+  // Each anchor at most once: two anchors that issued each other end the walk instead of looping.
+  for (let steps = 0; steps < store.length && !cert.checkIssued(cert); steps++) {
+    const ca = store.find((a) => cert.checkIssued(a));
+    if (!ca) break;
+    object = object.issuerCertificate = ca.toLegacyObject() as DetailedPeerCertificate;
+    cert = ca;
+  }
+  if (cert.checkIssued(cert)) object.issuerCertificate = object;
+  return result;
 }

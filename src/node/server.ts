@@ -1,41 +1,60 @@
 import net from 'node:net';
+import type { SecureContext as NodeSecureContext, SecureContextOptions, TlsOptions } from 'node:tls';
 import { ServerConnection, type ConnectionOptions } from '../connection.js';
 import { TlsContext, type TlsContextOptions } from '../context.js';
-import { TlsConfigError } from '../errors.js';
+import { TlsConfigError, TlsError } from '../errors.js';
 import { ServerNameTable } from '../server-names.js';
 import type { MaybePromise } from '../maybe-promise.js';
-import { resolveServerOptions, type PromisedSniCallback, type ServerOptions } from './options.js';
+import { resolveServerOptions, secureContextOptions, type PromisedSniCallback, type ServerOptions } from './options.js';
 import { MemorySessionCache } from '../session/memory-cache.js';
+import { debug, debugEnabled, handshakeEnd, handshakeError, handshakeStart } from './observe.js';
 import { NodeEventSessionCache } from './session-events.js';
+import type { SecureContextInput } from './secure-context.js';
 import { TlsSocket } from './socket.js';
+import { validateObject } from './validate.js';
 
+/** The listener of 'secureConnection': called with each socket whose handshake completed. */
 export type SecureConnectionListener = (socket: TlsSocket) => void;
+
+
+/** addContext options in puretls's own names (TlsContextOptions) rather than node:tls's. */
+const PURETLS_CONTEXT_NAMES = ['alpnProtocols', 'groups', 'clientCipherPreference', 'crypto', 'now'] as const;
 
 /**
  * A net.Server that speaks TLS 1.2 through puretls, shaped like node:tls's tls.Server:
- * events `secureConnection` (socket), `tlsClientError` (error, socket) and `keylog`
- * (line, socket).
+ * events `secureConnection` (socket), `tlsClientError` (error, socket), `keylog`
+ * (line, socket), `newSession` and `resumeSession`. `OCSPRequest` listeners are refused:
+ * puretls does not staple OCSP responses.
  */
 export class Server extends net.Server {
-  /** The default context (virtual hosts come from `addContext` or `SNICallback`; see addContext). */
-  readonly context: TlsContext;
+  /** The context new connections start with; `setSecureContext` replaces it. */
+  private currentContext: TlsContext;
   private readonly handshakeTimeout: number;
+  private readonly enableTrace: boolean;
   private readonly allowHalfOpenTls: boolean;
   /** What every connection starts with: the client-auth policy and how virtual hosts are chosen. */
   private readonly connectionOptions: ConnectionOptions;
   private readonly sniCallback: PromisedSniCallback | undefined;
-  /** addContext's hosts, already served under this server's session settings. */
+  /** addContext's hosts, as given (they are served under the current context when chosen). */
   private readonly virtualHosts = new ServerNameTable<TlsContext>();
-  /** SNICallback answers served under this server's session settings, made once per context. */
-  private readonly servedContexts = new WeakMap<TlsContext, TlsContext>();
+  /** Hosts served under the current context's session settings, made once per host and context. */
+  private servedContexts = new WeakMap<TlsContext, TlsContext>();
 
-  constructor(options: ServerOptions = {}, secureConnectionListener?: SecureConnectionListener) {
+  constructor(nodeOrOurOptions: ServerOptions | TlsOptions = {}, secureConnectionListener?: SecureConnectionListener) {
+    const options = nodeOrOurOptions as ServerOptions;
     // Only a cache the server makes itself turns into node:tls's events; one handed in stays.
     let events: NodeEventSessionCache | undefined;
     const resolved = resolveServerOptions(options, () => (events = new NodeEventSessionCache(new MemorySessionCache())));
     // The raw sockets always stay half-open: the TLS layer decides when to end them.
     super({ ...resolved.netOptions, allowHalfOpen: true });
-    this.context = resolved.context;
+    this.currentContext = resolved.context;
+    this.enableTrace = options.enableTrace === true;
+    // puretls does not staple OCSP responses (RFC 6066 §8): a listener would never be called.
+    this.on('newListener', (event: string | symbol) => {
+      if (event === 'OCSPRequest') {
+        throw new TlsConfigError('ERR_OCSP_STAPLING_UNSUPPORTED', "puretls does not staple OCSP responses (status_request): an 'OCSPRequest' listener would never be called");
+      }
+    });
     events?.listenOn(this);
     this.handshakeTimeout = resolved.handshakeTimeout;
     this.allowHalfOpenTls = options.allowHalfOpen ?? false;
@@ -51,8 +70,13 @@ export class Server extends net.Server {
     this.on('connection', (raw: net.Socket) => this.accept(raw));
   }
 
+  /** The context new connections start with (the one `setSecureContext` installed last). */
+  get context(): TlsContext {
+    return this.currentContext;
+  }
+
   private accept(raw: net.Socket): void {
-    const connection = new ServerConnection(this.context, this.connectionOptions);
+    const connection = new ServerConnection(this.currentContext, this.connectionOptions);
     // As node:tls: key log lines go to the socket's 'keylog' and on to the server's
     // (line, socket), when the server had a 'keylog' listener as the connection arrived.
     const keylog = this.listenerCount('keylog') > 0;
@@ -60,24 +84,80 @@ export class Server extends net.Server {
       handshakeTimeout: this.handshakeTimeout,
       allowHalfOpen: this.allowHalfOpenTls,
       keylog,
+      server: this,
+      enableTrace: this.enableTrace,
     });
+    const started = performance.now();
+    if (handshakeStart.hasSubscribers) handshakeStart.publish({ socket, server: this });
+    if (debugEnabled()) debug('server accepted a connection from %s:%s', raw.remoteAddress, raw.remotePort);
     if (keylog) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
-    socket.once('secure', () => this.emit('secureConnection', socket));
-    socket.once('handshakeError', (err: Error) => {
+    socket.once('secure', () => {
+      if (handshakeEnd.hasSubscribers) handshakeEnd.publish({ socket, server: this, durationMs: performance.now() - started });
+      if (debugEnabled()) {
+        debug(
+          'server handshake done with %s:%s: %s %s%s, ALPN %s, SNI %s',
+          socket.remoteAddress,
+          socket.remotePort,
+          connection.protocol,
+          connection.cipher?.name,
+          connection.isSessionReused ? ' (resumed)' : '',
+          connection.alpnProtocol ?? 'none',
+          connection.serverName ?? 'none',
+        );
+      }
+      this.emit('secureConnection', socket);
+    });
+    socket.once('handshakeError', (err: Error & { code?: string }) => {
+      // The connection counts its own TLS failures; the socket's (a timeout, a reset) are counted here.
+      if (!(err instanceof TlsError)) connection.context.stats.failures.count(err.code ?? 'ERR_SOCKET');
+      if (handshakeError.hasSubscribers) handshakeError.publish({ socket, server: this, error: err, durationMs: performance.now() - started });
+      if (debugEnabled()) debug('server handshake with %s:%s failed: %s %s', raw.remoteAddress, raw.remotePort, err.code, err.message);
       if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, socket);
     });
     // An error on an established socket belongs to whoever holds it; unheard, it must not crash us.
     socket.on('error', () => undefined);
   }
 
+  /**
+   * node:tls's setSecureContext: a new context, built from `options` as createServer builds
+   * its own, serves every connection from now on; connections already open keep theirs
+   * (contexts never change once made), so a certificate is reloaded without dropping any.
+   * As in node:tls, options not given take their defaults again, except what is the
+   * server's: ALPN, session timeout, the session cache and the ticket keys stay (so sessions
+   * and tickets issued before still resume; `ticketKeys` here replaces the keys, as
+   * node:tls's setTicketKeys). Virtual hosts are served under the new context.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    validateObject(options, 'options');
+    const previous = this.currentContext;
+    const ctxOptions = secureContextOptions(options as ServerOptions);
+    const ticketKeys = ctxOptions.ticketKeys;
+    delete ctxOptions.ticketKeys;
+    if (ctxOptions.tickets !== false && previous.ticketKeyring) ctxOptions.ticketKeyring = previous.ticketKeyring;
+    else ctxOptions.tickets = false;
+    const next = new TlsContext({
+      alpnProtocols: previous.alpnProtocols,
+      requestCert: previous.requestCert,
+      rejectUnauthorized: previous.rejectUnauthorized,
+      maxCertificateChain: previous.maxCertificateChain,
+      ...ctxOptions,
+      sessionCache: previous.sessionCache ?? false,
+      sessionTimeout: options.sessionTimeout ?? previous.sessionTimeout,
+    });
+    if (ticketKeys instanceof Uint8Array) next.setTicketKeys(ticketKeys);
+    this.currentContext = next;
+    this.servedContexts = new WeakMap();
+    if (debugEnabled()) debug('server secure context replaced');
+  }
+
   /** node:tls's getTicketKeys: the current 48-byte ticket key. */
-  getTicketKeys(): Buffer {
-    return Buffer.from(this.context.getTicketKeys());
+  getTicketKeys(): Buffer<ArrayBuffer> {
+    return Buffer.from(this.currentContext.getTicketKeys());
   }
 
   /** node:tls's setTicketKeys; tickets under the previous key still open for one lifetime. */
   setTicketKeys(keys: Uint8Array): void {
-    this.context.setTicketKeys(keys);
+    this.currentContext.setTicketKeys(keys);
   }
 
   /**
@@ -86,11 +166,14 @@ export class Server extends net.Server {
    * the server's client-auth policy, ALPN list, session id context (unless the host sets its
    * own), session cache, session lifetime and ticket keys apply to it (so `setTicketKeys`
    * covers every host). The host may ask more of clients (`requestCert`), never less.
+   * Options are node:tls's (as createSecureContext takes them) or puretls's TlsContextOptions.
    */
-  addContext(hostname: string, context: TlsContext | TlsContextOptions): void {
-    if (typeof hostname !== 'string' || hostname.length === 0) throw new TlsConfigError('ERR_INVALID_ARG_VALUE', 'addContext needs a host name');
+  addContext(hostname: string, context: TlsContext | SecureContextInput | TlsContextOptions | NodeSecureContext): void {
+    if (typeof hostname !== 'string' || hostname.length === 0) {
+      throw new TlsConfigError('ERR_TLS_REQUIRED_SERVER_NAME', '"servername" is required parameter for Server.addContext');
+    }
     const host = context instanceof TlsContext ? context : virtualHostContext(context);
-    this.virtualHosts.set(hostname, this.servedHere(host));
+    this.virtualHosts.set(hostname, host);
   }
 
   /**
@@ -100,15 +183,16 @@ export class Server extends net.Server {
    */
   private selectContext(servername: string): MaybePromise<TlsContext | undefined> {
     if (this.sniCallback) return this.sniCallback(servername).then((ctx) => ctx && this.servedHere(ctx));
-    return this.virtualHosts.lookup(servername) ?? this.context.selectServerName(servername);
+    const host = this.virtualHosts.lookup(servername);
+    return host ? this.servedHere(host) : this.currentContext.selectServerName(servername);
   }
 
   /** `host` with this server's session settings (node:tls's split; see TlsContext.servedUnder). */
   private servedHere(host: TlsContext): TlsContext {
-    if (host === this.context) return host;
+    if (host === this.currentContext) return host;
     let served = this.servedContexts.get(host);
     if (!served) {
-      served = host.servedUnder(this.context);
+      served = host.servedUnder(this.currentContext);
       this.servedContexts.set(host, served);
     }
     return served;
@@ -119,8 +203,13 @@ export class Server extends net.Server {
 const SERVER_LEVEL_CONTEXT_OPTIONS = ['sessionCache', 'sessionTimeout', 'tickets', 'ticketKeys', 'ticketKeyring', 'serverNames', 'sniCallback'] as const;
 
 /** The context addContext builds from options: certificate side only, checked. */
-function virtualHostContext(options: TlsContextOptions): TlsContext {
-  const clash = SERVER_LEVEL_CONTEXT_OPTIONS.filter((k) => options[k] !== undefined);
+function virtualHostContext(options: SecureContextInput | TlsContextOptions | NodeSecureContext): TlsContext {
+  validateObject(options, 'context');
+  const given = (k: string): boolean => (options as Record<string, unknown>)[k] !== undefined;
+  if (given('context')) {
+    throw new TlsConfigError('ERR_INVALID_ARG_TYPE', "a node:tls SecureContext cannot serve puretls connections: make it with puretls's createSecureContext");
+  }
+  const clash = SERVER_LEVEL_CONTEXT_OPTIONS.filter(given);
   if (clash.length > 0) {
     throw new TlsConfigError(
       'ERR_UNSUPPORTED_OPTION',
@@ -128,15 +217,24 @@ function virtualHostContext(options: TlsContextOptions): TlsContext {
     );
   }
   // No cache or ticket keys of its own: servedUnder gives it the server's.
-  return new TlsContext({ ...options, sessionCache: false, tickets: false });
+  if (PURETLS_CONTEXT_NAMES.some(given)) return new TlsContext({ ...(options as TlsContextOptions), sessionCache: false, tickets: false });
+  const ctxOptions = secureContextOptions(options as ServerOptions);
+  if (!given('sessionIdContext')) delete ctxOptions.sessionIdContext;
+  delete ctxOptions.sessionTimeout;
+  return new TlsContext({ ...ctxOptions, sessionCache: false, tickets: false });
 }
 
-/** node:tls's createServer, serving TLS 1.2 with puretls. */
+/**
+ * node:tls's createServer, serving TLS 1.2 with puretls. node:tls's TlsOptions type is
+ * accepted as well, so options typed for node:tls compile; what puretls cannot do is
+ * refused by name when the server is made (ERR_UNSUPPORTED_OPTION), never ignored.
+ */
 export function createServer(options?: ServerOptions, secureConnectionListener?: SecureConnectionListener): Server;
+export function createServer(options: TlsOptions, secureConnectionListener?: SecureConnectionListener): Server;
 export function createServer(secureConnectionListener?: SecureConnectionListener): Server;
 export function createServer(
-  a?: ServerOptions | SecureConnectionListener,
+  a?: ServerOptions | TlsOptions | SecureConnectionListener,
   b?: SecureConnectionListener,
 ): Server {
-  return typeof a === 'function' ? new Server({}, a) : new Server(a ?? {}, b);
+  return typeof a === 'function' ? new Server({}, a) : new Server((a ?? {}) as ServerOptions, b);
 }

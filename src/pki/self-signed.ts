@@ -20,6 +20,7 @@ import { encodePem } from '../codec/pem.js';
 import { TlsConfigError } from '../errors.js';
 import { CURVE_OIDS, OID_EC_PUBLIC_KEY, ecdsaFor, privateKeyToPem, type EcCurveName, type EcPrivateKey } from './keys.js';
 
+/** Options of createSelfSignedCertificate. */
 export interface SelfSignedOptions {
   /** Default 'localhost'. */
   commonName?: string;

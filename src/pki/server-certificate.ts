@@ -18,10 +18,13 @@ export type ServerKeyType = 'EC' | 'Ed25519' | 'Ed448' | 'RSA' | 'RSA-PSS';
 
 const KEY_TYPE_ORDER: readonly ServerKeyType[] = ['EC', 'Ed25519', 'Ed448', 'RSA', 'RSA-PSS'];
 
+/** One certificate a context serves: its chain, what its key is, and the key's signer. */
 export interface ServerCertificate {
   /** DER certificates, leaf first, as the Certificate message carries them. */
   readonly chain: readonly Uint8Array[];
+  /** The leaf, parsed (names, validity, public key). */
   readonly leaf: CertificateInfo;
+  /** The kind of key the leaf certifies (and the private key is). */
   readonly keyType: ServerKeyType;
   /** The suites this certificate serves: ECDSA (EC and EdDSA keys, RFC 8422) or RSA. */
   readonly auth: SuiteAuthentication;

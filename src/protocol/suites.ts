@@ -10,6 +10,7 @@ export type SuiteAuthentication = 'ECDSA' | 'RSA';
 
 /** A TLS 1.2 AEAD cipher suite (after Go's cipher_suites.go table). */
 export interface CipherSuite {
+  /** The IANA code point, e.g. 0xc02b. */
   readonly id: number;
   /** The certificate the suite needs (OpenSSL's aECDSA / aRSA). */
   readonly auth: SuiteAuthentication;
@@ -17,9 +18,11 @@ export interface CipherSuite {
   readonly name: string;
   /** OpenSSL's name, as `ciphers` strings and `getCipher().name` use it. */
   readonly opensslName: string;
+  /** The record protection. */
   readonly aead: AeadAlgorithm;
   /** The PRF hash (RFC 5246 §5) and Finished hash. */
   readonly hash: HashAlgorithm;
+  /** Bytes of each direction's AEAD key. */
   readonly keyLength: number;
   /** Bytes of the key block's IV: the GCM salt (RFC 5288) or the ChaCha20 IV (RFC 7905). */
   readonly fixedIvLength: number;

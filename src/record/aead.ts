@@ -41,6 +41,8 @@ class SequenceNumber {
 export class AeadProtection {
   private readonly seq = new SequenceNumber();
   private readonly aead: Aead;
+  /** Our reason when a record does not authenticate (see errors.ts: node's code differs by cipher). */
+  private readonly badTagReason: string;
   private readonly explicitNonceLength: number;
   private readonly nonce = new Uint8Array(12);
   private readonly aad = new Uint8Array(13);
@@ -50,6 +52,8 @@ export class AeadProtection {
   constructor(crypto: CryptoProvider, suite: CipherSuite, key: Uint8Array, iv: Uint8Array) {
     this.iv = iv.slice();
     this.aead = crypto.aead(suite.aead, key);
+    // OpenSSL 3 reports an AES-GCM tag that does not verify from its cipher provider, not as a bad record MAC.
+    this.badTagReason = suite.aead.startsWith('aes') ? 'ERR_AES_GCM_TAG_MISMATCH' : 'ERR_BAD_RECORD_MAC';
     this.explicitNonceLength = suite.explicitNonceLength;
     if (iv.length + this.explicitNonceLength !== 12) throw new RangeError('AEAD IV length does not fit the suite');
   }
@@ -106,7 +110,7 @@ export class AeadProtection {
   open(type: number, version: number, fragment: Uint8Array): Uint8Array {
     const e = this.explicitNonceLength;
     if (fragment.length < e + TAG_LENGTH) {
-      throw new TlsError(AlertDescription.bad_record_mac, 'record too short to hold a nonce and tag');
+      throw new TlsError(AlertDescription.bad_record_mac, 'record too short to hold a nonce and tag', { reason: 'ERR_BAD_RECORD_MAC' });
     }
     const plaintextLength = fragment.length - e - TAG_LENGTH;
     if (e) {
@@ -117,9 +121,9 @@ export class AeadProtection {
     }
     this.prepareAad(type, version, plaintextLength);
     const plaintext = this.aead.open(this.nonce, this.aad, fragment.subarray(e));
-    if (plaintext === null) throw new TlsError(AlertDescription.bad_record_mac, 'record failed authentication');
+    if (plaintext === null) throw new TlsError(AlertDescription.bad_record_mac, 'record failed authentication', { reason: this.badTagReason });
     if (plaintext.length > MAX_PLAINTEXT_LENGTH) {
-      throw new TlsError(AlertDescription.record_overflow, `decrypted record of ${plaintext.length} bytes`);
+      throw new TlsError(AlertDescription.record_overflow, `decrypted record of ${plaintext.length} bytes`, { reason: 'ERR_DATA_LENGTH_TOO_LONG' });
     }
     this.seq.increment();
     return plaintext;

@@ -1,4 +1,4 @@
-import { copyBytes } from '../codec/bytes.js';
+import { copyBytes, latin1String } from '../codec/bytes.js';
 import { ContentType } from '../codec/enums.js';
 import { AlertDescription, TlsError } from '../errors.js';
 
@@ -8,6 +8,8 @@ export const MAX_PLAINTEXT_LENGTH = 16384;
 export const MAX_CIPHERTEXT_LENGTH = MAX_PLAINTEXT_LENGTH + 256;
 export const RECORD_HEADER_LENGTH = 5;
 const EMPTY = new Uint8Array(0);
+/** The request lines OpenSSL recognises as plain HTTP in a first record (ssl3_get_record). */
+const HTTP_METHODS = ['GET ', 'POST ', 'HEAD ', 'PUT '];
 
 /** A new record of `fragmentLength` bytes after its 5-byte header (RFC 5246 §6.2.1), header written. */
 export function newRecord(type: number, version: number, fragmentLength: number): Uint8Array {
@@ -109,14 +111,18 @@ export class RecordDeframer {
     const version = (b[s + 1]! << 8) | b[s + 2]!;
     const length = (b[s + 3]! << 8) | b[s + 4]!;
     if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
-      throw new TlsError(AlertDescription.unexpected_message, `unknown record content type ${type}`);
+      throw new TlsError(AlertDescription.unexpected_message, `unknown record content type ${type}`, { reason: 'ERR_UNKNOWN_RECORD_TYPE' });
     }
     // RFC 5246 Appendix E.1: any {03,XX} is accepted until the version is agreed.
     if (limits.version === undefined ? b[s + 1] !== 3 : version !== limits.version) {
-      throw new TlsError(AlertDescription.protocol_version, `unexpected record version 0x${version.toString(16).padStart(4, '0')}`);
+      throw new TlsError(AlertDescription.protocol_version, `unexpected record version 0x${version.toString(16).padStart(4, '0')}`, {
+        reason: 'ERR_WRONG_VERSION_NUMBER',
+      });
     }
     if (length > limits.maxFragmentLength) {
-      throw new TlsError(AlertDescription.record_overflow, `record of ${length} bytes exceeds ${limits.maxFragmentLength}`);
+      // OpenSSL's names: a record in clear longer than 2^14, a protected one longer than its limit.
+      const reason = limits.maxFragmentLength > MAX_PLAINTEXT_LENGTH ? 'ERR_ENCRYPTED_LENGTH_TOO_LONG' : 'ERR_DATA_LENGTH_TOO_LONG';
+      throw new TlsError(AlertDescription.record_overflow, `record of ${length} bytes exceeds ${limits.maxFragmentLength}`, { reason });
     }
     if (available < RECORD_HEADER_LENGTH + length) return undefined;
 
@@ -136,8 +142,20 @@ export class RecordDeframer {
     const s = this.start;
     if (b[s]! & 0x80 && available >= 3 && b[s + 2] === 1) {
       throw new TlsError(AlertDescription.protocol_version, 'SSLv2-format ClientHello is not supported', {
-        code: 'ERR_SSLV2_CLIENT_HELLO',
+        reason: 'ERR_SSLV2_CLIENT_HELLO',
       });
+    }
+    // OpenSSL's ssl3_get_record: plain HTTP sent to the TLS port is named as such.
+    if (available >= RECORD_HEADER_LENGTH) {
+      const start = latin1String(b.subarray(s, s + RECORD_HEADER_LENGTH));
+      if (HTTP_METHODS.some((m) => start.startsWith(m))) {
+        throw new TlsError(AlertDescription.unexpected_message, `a plain HTTP request (${JSON.stringify(start)}...) on the TLS port`, {
+          reason: 'ERR_HTTP_REQUEST',
+        });
+      }
+      if (start === 'CONNE') {
+        throw new TlsError(AlertDescription.unexpected_message, 'an HTTP proxy request (CONNECT) on the TLS port', { reason: 'ERR_HTTPS_PROXY_REQUEST' });
+      }
     }
   }
 }

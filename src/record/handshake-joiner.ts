@@ -134,7 +134,7 @@ export class HandshakeJoiner {
       throw new TlsError(
         AlertDescription.decode_error,
         `${HandshakeType[type]} of ${length} bytes announced; at most ${max} are allowed`,
-        { code: 'ERR_EXCESSIVE_MESSAGE_SIZE' },
+        { reason: 'ERR_EXCESSIVE_MESSAGE_SIZE' },
       );
     }
     const message = new Uint8Array(HANDSHAKE_HEADER_LENGTH + length);

@@ -59,6 +59,11 @@ export class RecordLayer {
   private outputLength = 0;
   /** The record version once agreed; the first records may carry any 3.x. */
   private agreedVersion: number | undefined;
+  /**
+   * Most plaintext bytes per record we send (OpenSSL's max_send_fragment); the connection
+   * keeps it within 512..2^14.
+   */
+  maxSendFragment = MAX_PLAINTEXT_LENGTH;
 
   agreeVersion(version: number): void {
     this.agreedVersion = version;
@@ -128,14 +133,15 @@ export class RecordLayer {
     this.write.retire();
   }
 
-  /** Queues `data` as records of `type`, at most 2^14 bytes of plaintext each. */
+  /** Queues `data` as records of `type`, at most `maxSendFragment` bytes of plaintext each. */
   send(type: number, data: Uint8Array): void {
     if (data.length === 0) {
       this.sendFragment(type, data);
       return;
     }
-    for (let at = 0; at < data.length; at += MAX_PLAINTEXT_LENGTH) {
-      this.sendFragment(type, data.subarray(at, Math.min(at + MAX_PLAINTEXT_LENGTH, data.length)));
+    const max = this.maxSendFragment;
+    for (let at = 0; at < data.length; at += max) {
+      this.sendFragment(type, data.subarray(at, Math.min(at + max, data.length)));
     }
   }
 

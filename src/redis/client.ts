@@ -8,9 +8,13 @@ import { TlsConfigError } from '../errors.js';
  * code runs on one Redis and on Redis Cluster.
  */
 export interface NodeRedisLike {
+  /** GET key. */
   get(key: string): Promise<unknown>;
+  /** SET key value PX ms [NX]. */
   set(key: string, value: string, options: { expiration: { type: 'PX'; value: number }; condition?: 'NX' }): Promise<unknown>;
+  /** DEL key. */
   del(key: string): Promise<unknown>;
+  /** EVAL script with keys and arguments. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 

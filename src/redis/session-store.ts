@@ -35,6 +35,7 @@ export const ENTRY_VERSION = 1;
 export const MAX_ENTRY_TTL_MS = 24 * 60 * 60 * 1000;
 /** The largest entry we write or read: a session no larger than a ticket can carry, sealed. */
 export const MAX_ENTRY_BYTES = 2 + MAX_SID_CTX_LENGTH + SEALED_OVERHEAD + TICKET_MAX_LENGTH;
+/** Where sessions live in Redis: this prefix and the session ID in hex. */
 export const DEFAULT_SESSION_PREFIX = 'puretls:session:';
 /** A lookup that takes longer is a miss: the handshake goes on as a full one. */
 export const DEFAULT_STORE_TIMEOUT_MS = 50;
@@ -43,6 +44,7 @@ export const DEFAULT_BREAKER_THRESHOLD = 3;
 /** How long an open breaker keeps Redis out of handshakes before one probe. */
 export const DEFAULT_BREAKER_COOLDOWN_MS = 1000;
 
+/** Options of a RedisSessionStore: how to reach Redis, the fleet secret, deadlines, the breaker. */
 export interface RedisSessionStoreOptions extends RedisConnectionOptions {
   /** The fleet's at-rest key: 32 random bytes, the same on every process (`openssl rand -hex 32`). */
   secret: Uint8Array;
@@ -98,8 +100,16 @@ interface OpenedEntry {
 
 type StoreResult<T> = { kind: 'ok'; value: T } | { kind: 'failed' };
 
+/**
+ * A SessionCache in Redis shared by a fleet (puretls and node:tls processes): sessions
+ * sealed with AES-256-GCM under a key derived from the fleet secret, bound to their session
+ * ID and sid_ctx, each with its remaining lifetime as TTL; every command under a deadline,
+ * behind a circuit breaker (see README, Running a fleet).
+ */
 export class RedisSessionStore implements SessionCache {
+  /** The key prefix of the sessions. */
   readonly prefix: string;
+  /** Deadline of each Redis command a handshake waits on, in milliseconds. */
   readonly timeoutMs: number;
   private readonly connection: RedisConnection;
   private readonly redis: NodeRedisLike;

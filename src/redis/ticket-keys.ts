@@ -39,9 +39,11 @@ import { AtRestSealer, SEALED_OVERHEAD, fromRedisValue, toRedisValue } from './s
  */
 
 export const DEFAULT_ROTATION_SECONDS = 3600;
+/** How long a ticket opens, by default: twelve hours. */
 export const DEFAULT_TICKET_LIFETIME_SECONDS = 12 * 3600;
 /** RFC 8446 §4.6.1's ceiling for a ticket's lifetime (TLS 1.3's, a sound one for 1.2 too). */
 export const MAX_TICKET_LIFETIME_SECONDS = 7 * 24 * 3600;
+/** The hash tag of the ring and its lock in Redis ({prefix}:ring, {prefix}:lock). */
 export const DEFAULT_TICKET_KEYS_PREFIX = 'puretls:ticket-keys';
 /** Poll interval by default: a sixtieth of the rotation, between 1 s and 60 s. */
 export const MIN_DEFAULT_POLL_MS = 1000;
@@ -71,6 +73,7 @@ const RELEASE_LOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+/** Options of RedisTicketKeys: how to reach Redis, the fleet secret, rotation and polling. */
 export interface RedisTicketKeysOptions extends RedisConnectionOptions {
   /** The fleet's at-rest key: 32 random bytes, the same on every process. */
   secret: Uint8Array;
@@ -104,7 +107,9 @@ export interface TicketKeysStats {
   rotations: number;
   /** Rotations this process left to another that held the lock. */
   lockContended: number;
+  /** Redis commands that did not answer within their deadline. */
   timeouts: number;
+  /** Redis commands that failed. */
   errors: number;
   /** Rings read that did not open (corrupt, or sealed under another secret): never overwritten. */
   rejected: number;
@@ -138,14 +143,26 @@ interface Snapshot {
 
 type RingRead = { entries: RingKey[]; absent: boolean } | undefined;
 
+/**
+ * Ticket keys shared and rotated by a fleet through Redis (a TicketKeySource: give it as
+ * `ticketKeys`): a key ring sealed under the fleet secret, read in the background, rotated
+ * under a lock, each new key decrypt-only before it seals (see README, Running a fleet).
+ */
 export class RedisTicketKeys implements TicketKeySource {
   readonly ticketLifetimeSeconds: number;
+  /** How often a new key is added, in milliseconds. */
   readonly rotationMs: number;
+  /** How often the ring is read from Redis, in milliseconds. */
   readonly pollIntervalMs: number;
+  /** How long a new key only opens before it seals (every process has read it by then), in milliseconds. */
   readonly activationDelayMs: number;
+  /** Past this age a key no longer seals, even without Redis, in milliseconds. */
   readonly maxKeyAgeMs: number;
+  /** Deadline of each Redis command, in milliseconds. */
   readonly timeoutMs: number;
+  /** The Redis key of the sealed ring. */
   readonly ringKey: string;
+  /** The Redis key of the rotation lock. */
   readonly lockKey: string;
   private readonly lifetimeMs: number;
   private readonly lockMs: number;
@@ -222,6 +239,7 @@ export class RedisTicketKeys implements TicketKeySource {
     return this.snapshot.set;
   }
 
+  /** What the background work counted: reads, rotations, timeouts, errors. */
   get stats(): TicketKeysStats {
     const set = this.ticketKeys();
     return {

@@ -8,8 +8,11 @@ import type { Session } from './session.js';
  * session carries its sid_ctx, and the resumption decision refuses one from another context.
  */
 export interface SessionCache {
+  /** The session stored under this ID, if any (a promise for a remote store). */
   get(sessionId: Uint8Array): MaybePromise<Session | undefined>;
+  /** Stores a session under its session ID; a full handshake's last flight waits for it. */
   set(session: Session): MaybePromise<void>;
+  /** Forgets a session (after a fatal alert, RFC 5246 §7.2.2, or when it expired). */
   delete(sessionId: Uint8Array): MaybePromise<void>;
   /** Sessions held now (OpenSSL's SSL_CTX_sess_number), when the store can tell. */
   readonly size: number | undefined;

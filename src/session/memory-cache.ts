@@ -6,6 +6,7 @@ import { Session } from './session.js';
 /** OpenSSL's SSL_SESSION_CACHE_MAX_SIZE_DEFAULT. */
 export const DEFAULT_CACHE_SIZE = 20480;
 
+/** Options of the in-memory session cache. */
 export interface MemorySessionCacheOptions {
   /** Most sessions held; the oldest goes first when full. Default 20480. */
   maxSize?: number;
@@ -25,6 +26,7 @@ export interface MemorySessionCacheOptions {
  * once, with one fill, without touching a session that a connection or the application holds.
  */
 export class MemorySessionCache implements SessionCache {
+  /** Most sessions held (the oldest is evicted, its master secret wiped). */
   readonly maxSize: number;
   private readonly sessions = new Map<string, Uint8Array>();
   private readonly now: () => number;
@@ -97,6 +99,7 @@ export class MemorySessionCache implements SessionCache {
     return removed;
   }
 
+  /** Forgets every session (their master secrets wiped). */
   clear(): void {
     for (const packed of this.sessions.values()) packed.fill(0);
     this.sessions.clear();

@@ -24,6 +24,7 @@ export interface ResumptionRequest {
   serverName: string | undefined;
 }
 
+/** Why a session offered is not resumed (a full handshake follows), as decideResumption names it. */
 export type MissReason =
   | 'version-mismatch'
   | 'context-mismatch'
@@ -33,6 +34,7 @@ export type MissReason =
   | 'server-name-mismatch'
   | 'client-not-authorized';
 
+/** What decideResumption concludes: resume, miss (with its reason) or fail the handshake (with the alert). */
 export type ResumptionDecision =
   | { kind: 'resume' }
   | { kind: 'miss'; reason: MissReason }

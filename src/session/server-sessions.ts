@@ -62,6 +62,7 @@ export interface ServerSessionsOptions {
  * what the cache returns, a value or a promise, and never fail.
  */
 export class ServerSessions {
+  /** OpenSSL's SSL_CTX_sess_* counters for these sessions, and failed handshakes by reason. */
   readonly stats: SessionStats;
 
   constructor(private readonly options: ServerSessionsOptions) {

@@ -1,5 +1,36 @@
 import type { SessionCache, SessionStoreStats } from './cache.js';
 
+/**
+ * Handshakes that failed, by reason (a TlsError's `reason`, e.g. 'ERR_NO_SHARED_CIPHER', or
+ * the Node layer's 'ERR_TLS_HANDSHAKE_TIMEOUT' and 'ECONNRESET'). Each failed handshake
+ * counts once, under its first error; failures after the handshake are not counted here.
+ */
+export class FailureCounters {
+  private readonly byReason = new Map<string, number>();
+  private all = 0;
+
+  /** One more failed handshake with this reason. */
+  count(reason: string): void {
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+    this.all++;
+  }
+
+  /** Failures with this reason so far. */
+  get(reason: string): number {
+    return this.byReason.get(reason) ?? 0;
+  }
+
+  /** Every failed handshake so far. */
+  get total(): number {
+    return this.all;
+  }
+
+  /** Reason -> count, most frequent first. */
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...this.byReason].sort((a, b) => b[1] - a[1]));
+  }
+}
+
 /** OpenSSL's SSL_CTX_sess_* counters, plus puretls's contextMismatches. */
 export class SessionStats {
   /** Handshakes started: ClientHellos answered (SSL_CTX_sess_accept). */
@@ -14,6 +45,8 @@ export class SessionStats {
   timeouts = 0;
   /** Sessions found but made under another sid_ctx (puretls). */
   contextMismatches = 0;
+  /** Handshakes that failed, by reason (puretls; OpenSSL counts none). */
+  readonly failures = new FailureCounters();
 
   constructor(private readonly cache: SessionCache | undefined) {}
 
@@ -35,6 +68,7 @@ export class SessionStats {
     return this.cache?.storeStats;
   }
 
+  /** The counters as a plain object (failures and store apart: see `failures`, `store`). */
   toJSON(): Record<string, number> {
     const { accept, acceptGood, hits, misses, timeouts, contextMismatches, cacheFull, number } = this;
     return { accept, acceptGood, hits, misses, timeouts, cacheFull, number, contextMismatches };

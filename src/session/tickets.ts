@@ -83,6 +83,7 @@ export const MAX_CONTEXT_KEYS_PER_SHARED_KEY = 64;
  * (defence in depth beside the resumption decision's sid_ctx rule).
  */
 export interface TicketKeySource {
+  /** The keys now: one to seal with, all that may open. Cheap, and the same object while they are the same. */
   ticketKeys(): TicketKeySet;
   /**
    * Longest a ticket lives, in seconds: a key that stops sealing keeps opening this long, so
@@ -91,6 +92,7 @@ export interface TicketKeySource {
   readonly ticketLifetimeSeconds: number;
 }
 
+/** A TicketKeySource's keys at one moment, each 48 bytes in node:tls's format. */
 export interface TicketKeySet {
   /** The key that seals new tickets. */
   readonly current: Uint8Array;
@@ -109,6 +111,7 @@ export function isTicketKeySource(value: unknown): value is TicketKeySource {
   );
 }
 
+/** Options of a TicketKeyring: fixed keys, keys from a source, or random keys that rotate. */
 export interface TicketKeyringOptions {
   /** Randomness (generated keys, nonces), HMAC (for HKDF) and the AEAD. */
   crypto: CryptoProvider;

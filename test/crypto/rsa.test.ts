@@ -229,7 +229,7 @@ describe('crypto/rsa: blinding and fault checks', function () {
         },
       });
       for (const scheme of ['rsa_pss_rsae_sha256', 'rsa_pkcs1_sha256'] as const) {
-        assert.throws(() => signer.sign(scheme, new Uint8Array(5)), (e: unknown) => e instanceof TlsError && e.code === 'RSA_SIGNATURE_FAULT');
+        assert.throws(() => signer.sign(scheme, new Uint8Array(5)), (e: unknown) => e instanceof TlsError && e.reason === 'RSA_SIGNATURE_FAULT');
       }
       assert.equal(corrupted, 2);
       // The same hook returning the value unchanged: signing works (the check is not always failing).

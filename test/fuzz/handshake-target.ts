@@ -276,9 +276,9 @@ function judge(server: ServerConnection, output: Uint8Array, keylog: readonly st
     return { outcome: server.isSessionReused ? 'complete:resumed' : 'complete' };
   }
   if (!(error instanceof TlsError)) return bad('exception', `error is not a TlsError: ${String(error)}`);
-  const outcome = error.fromPeer ? `peer:${error.code}` : error.code;
-  if (error.code === 'ERR_INTERNAL') return bad('exception', `an exception escaped as internal_error: ${error.message}`, outcome);
-  if (error.alert === AlertDescription.internal_error) return bad('internal_error', `internal_error from input: ${error.code} ${error.message}`, outcome);
+  const outcome = error.fromPeer ? `peer:${error.reason}` : error.reason;
+  if (error.reason === 'ERR_INTERNAL') return bad('exception', `an exception escaped as internal_error: ${error.message}`, outcome);
+  if (error.alert === AlertDescription.internal_error) return bad('internal_error', `internal_error from input: ${error.reason} ${error.message}`, outcome);
   const { records, rest } = splitRecords(output);
   if (rest.length) return bad('invariant', 'output ends in a partial record', outcome);
   // The peer's alert is whatever it sent; ours must be one that exists.

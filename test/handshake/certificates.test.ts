@@ -252,7 +252,7 @@ describe('server certificates: RSA, RSA-PSS, Ed25519, Ed448 (in memory)', functi
 
     it('a key without its chain, a chain without its key, a key that fits no chain: ERR_KEY_CERT_MISMATCH; a 1024-bit RSA key: ERR_UNSUPPORTED_KEY', () => {
       const refused = (options: TlsContextOptions, code: string, message: RegExp): void => {
-        assert.throws(() => new TlsContext(options), (e: unknown) => e instanceof TlsConfigError && e.code === code && message.test(e.message));
+        assert.throws(() => new TlsContext(options), (e: unknown) => e instanceof TlsConfigError && e.reason === code && message.test(e.message));
       };
       refused({ key: [rsa.keyPem, ec.keyPem], cert: [rsa.certPem] }, 'ERR_KEY_CERT_MISMATCH', /private key 2 of 2 matches no certificate/);
       refused({ key: [rsa.keyPem], cert: [rsa.certPem, ec.certPem] }, 'ERR_KEY_CERT_MISMATCH', /no private key matches the first certificate of chain 2 of 2/);
@@ -290,7 +290,7 @@ describe('server certificates: RSA, RSA-PSS, Ed25519, Ed448 (in memory)', functi
         assert.equal(crypto.faults, 1, 'the private operation ran once, with the fault');
         // Not a byte of ServerHello, Certificate or ServerKeyExchange: the alert alone, in clear.
         assert.equal(hex(server.takeOutput()!), plainAlert(A.internal_error));
-        assert.equal(server.error?.code, 'RSA_SIGNATURE_FAULT');
+        assert.equal(server.error?.reason, 'RSA_SIGNATURE_FAULT');
         assert.ok(server.closed);
         crypto.faulty = false;
         const pair = connectOk(context, { cipherSuites: RSA_SUITES, signatureAlgorithms: RSA_SIGNATURE_ALGORITHMS });

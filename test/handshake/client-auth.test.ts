@@ -70,7 +70,7 @@ function atClientFlight(context: ReturnType<typeof makeContext>, options: Client
 /** The server refused with exactly this alert, in clear, and is closed. */
 function refused(server: ServerConnection, alert: number, code?: string): void {
   assert.equal(server.error?.alert, alert, server.error?.message);
-  if (code) assert.equal(server.error?.code, code);
+  if (code) assert.equal(server.error?.reason, code);
   assert.equal(hex(server.takeOutput() ?? new Uint8Array(0)), plainAlert(alert));
   assert.ok(server.closed);
   assert.equal(server.handshakeComplete, false);
@@ -79,7 +79,7 @@ function refused(server: ServerConnection, alert: number, code?: string): void {
 /** After a whole run: the server refused with this alert, the client got it, and nothing completed. */
 function refusedInRun(pair: { client: TlsClient; server: ServerConnection }, alert: number, code?: string): void {
   assert.equal(pair.server.error?.alert, alert, pair.server.error?.message);
-  if (code) assert.equal(pair.server.error?.code, code);
+  if (code) assert.equal(pair.server.error?.reason, code);
   assert.equal(pair.client.fatalAlert, alert, 'the client received the alert');
   assert.equal(pair.server.handshakeComplete, false);
   assert.equal(pair.client.handshakeComplete, false);
@@ -633,7 +633,7 @@ describe('client authentication, in memory', function () {
     /** The alert the server sent in clear, and that it is closed. */
     function refusedWith(pair: { client: TlsClient; server: ServerConnection }, alert: number, code: string): void {
       assert.equal(pair.server.error?.alert, alert, pair.server.error?.message);
-      assert.equal(pair.server.error?.code, code);
+      assert.equal(pair.server.error?.reason, code);
       assert.deepEqual(pair.client.alerts, [{ level: 2, description: alert, encrypted: false }]);
       assert.ok(pair.server.closed);
     }
@@ -832,7 +832,7 @@ describe('client authentication, in memory', function () {
         assert.ok(made.client.newSessionTicket, 'the sibling issued a ticket');
         const again = run(ctx, { ...withCert(c.p256), resume: made.client.session! });
         assert.equal(again.server.error?.alert, A.internal_error);
-        assert.equal(again.server.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+        assert.equal(again.server.error?.reason, 'SESSION_ID_CONTEXT_UNINITIALIZED');
         assert.equal(again.client.fatalAlert, A.internal_error);
         assert.equal(again.server.handshakeComplete, false);
       });
@@ -846,7 +846,7 @@ describe('client authentication, in memory', function () {
         const sessionId = new Uint8Array(32).fill(9);
         await ctx.importSession(first.server.session!.with({ sessionId }).toDER());
         const again = run(ctx, { ...withCert(c.p256), resume: { ...first.client.session!, sessionId } });
-        assert.equal(again.server.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+        assert.equal(again.server.error?.reason, 'SESSION_ID_CONTEXT_UNINITIALIZED');
         assert.equal(again.client.fatalAlert, A.internal_error);
         assert.ok(bytesEqual(again.client.offeredSessionId, sessionId));
       });

@@ -315,7 +315,7 @@ describe('large ClientHellos: every list at its maximum is accepted', () => {
     const server = new ServerConnection(context);
     server.receive(records.subarray(0, 5 + 16384));
     assert.equal(server.error?.alert, A.decode_error);
-    assert.equal(server.error?.code, 'ERR_EXCESSIVE_MESSAGE_SIZE');
+    assert.equal(server.error?.reason, 'ERR_EXCESSIVE_MESSAGE_SIZE');
     assert.equal(hex(server.takeOutput()!), plainAlert(A.decode_error));
     connectOk(context, options);
   });
@@ -339,7 +339,7 @@ describe('after the handshake', () => {
     }
     server.receive(client.handshakeRecord(hello));
     assert.equal(server.error?.alert, A.no_renegotiation);
-    assert.equal(server.error?.code, 'ERR_TOO_MANY_RENEGOTIATIONS');
+    assert.equal(server.error?.reason, 'ERR_TOO_MANY_RENEGOTIATIONS');
     client.receive(server.takeOutput()!);
     assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.no_renegotiation, encrypted: true });
     assert.ok(server.closed);

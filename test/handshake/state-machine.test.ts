@@ -24,7 +24,7 @@ function healthy(server: ServerConnection): void {
 /** The server refused with exactly this alert, in clear, and is closed. */
 function refused(server: ServerConnection, alert: number, code?: string): void {
   assert.equal(server.error?.alert, alert, server.error?.message);
-  if (code) assert.equal(server.error?.code, code);
+  if (code) assert.equal(server.error?.reason, code);
   assert.equal(hex(server.takeOutput() ?? new Uint8Array(0)), plainAlert(alert));
   assert.ok(server.closed);
 }
@@ -142,7 +142,7 @@ describe('the handshake state machine, in memory', () => {
       healthy(server);
       server.receive(client.alertRecord(1, A.user_canceled));
       assert.equal(server.error?.alert, A.unexpected_message);
-      assert.equal(server.error?.code, 'ERR_TOO_MANY_WARN_ALERTS');
+      assert.equal(server.error?.reason, 'ERR_TOO_MANY_WARN_ALERTS');
       client.receive(server.takeOutput()!);
       assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.unexpected_message, encrypted: true });
     });
@@ -158,7 +158,7 @@ describe('the handshake state machine, in memory', () => {
       server.receive(client.record(ContentType.application_data, empty));
       healthy(server);
       server.receive(client.alertRecord(1, A.user_canceled));
-      assert.equal(server.error?.code, 'ERR_TOO_MANY_WARN_ALERTS');
+      assert.equal(server.error?.reason, 'ERR_TOO_MANY_WARN_ALERTS');
       client.receive(server.takeOutput()!);
       assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.unexpected_message, encrypted: true });
     });
@@ -176,7 +176,7 @@ describe('the handshake state machine, in memory', () => {
       healthy(server);
       server.receive(client.record(ContentType.application_data, empty));
       assert.equal(server.error?.alert, A.unexpected_message);
-      assert.equal(server.error?.code, 'ERR_RECORD_TOO_SMALL');
+      assert.equal(server.error?.reason, 'ERR_RECORD_TOO_SMALL');
     });
 
     it('a no_renegotiation warning from the client is handshake_failure (we never asked)', () => {

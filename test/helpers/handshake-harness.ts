@@ -59,7 +59,7 @@ export function expectHelloRefused(context: TlsContext, options: ClientOptions, 
   assert.ok(out, 'the server sent nothing');
   assert.equal(hex(out), plainAlert(alert), `server error: ${server.error?.message}`);
   assert.equal(server.error?.alert, alert);
-  if (code) assert.equal(server.error?.code, code);
+  if (code) assert.equal(server.error?.reason, code);
   assert.ok(server.closed);
   assert.equal(server.handshakeComplete, false);
   return server;

@@ -87,7 +87,7 @@ export class TranscriptServerConnection {
 
   get outcome(): TranscriptConnection['outcome'] {
     const c = this.connection;
-    return { complete: c.handshakeComplete, resumed: c.isSessionReused, error: c.error ? (c.error.code ?? null) : null };
+    return { complete: c.handshakeComplete, resumed: c.isSessionReused, error: c.error ? c.error.reason : null };
   }
 }
 

@@ -125,7 +125,7 @@ describe('interop: openssl s_client and node:tls against RSA, RSA-PSS and EdDSA 
     const r = await sClient(h.port, undefined, ['-sigalgs', 'RSA+SHA1', '-cipher', 'DEFAULT@SECLEVEL=0']);
     assert.notEqual(r.code, 0);
     assert.deepEqual(r.alerts, ['handshake failure'], describeRun(r));
-    assert.equal(h.errors[0]?.code, 'ERR_NO_SHARED_SIGALG');
+    assert.equal(h.errors[0]?.reason, 'ERR_NO_SHARED_SIGALG');
     assertServed(await sClient(h.port, cert.certFile, []), 'ECDHE-RSA-AES128-GCM-SHA256');
   });
 
@@ -134,7 +134,7 @@ describe('interop: openssl s_client and node:tls against RSA, RSA-PSS and EdDSA 
     const h = await serve({ key: cert.keyPem, cert: cert.certPem });
     const r = await sClient(h.port, undefined, ['-cipher', 'ECDSA']);
     assert.deepEqual(r.alerts, ['handshake failure'], describeRun(r));
-    assert.equal(h.errors[0]?.code, 'ERR_NO_SHARED_CIPHER');
+    assert.equal(h.errors[0]?.reason, 'ERR_NO_SHARED_CIPHER');
   });
 
   it('an id-RSASSA-PSS key: rsa_pss_pss_sha256/384/512, each RSA suite', async () => {
@@ -342,7 +342,7 @@ describe('interop: openssl s_client and node:tls against RSA, RSA-PSS and EdDSA 
       assert.doesNotMatch(wire, /<<< TLS 1\.2, Handshake \[length [0-9a-f]+\], ServerHello/, 'no ServerHello reached the client');
       assert.doesNotMatch(wire, /ServerKeyExchange/);
       if (h.errors.length === 0) await once(h.running.server, 'tlsClientError');
-      assert.equal(h.errors[0]?.code, 'RSA_SIGNATURE_FAULT');
+      assert.equal(h.errors[0]?.reason, 'RSA_SIGNATURE_FAULT');
       assert.equal(h.errors[0]?.alert, AlertDescription.internal_error);
       assert.equal(crypto.faults, 1);
       crypto.faulty = false;

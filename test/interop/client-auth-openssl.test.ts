@@ -82,10 +82,10 @@ async function serve(options: ServerOptions): Promise<Harness> {
     h.seen.push({
       socket,
       authorized: socket.authorized,
-      authorizationError: socket.authorizationError,
+      authorizationError: socket.authorizationErrorName,
       reused: socket.isSessionReused(),
       resumedBy: socket.connection.negotiated?.resumedBy,
-      cn: 'subject' in peer ? peer.subject.CN : undefined,
+      cn: 'subject' in peer ? (peer.subject.CN as string | undefined) : undefined,
       raw: 'raw' in peer ? peer.raw.toString('hex') : undefined,
       fingerprint256: 'fingerprint256' in peer ? peer.fingerprint256 : undefined,
     });
@@ -309,7 +309,7 @@ describe('client certificates with openssl s_client', function () {
       assert.notEqual(r.code, 0, describeRun(r));
       assert.deepEqual(r.alerts, [alertText], describeRun(r));
       assert.equal(h.seen.length, 0, 'no secureConnection');
-      assert.deepEqual(h.errors.map((e) => [e.alert, e.code]), [[alert, code]]);
+      assert.deepEqual(h.errors.map((e) => [e.alert, e.reason]), [[alert, code]]);
       if (oracle) assert.deepEqual(await opensslAlerts(args), [alertText], 'openssl s_server sends the same alert');
       return r;
     }
@@ -347,7 +347,7 @@ describe('client certificates with openssl s_client', function () {
       const r = await sClient(h, ['-msg', ...args]);
       assert.notEqual(r.code, 0, describeRun(r));
       assert.deepEqual(r.alerts, ['decrypt error'], describeRun(r));
-      assert.deepEqual(h.errors.map((e) => [e.alert, e.code]), [[A.decrypt_error, 'CERT_SIGNATURE_FAILURE']]);
+      assert.deepEqual(h.errors.map((e) => [e.alert, e.reason]), [[A.decrypt_error, 'CERT_SIGNATURE_FAILURE']]);
       assert.equal(h.seen.length, 0);
       assert.deepEqual(await opensslAlerts(args, c.rsaRoot.certFile), ['decrypt error'], 'openssl s_server sends the same alert');
     });
@@ -366,7 +366,7 @@ describe('client certificates with openssl s_client', function () {
       await client.waitFor(() => client.tls.fatalAlert !== undefined, 'an alert');
       assert.equal(client.tls.fatalAlert, A.decrypt_error);
       await client.closed;
-      assert.deepEqual(h.errors.map((e) => [e.alert, e.code]), [[A.decrypt_error, 'ERR_BAD_SIGNATURE']]);
+      assert.deepEqual(h.errors.map((e) => [e.alert, e.reason]), [[A.decrypt_error, 'ERR_BAD_SIGNATURE']]);
       assert.equal(h.seen.length, 0);
     });
 
@@ -444,7 +444,7 @@ describe('client certificates with openssl s_client', function () {
       writeFileSync(file, first.sessionPem);
       const again = await sClient(h, ['-sess_in', file, ...certArgs(c.p256)]);
       assert.deepEqual(again.alerts, ['internal error'], describeRun(again));
-      assert.deepEqual(h.errors.map((e) => [e.alert, e.code]), [[A.internal_error, 'SESSION_ID_CONTEXT_UNINITIALIZED']]);
+      assert.deepEqual(h.errors.map((e) => [e.alert, e.reason]), [[A.internal_error, 'SESSION_ID_CONTEXT_UNINITIALIZED']]);
       assert.equal(h.seen.length, 0, 'no handshake completed');
       assert.equal(h.context.stats.hits, 0);
     });
@@ -472,7 +472,7 @@ describe('client certificates with openssl s_client', function () {
         const again = await sClient(h, ['-no_ticket', '-sess_in', file, ...certArgs(c.p256)]);
         if (sid === '') {
           assert.deepEqual(again.alerts, ['internal error'], describeRun(again));
-          assert.deepEqual(h.errors.map((e) => e.code), ['SESSION_ID_CONTEXT_UNINITIALIZED']);
+          assert.deepEqual(h.errors.map((e) => e.reason), ['SESSION_ID_CONTEXT_UNINITIALIZED']);
           assert.equal(h.seen.length, 0, 'the empty-sid_ctx server completed no handshake');
         } else {
           assertOk(again);

@@ -235,7 +235,7 @@ describe('interop: openssl s_client against puretls', function () {
       const r = await run(h.port, { args: ['-tls1_2', '-sigalgs', 'ECDSA+SHA1', '-cipher', 'DEFAULT@SECLEVEL=0'] });
       assert.notEqual(r.code, 0);
       assert.deepEqual(r.alerts, ['handshake failure'], r.stderr);
-      assert.equal(((await clientError(h)) as TlsError).code, 'ERR_NO_SHARED_SIGALG');
+      assert.equal(((await clientError(h)) as TlsError).reason, 'ERR_NO_SHARED_SIGALG');
       const ok = await run(h.port, { args: ['-tls1_2'] });
       assert.equal(ok.code, 0, ok.stderr);
     });

@@ -244,7 +244,7 @@ describe('sid_ctx with openssl s_client and sess_id', function () {
       assert.equal(ctx.stats.acceptGood, 0, 'no handshake completed');
       assert.ok(r.alerts.includes('internal error'), `s_client reports the alert (alerts: ${JSON.stringify(r.alerts)}; stderr: ${r.stderr.slice(0, 500)})`);
       assert.equal(errors.length, 1);
-      assert.equal(errors[0]!.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+      assert.equal((errors[0] as Error & { reason?: string }).reason, 'SESSION_ID_CONTEXT_UNINITIALIZED');
       assert.equal(ctx.stats.hits, 0);
     });
 

@@ -77,7 +77,7 @@ describe('misbehaving clients over TCP', function () {
     const err = await nextClientError();
     assert.ok(err instanceof TlsError, `tlsClientError is a TlsError: ${String(err)}`);
     assert.equal(err.alert, alert, err.message);
-    if (code) assert.equal(err.code, code);
+    if (code) assert.equal(err.reason, code);
     return err;
   }
 
@@ -323,8 +323,8 @@ describe('misbehaving clients over TCP', function () {
       assert.equal(c.clientError, undefined, `client failed: ${String(c.clientError)}`);
       assert.deepEqual(c.tls.alerts.at(-1), { level: 2, description: alert, encrypted: true });
       assert.ok(c.gotEnd, 'the server closed the TCP connection');
-      await c.waitFor(() => serverSocketErrors.some((e) => e instanceof TlsError && e.code === code), `the server socket error ${code}`).catch(() => undefined);
-      assert.ok(serverSocketErrors.some((e) => e instanceof TlsError && e.alert === alert && e.code === code), `server socket error ${code}`);
+      await c.waitFor(() => serverSocketErrors.some((e) => e instanceof TlsError && e.reason === code), `the server socket error ${code}`).catch(() => undefined);
+      assert.ok(serverSocketErrors.some((e) => e instanceof TlsError && e.alert === alert && e.reason === code), `server socket error ${code}`);
     }
 
     it('no signature_algorithms (RFC 9155 forbids the SHA-1 default): handshake_failure', async () => {

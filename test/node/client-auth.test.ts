@@ -210,7 +210,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
           assert.equal(r[kind].client.ok, false, `${kind} let the client in`);
           assert.deepEqual(r[kind].served.seen, [], `${kind}: no secureConnection`);
         }
-        assert.deepEqual(r.puretls.served.errors.map((e) => (e as Error & { code?: string }).code), [code]);
+        assert.deepEqual(r.puretls.served.errors.map((e) => (e as Error & { reason?: string }).reason), [code]);
       });
     }
 
@@ -245,7 +245,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
       assert.equal(strict[kind].client.ok, false, `${kind} let the client in`);
       assert.deepEqual(strict[kind].served.seen, []);
     }
-    assert.deepEqual(strict.puretls.served.errors.map((e) => (e as Error & { code?: string }).code), ['CERT_SIGNATURE_FAILURE']);
+    assert.deepEqual(strict.puretls.served.errors.map((e) => (e as Error & { reason?: string }).reason), ['CERT_SIGNATURE_FAILURE']);
     const lenient = await both({ requestCert: true, rejectUnauthorized: false, ca: c.rsaRoot.pem }, cert);
     assert.equal(lenient.puretls.served.seen[0]?.authorizationError, 'CERT_SIGNATURE_FAILURE');
     assert.deepEqual(lenient.puretls.served.seen, lenient['node:tls'].served.seen);
@@ -293,7 +293,7 @@ describe('node: client certificates with node:tls clients, compared with a node:
     assert.equal(r['node:tls'].served.seen[0]?.authorized, true);
     assert.equal(r.puretls.client.ok, false);
     assert.match(r.puretls.client.error ?? '', /alert number 48/, 'unknown_ca');
-    assert.equal((r.puretls.served.errors[0] as { code?: string } | undefined)?.code, 'CERT_CHAIN_TOO_LONG');
+    assert.equal((r.puretls.served.errors[0] as { reason?: string } | undefined)?.reason, 'CERT_CHAIN_TOO_LONG');
     const admitted = await serve('puretls', { requestCert: true, ca, maxCertificateChain: 11 });
     assert.ok((await connect(admitted.port, cert)).ok);
     assert.equal(admitted.seen[0]?.authorized, true);

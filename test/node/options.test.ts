@@ -14,7 +14,7 @@ function assertRefused(options: ServerOptions, code: string, message: RegExp): v
     () => createServer(options),
     (e: unknown) => {
       assert.ok(e instanceof TlsConfigError, `expected a TlsConfigError, got ${String(e)}`);
-      assert.equal(e.code, code);
+      assert.equal(e.reason, code);
       assert.match(e.message, message);
       return true;
     },
@@ -117,6 +117,6 @@ describe('node: createServer option validation', () => {
   it('a key without a certificate, and malformed numbers', () => {
     assertRefused({ key: cert.keyPem }, 'ERR_MISSING_CERTIFICATE', /key and cert/);
     assertRefused({ ...base, handshakeTimeout: -1 }, 'ERR_INVALID_ARG_VALUE', /handshakeTimeout/);
-    assertRefused({ ...base, sessionTimeout: -5 }, 'ERR_INVALID_ARG', /sessionTimeout/);
+    assertRefused({ ...base, sessionTimeout: -5 }, 'ERR_OUT_OF_RANGE', /sessionTimeout/);
   });
 });

@@ -51,7 +51,7 @@ async function serve(options: ServerOptions, listener?: (s: TlsSocket) => void):
     listener?.(s);
     s.write('application data');
   });
-  server.server.on('tlsClientError', (e: Error & { code?: string }) => errors.push(e.code ?? e.message));
+  server.server.on('tlsClientError', (e: Error & { reason?: string; code?: string }) => errors.push(e.reason ?? e.code ?? e.message));
   running.push(server);
   return Object.assign(server, { seen, errors });
 }

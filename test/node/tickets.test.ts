@@ -192,7 +192,7 @@ describe('session tickets: node embedding', function () {
 
     it('rejects keys of the wrong length and keeps the old ones', async () => {
       const server = await serve({ ticketKeys: fixedKeys(5) });
-      assert.throws(() => server.running.server.setTicketKeys(Buffer.alloc(32)), { code: 'ERR_INVALID_TICKET_KEYS' });
+      assert.throws(() => server.running.server.setTicketKeys(Buffer.alloc(32)), { reason: 'ERR_INVALID_TICKET_KEYS' });
       assert.deepEqual(server.running.server.getTicketKeys(), fixedKeys(5));
       const run = await testClient(server);
       assert.equal(keyName(run.client.tls.newSessionTicket!.ticket), keyName(fixedKeys(5)));

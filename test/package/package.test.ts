@@ -82,9 +82,32 @@ describe('the npm package, installed from a tarball into an empty project', func
     assert.equal(out.trim(), 'function true function false');
   });
 
+  it("ESM: the default export is shaped like node:tls (import tls from 'puretls')", () => {
+    const out = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import tls, { createServer } from 'puretls';
+         import nodeTls from 'node:tls';
+         const ctx = tls.createSecureContext({ sessionIdContext: 'x' });
+         const server = tls.createServer({ SNICallback: (name, cb) => cb(null, ctx) });
+         console.log(tls.createServer === createServer, server instanceof tls.Server, ctx instanceof tls.SecureContext,
+           tls.DEFAULT_MIN_VERSION, tls.getCiphers().includes('ecdhe-ecdsa-aes128-gcm-sha256'), typeof tls.TLSSocket,
+           tls.checkServerIdentity === nodeTls.checkServerIdentity);`,
+      ],
+      project,
+    );
+    assert.equal(out.trim(), 'true true true TLSv1.2 true function true');
+  });
+
   it('require() (Node 20.19+ loads the ESM package)', () => {
-    const out = run(process.execPath, ['-e', `const p = require('puretls'); console.log(typeof p.createServer, typeof require('puretls/core').TlsContext)`], project);
-    assert.equal(out.trim(), 'function function');
+    const out = run(
+      process.execPath,
+      ['-e', `const p = require('puretls'); console.log(typeof p.createServer, typeof require('puretls/core').TlsContext, p.default.createServer === p.createServer)`],
+      project,
+    );
+    assert.equal(out.trim(), 'function function true');
   });
 
   for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']] as const) {
@@ -92,8 +115,12 @@ describe('the npm package, installed from a tarball into an empty project', func
       const src = join(project, `check-${resolution}.mts`);
       writeFileSync(
         src,
-        `import { createServer, type TlsSocket, type ServerOptions } from 'puretls';
+        `import tls, { createServer, type TlsSocket, type ServerOptions } from 'puretls';
+         import type nodeTls from 'node:tls';
          import { TlsContext, ServerConnection, type ConnectionOptions } from 'puretls/core';
+         // The default export in node:tls's places, and our socket and server where node's go.
+         export const asNode: nodeTls.Server = tls.createServer({ key: '', cert: '' }, (s: nodeTls.TLSSocket) => s.getPeerCertificate(true).issuerCertificate);
+         export const ctx: nodeTls.SecureContext = tls.createSecureContext({ ciphers: tls.DEFAULT_CIPHERS });
          const options: ServerOptions = { requestCert: true };
          const server = createServer(options, (socket: TlsSocket) => socket.getProtocol());
          const conn: ServerConnection = new ServerConnection(new TlsContext(), { requestCert: false } satisfies ConnectionOptions);
@@ -116,7 +143,7 @@ describe('the npm package, installed from a tarball into an empty project', func
     const bundle = readFileSync(join(project, 'out', 'browser.js'), 'utf8');
     assert.doesNotMatch(bundle, /["']node:/, 'a node:* import reached the browser bundle');
     writeFileSync(join(project, 'node-layer.mjs'), `export { createServer } from 'puretls';`);
-    assert.throws(() => run(bin('esbuild'), ['node-layer.mjs', '--bundle', '--platform=browser', '--outfile=out/node.js'], project), /node:net/);
+    assert.throws(() => run(bin('esbuild'), ['node-layer.mjs', '--bundle', '--platform=browser', '--outfile=out/node.js'], project), /node:(net|tls)/);
   });
 
   it('puretls/redis: redis is an optional peer (not installed with puretls); once the user installs it, the subpath loads and its types check', () => {

@@ -29,7 +29,7 @@ function tlsError(alert: AlertDescription, code?: string): (e: unknown) => boole
   return (e: unknown) => {
     assert.ok(e instanceof TlsError, `expected a TlsError, got ${String(e)}`);
     assert.equal(e.alert, alert, `alert ${e.alert} (${e.message})`);
-    if (code) assert.equal(e.code, code);
+    if (code) assert.equal(e.reason, code);
     return true;
   };
 }

@@ -47,7 +47,7 @@ const EXPECTED = MESSAGES.map((m) => ({ type: m[0]!, body: hex(m.subarray(4)), r
 const header = (type: number, length: number): Uint8Array => Uint8Array.of(type, length >>> 16, (length >>> 8) & 0xff, length & 0xff);
 
 function refusal(alert: number, code?: string): (e: unknown) => boolean {
-  return (e: unknown) => e instanceof TlsError && e.alert === alert && (code === undefined || e.code === code);
+  return (e: unknown) => e instanceof TlsError && e.alert === alert && (code === undefined || e.reason === code);
 }
 
 describe('HandshakeJoiner', () => {

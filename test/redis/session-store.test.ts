@@ -71,7 +71,7 @@ describe('puretls/redis RedisSessionStore (real redis-server)', function () {
   describe('options', () => {
     it('refuses a secret that is not 32 random bytes, and url with client', () => {
       const bad = (options: Record<string, unknown>, code: string): void =>
-        assert.throws(() => new RedisSessionStore({ url: 'redis://127.0.0.1:1', ...options } as RedisSessionStoreOptions), (e: unknown) => e instanceof TlsConfigError && e.code === code);
+        assert.throws(() => new RedisSessionStore({ url: 'redis://127.0.0.1:1', ...options } as RedisSessionStoreOptions), (e: unknown) => e instanceof TlsConfigError && e.reason === code);
       bad({ secret: new Uint8Array(16) }, 'ERR_INVALID_SECRET');
       bad({ secret: 'x'.repeat(32) }, 'ERR_INVALID_SECRET');
       bad({ secret: new Uint8Array(32) }, 'ERR_INVALID_SECRET');

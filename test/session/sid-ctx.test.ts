@@ -27,7 +27,7 @@ const EMPTY = new Uint8Array(0);
 function assertTooLong(fn: () => void): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof TlsConfigError, `expected TlsConfigError, got ${String(e)}`);
-    assert.equal(e.code, 'SSL_SESSION_ID_CONTEXT_TOO_LONG');
+    assert.equal(e.reason, 'SSL_SESSION_ID_CONTEXT_TOO_LONG');
     return true;
   });
 }
@@ -424,7 +424,7 @@ describe('session id context: the decision inside real handshakes', () => {
       const { conn, client } = await handshake(ctx, { resume: saved });
       assert.equal(conn.handshakeComplete, false);
       assert.equal(conn.error?.alert, AlertDescription.internal_error);
-      assert.equal(conn.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+      assert.equal(conn.error?.reason, 'SESSION_ID_CONTEXT_UNINITIALIZED');
       assert.equal(client.fatalAlert, AlertDescription.internal_error, 'the client gets the alert');
       assert.equal(ctx.stats.hits, 0);
     });
@@ -446,7 +446,7 @@ describe('session id context: the decision inside real handshakes', () => {
       const { session, saved } = handMadeSession({ sidCtx: EMPTY, createdAt: T0 });
       await ctx.importSession(session);
       const { conn } = await handshake(ctx, { resume: saved });
-      assert.equal(conn.error?.code, 'SESSION_ID_CONTEXT_UNINITIALIZED');
+      assert.equal(conn.error?.reason, 'SESSION_ID_CONTEXT_UNINITIALIZED');
       assert.equal(conn.closed, true);
       // ServerConnection.busy: "Waiting for an asynchronous step; input is buffered meanwhile."
       assert.equal(conn.busy, false, 'busy stays true after a fatal error raised while answering the ClientHello');
@@ -532,7 +532,7 @@ describe('session counters across a scripted sequence of handshakes', () => {
     const badClient = new TlsClient({ autoRespond: false });
     await drive(badClient, failing);
     failing.receive(badClient.secondFlight({ tamperFinished: true }));
-    assert.equal(failing.error?.code, 'ERR_BAD_FINISHED');
+    assert.equal(failing.error?.reason, 'ERR_BAD_FINISHED');
     step('4. a handshake that fails (bad Finished): accepted, not good, nothing cached', { accept: 1 });
 
     const s3 = (await completeHandshake(ctx)).saved;

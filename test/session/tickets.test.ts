@@ -346,14 +346,14 @@ describe('session tickets (RFC 5077)', () => {
       for (const length of [0, 1, 16, 32, 47, 49, 64, 80]) {
         assert.throws(
           () => keyring.setTicketKeys(new Uint8Array(length).fill(9)),
-          (e: unknown) => e instanceof TlsConfigError && e.code === 'ERR_INVALID_TICKET_KEYS',
+          (e: unknown) => e instanceof TlsConfigError && e.reason === 'ERR_INVALID_TICKET_KEYS',
           `length ${length}`,
         );
       }
       for (const notBytes of [undefined, null, 'x'.repeat(48), Array.from(fixedKeys(17))]) {
         assert.throws(
           () => keyring.setTicketKeys(notBytes as unknown as Uint8Array),
-          (e: unknown) => e instanceof TlsConfigError && e.code === 'ERR_INVALID_TICKET_KEYS',
+          (e: unknown) => e instanceof TlsConfigError && e.reason === 'ERR_INVALID_TICKET_KEYS',
         );
       }
       assert.deepEqual(keyring.getTicketKeys(), fixedKeys(16));
@@ -363,7 +363,7 @@ describe('session tickets (RFC 5077)', () => {
     });
 
     it('the constructor rejects bad keys and bad times', () => {
-      const isCode = (code: string) => (e: unknown) => e instanceof TlsConfigError && e.code === code;
+      const isCode = (code: string) => (e: unknown) => e instanceof TlsConfigError && e.reason === code;
       assert.throws(() => ring({ keys: new Uint8Array(80) }), isCode('ERR_INVALID_TICKET_KEYS'));
       assert.throws(() => ring({ lifetimeSeconds: -1 }), isCode('ERR_INVALID_ARG_VALUE'));
       assert.throws(() => ring({ lifetimeSeconds: Number.NaN }), isCode('ERR_INVALID_ARG_VALUE'));
