@@ -98,6 +98,8 @@ export class TlsSocket extends Duplex {
   /** The server that accepted the connection (as net.Socket's and node:tls's `server`). */
   readonly server: NetServer | undefined;
   private secureEstablished = false;
+  /** The data of end(data), sent with our close_notify by _final. */
+  private finalData: Uint8Array | undefined;
   private ended = false;
   private reportedError = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -514,8 +516,34 @@ export class TlsSocket extends Duplex {
     this.socket.write(out, (err) => callback(err ?? null));
   }
 
+  /**
+   * end(data): the data goes out in the same socket write as our close_notify (one record
+   * each, one write), not in a write of its own before it, as node:tls's end() does in its
+   * native layer. Writes still queued go first: _final runs after them.
+   */
+  override end(cb?: () => void): this;
+  override end(chunk: unknown, cb?: () => void): this;
+  override end(chunk: unknown, encoding?: BufferEncoding, cb?: () => void): this;
+  override end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk;
+    const done = (typeof encoding === 'function' ? encoding : cb) as (() => void) | undefined;
+    if (!(data instanceof Uint8Array) || !this.secureEstablished || this.writableEnded || this.destroyed) {
+      return super.end(chunk as never, encoding as never, cb as never);
+    }
+    this.finalData = data;
+    return super.end(done);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     const c = this.connection;
+    const data = this.finalData;
+    this.finalData = undefined;
+    try {
+      if (data && data.length > 0 && !c.error) c.write(data);
+    } catch (e) {
+      callback(e as Error);
+      return;
+    }
     if (!c.error) c.close();
     const out = c.takeOutput();
     if (this.socket.destroyed) {

@@ -100,6 +100,49 @@ describe('node: TlsSocket endings and failures', function () {
   });
 
   describe('end() and destroy()', () => {
+    /** Every buffer the server's TCP socket was given to send, write by write. */
+    function spyWrites(s: TlsSocket): Buffer[][] {
+      const calls: Buffer[][] = [];
+      const raw = s.socket as unknown as { write: (...a: unknown[]) => boolean; end: (...a: unknown[]) => unknown };
+      const write = raw.write.bind(raw);
+      const end = raw.end.bind(raw);
+      raw.write = (...a: unknown[]) => (calls.push(a.filter((x): x is Buffer => x instanceof Uint8Array) as Buffer[]), write(...a));
+      raw.end = (...a: unknown[]) => (calls.push(a.filter((x): x is Buffer => x instanceof Uint8Array) as Buffer[]), end(...a));
+      return calls;
+    }
+    /** The content types of the records in `b`. */
+    const recordTypes = (b: Buffer): number[] => {
+      const types: number[] = [];
+      for (let at = 0; at + 5 <= b.length; at += 5 + b.readUInt16BE(at + 3)) types.push(b[at]!);
+      return types;
+    };
+
+    it('end(data): the data and close_notify go out in one socket write, after writes still queued; the callback runs', async () => {
+      let writes: Buffer[][] = [];
+      let ended = false;
+      const h = await serve({}, (s) => {
+        writes = spyWrites(s);
+        s.write('first ');
+        s.end(Buffer.from('6c617374', 'hex'), () => (ended = true));
+      });
+      const client = await connect(h.port);
+      assert.equal(await text(client), 'first last');
+      await once(await h.socket(0), 'close');
+      assert.equal(ended, true, "end()'s callback ran");
+      const withData = writes.filter((w) => w.length > 0);
+      assert.deepEqual(withData.map((w) => recordTypes(Buffer.concat(w))), [[23], [23, 21]], 'the last write carries the data record and close_notify');
+    });
+
+    it("end('text', 'hex') and end(string): the encoding is honoured; end() with no data sends close_notify alone", async () => {
+      const received: string[] = [];
+      for (const finish of [(s: TlsSocket) => s.end('6869', 'hex'), (s: TlsSocket) => s.end('hi'), (s: TlsSocket) => s.end()]) {
+        const h = await serve({}, finish);
+        const client = await connect(h.port);
+        received.push(await text(client));
+      }
+      assert.deepEqual(received, ['hi', 'hi', '']);
+    });
+
     it("a client's end() ends the server socket too (allowHalfOpen false by default): close_notify both ways", async () => {
       const h = await serve({}, (s) => s.resume());
       const client = await connect(h.port);
