@@ -91,7 +91,7 @@ export interface MemorySample {
 /** Messages from the orchestrator to a server child. */
 export type ToServer =
   | { type: 'start'; config: ServerConfig }
-  | { type: 'mark' }
+  | { type: 'mark'; /** false: remove the core timing wrappers for good (before a profiled window). */ instrument?: boolean }
   | { type: 'report' }
   | { type: 'memory' }
   | { type: 'connections' }

@@ -661,7 +661,7 @@ async function profileScenario(kind: ServerKind, resumption: Resumption, s: Sett
   let result: ProfileResult;
   if (usePerf) {
     const file = path.join(dir, `perf-${kind}-${resumption}.data`);
-    await server.request({ type: 'mark' }, 'marked');
+    await server.request({ type: 'mark', instrument: false }, 'marked');
     const recording = startPerfRecord(server.child.pid!, file);
     await sleep(s.profileMs);
     const report = await server.request({ type: 'report' }, 'report');
@@ -672,7 +672,7 @@ async function profileScenario(kind: ServerKind, resumption: Resumption, s: Sett
     result = { kind, resumption, view: 'sockets', file: path.relative(REPO_ROOT, file), cpuUsPerHs: report.cpuUs / goodOf(resumption, report), perf, core };
   } else {
     await server.request({ type: 'profile-start', intervalUs: 200 }, 'profile-started');
-    await server.request({ type: 'mark' }, 'marked');
+    await server.request({ type: 'mark', instrument: false }, 'marked');
     await sleep(s.profileMs);
     const report = await server.request({ type: 'report' }, 'report');
     const file = path.join(dir, `${kind}-${resumption}.cpuprofile`);
