@@ -18,7 +18,7 @@ export function clientAuthMode(requestCert: boolean, rejectUnauthorized: boolean
 
 /**
  * The stricter of two modes. A virtual host reached by SNI may ask more of the client than
- * the connection's policy, never less (SPEC-sid-ctx.md, "What else a connection keeps").
+ * the connection's policy, never less (docs/SPEC-sid-ctx.md, "What else a connection keeps").
  */
 export function stricterClientAuth(a: ClientAuthMode, b: ClientAuthMode): ClientAuthMode {
   return STRICTNESS[b] > STRICTNESS[a] ? b : a;

@@ -336,7 +336,7 @@ export class ServerHandshake {
     this.checkForResumption(state.received, session, { ticket: false, renew: false });
   }
 
-  /** The one decision (SPEC-sid-ctx.md), then the handshake it leads to. */
+  /** The one decision (docs/SPEC-sid-ctx.md), then the handshake it leads to. */
   private checkForResumption(received: HelloReceived, candidate: Session | undefined, via: { ticket: boolean; renew: boolean }): void {
     const { hello } = received;
     const resumable = this.sessions.decide(candidate, via, {

@@ -48,7 +48,7 @@ function sameServerName(a: string | undefined, b: string | undefined): boolean {
 
 /**
  * The one resumption decision (OpenSSL's ssl_get_prev_session plus the puretls rules of
- * SPEC-sid-ctx.md), in the spec's order. Pure: the caller counts, evicts and alerts.
+ * docs/SPEC-sid-ctx.md), in the spec's order. Pure: the caller counts, evicts and alerts.
  */
 export function decideResumption(session: Session, req: ResumptionRequest): ResumptionDecision {
   // 1.
