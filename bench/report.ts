@@ -126,7 +126,7 @@ export interface IdleScenario {
 export interface FleetScenario {
   redisVersion: string;
   rounds: Array<HandshakeRound & { store: 'redis' | 'memory' }>;
-  summary: { redis: Record<ServerKind, HandshakeFigures>; memory: Record<ServerKind, HandshakeFigures> };
+  summary: { redis: Record<PureOrNode, HandshakeFigures>; memory: Record<PureOrNode, HandshakeFigures> };
 }
 
 export interface BenchResults {
