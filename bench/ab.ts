@@ -35,7 +35,7 @@ export interface CompareOptions {
 }
 
 /** Results are kept here so that no optimiser drops an operation whose result goes unused. */
-export let sink: unknown;
+const sink: { value: unknown } = { value: undefined };
 
 /**
  * The process's CPU time in nanoseconds (getrusage: user + system, all threads, brought up
@@ -49,7 +49,7 @@ function cpuNs(): number {
 
 function timeBatch(op: () => unknown, n: number): number {
   const t0 = cpuNs();
-  for (let i = 0; i < n; i++) sink = op();
+  for (let i = 0; i < n; i++) sink.value = op();
   return cpuNs() - t0;
 }
 
@@ -125,9 +125,9 @@ export async function bytesPerOp(op: () => unknown, n: number): Promise<number |
     for (let i = 0; i < 100 && gcCount < expected; i++) await tick();
     const before = gcCount;
     const e0 = heapNow();
-    for (let i = 0; i < n; i++) sink = empty();
+    for (let i = 0; i < n; i++) sink.value = empty();
     const e1 = heapNow();
-    for (let i = 0; i < n; i++) sink = op();
+    for (let i = 0; i < n; i++) sink.value = op();
     const e2 = heapNow();
     for (let i = 0; i < 5; i++) await tick();
     if (gcCount === before) return Math.max(0, e2 - e1 - (e1 - e0)) / n;

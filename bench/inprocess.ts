@@ -189,7 +189,7 @@ function timeOp(name: string, ms: number, op: () => unknown): PrimitiveCost {
 }
 
 /** The public-key operations a full handshake is made of, through the default provider, and puretls's per-key AES-GCM setup, each alone. */
-export function primitiveCosts(ms: number): PrimitiveCost[] {
+function primitiveCosts(ms: number): PrimitiveCost[] {
   const provider = new NobleCryptoProvider();
   const peer = provider.generateEphemeralKey('x25519').publicKey;
   const ephemeral = provider.generateEphemeralKey('x25519');
@@ -204,7 +204,7 @@ export function primitiveCosts(ms: number): PrimitiveCost[] {
   ];
 }
 
-export interface InProcessOptions {
+interface InProcessOptions {
   /** Milliseconds of server time per round. */
   roundMs: number;
   rounds: number;
@@ -212,7 +212,7 @@ export interface InProcessOptions {
   scenarios?: InProcessScenario[];
 }
 
-export function runInProcess(options: InProcessOptions): InProcessResult[] {
+function runInProcess(options: InProcessOptions): InProcessResult[] {
   const results: InProcessResult[] = [];
   for (const scenario of options.scenarios ?? (['full', 'session-id', 'ticket'] as const)) {
     const context = contextFor(scenario);

@@ -59,7 +59,7 @@ const COMPILER = /(compiler::|maglev::|baseline::|Compiler|Compile|Parser|Scanne
 const LIBC = /(libc[.-]|libstdc\+\+|libm[.-]|libpthread|ld-linux|libgcc)/;
 
 /** The group of one sample, from its symbol and the object it is in. */
-export function groupOfSample(sym: string, dso: string): string {
+function groupOfSample(sym: string, dso: string): string {
   if (dso.includes('kernel') || dso === '[vdso]') return 'kernel (system calls, TCP, scheduling)';
   if (sym.startsWith('JS:') || sym.startsWith('Function:') || sym.startsWith('LazyCompile:') || dso.includes('perf-')) return jsGroup(sym);
   if (sym.startsWith('Builtins_') || sym.startsWith('Builtin:')) return 'V8 builtins (bytecode handlers, typed arrays, strings)';
@@ -86,7 +86,7 @@ function jsGroup(sym: string): string {
 }
 
 /** Groups that are really one thing when summarised: all of puretls's own files. */
-export function coarseGroup(group: string): string {
+function coarseGroup(group: string): string {
   return group.startsWith('JS: puretls ') ? 'JS: puretls (all files)' : group;
 }
 

@@ -17,9 +17,14 @@ export interface Row {
   /** puretls with the node:crypto provider (null where that kind is not measured). */
   native: number | null;
   node: number | null;
-  /** puretls / node:tls, literally (null when node:tls has no figure). */
+  /**
+   * puretls against node:tls, oriented like every ratio of the report: > 1 means puretls is
+   * ahead. For a higher-is-better row (per second, per CPU second) puretls / node:tls; for a
+   * lower-is-better one (µs, ms, bytes) node:tls / puretls, so the server CPU per handshake
+   * gives the same ratio as the handshakes per CPU second. Null when either has no figure.
+   */
   ratio: number | null;
-  /** puretls+node-crypto / node:tls. */
+  /** puretls+node-crypto against node:tls, oriented the same way. */
   nativeRatio: number | null;
   /** In the chart (higher-is-better rows only, so a bar right of 1.0 means puretls is ahead). */
   chart?: boolean;
@@ -126,7 +131,7 @@ export interface IdleScenario {
 export interface FleetScenario {
   redisVersion: string;
   rounds: Array<HandshakeRound & { store: 'redis' | 'memory' }>;
-  summary: { redis: Record<ServerKind, HandshakeFigures>; memory: Record<ServerKind, HandshakeFigures> };
+  summary: { redis: Record<PureOrNode, HandshakeFigures>; memory: Record<PureOrNode, HandshakeFigures> };
 }
 
 export interface BenchResults {
@@ -146,8 +151,17 @@ export interface BenchResults {
 
 const SCENARIO_NAME = { none: 'Full handshake', 'session-id': 'Session-ID resumption', ticket: 'Ticket resumption' } as const;
 
+/** How the ratio columns read, for the tables' headers and notes. */
+export const RATIO_NOTE =
+  'Ratios to node:tls read the same way in every row: above 1, puretls is ahead. For rates (per second, per CPU second) ' +
+  'they are puretls / node:tls; for costs (µs, ms, bytes) node:tls / puretls, so "server CPU per handshake" gives ' +
+  'the same ratio as "handshakes per CPU second".';
+
 function row(r: Omit<Row, 'ratio' | 'nativeRatio' | 'native'> & { native?: number | null }): Row {
-  const over = (v: number | null | undefined): number | null => (v !== null && v !== undefined && r.node !== null && r.node !== 0 ? v / r.node : null);
+  const over = (v: number | null | undefined): number | null => {
+    if (v === null || v === undefined || r.node === null || !(r.node > 0) || !(v > 0)) return null;
+    return r.better === 'higher' ? v / r.node : r.node / v;
+  };
   return { ...r, native: r.native ?? null, ratio: over(r.puretls), nativeRatio: over(r.native) };
 }
 
@@ -362,7 +376,7 @@ function ratioText(r: Row, which: 'pure' | 'native' = 'pure'): string {
 }
 
 export function textTable(rows: Row[], targets: Target[]): string {
-  const out: string[] = [];
+  const out: string[] = [RATIO_NOTE];
   const widths = [30, 44, 14, 14, 14, 28, 28];
   const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   let section = '';
@@ -371,7 +385,7 @@ export function textTable(rows: Row[], targets: Target[]): string {
       section = r.section;
       out.push('');
       out.push(section);
-      out.push(line(['scenario', 'metric', 'puretls', '+node-crypto', 'node:tls', 'puretls / node:tls', '+node-crypto / node:tls']));
+      out.push(line(['scenario', 'metric', 'puretls', '+node-crypto', 'node:tls', 'puretls vs node:tls', '+node-crypto vs node:tls']));
       out.push('-'.repeat(widths.reduce((a, b) => a + b + 2, 0)));
     }
     const unit = r.unit === 'B' ? '' : ` ${r.unit}`;
@@ -385,7 +399,7 @@ export function textTable(rows: Row[], targets: Target[]): string {
 }
 
 export function markdownTables(rows: Row[], targets: Target[]): string {
-  const out: string[] = [];
+  const out: string[] = [RATIO_NOTE];
   let section = '';
   for (const r of rows) {
     if (r.section !== section) {
@@ -393,7 +407,7 @@ export function markdownTables(rows: Row[], targets: Target[]): string {
       out.push('');
       out.push(`**${section}**`);
       out.push('');
-      out.push('| scenario | metric | puretls | puretls+node-crypto | node:tls | puretls / node:tls | +node-crypto / node:tls |');
+      out.push('| scenario | metric | puretls | puretls+node-crypto | node:tls | puretls vs node:tls | +node-crypto vs node:tls |');
       out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
     }
     const unit = r.unit === 'B' ? '' : ` ${r.unit}`;
@@ -497,7 +511,7 @@ export function svgChart(groups: Array<{ heading: string; bars: ChartBar[] }>, s
     }
   }
   out.push(
-    `<text x="12" y="${height - 14}" fill="#555">Red: a target is set and missed (the target is 1.0, or the dashed line); green: met or ahead; orange: behind, no target.</text>`,
+    `<text x="12" y="${height - 14}" fill="#555">Green: at or past its target (the dashed line; without a line, 1.0), or at least 1.0 where none is set. Red: short of its target. Orange: below 1.0, no target.</text>`,
   );
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -1,8 +1,9 @@
 /**
  * npm run bench [-- --quick | --profile | --only=sockets,rsa,fleet,inprocess,bulk,cache,idle,profile]
  *
- * puretls against node:tls (OpenSSL) in one run, with the same node:tls client, the two
- * servers measured in alternating rounds so that noise on a shared machine hits both.
+ * puretls (noble provider), puretls with the node:crypto provider and node:tls (OpenSSL)
+ * in one run, with the same node:tls client, the three servers measured in alternating
+ * rounds (A B C, then C B A) so that noise on a shared machine hits all of them.
  * See bench/README.md for the method and what each figure means.
  */
 import { fork, execFileSync, type ChildProcess } from 'node:child_process';
@@ -27,6 +28,7 @@ import {
   sleep,
   type FromServer,
   type MemorySample,
+  type PureOrNode,
   type Resumption,
   type ServerConfig,
   type ServerKind,
@@ -255,8 +257,14 @@ async function startAll(
   return { puretls: puretls!, native: native!, node: node! };
 }
 
-async function exitAll(servers: Record<ServerKind, ServerChild>): Promise<void> {
-  await Promise.all(KINDS.map((k) => servers[k].exit()));
+/** puretls (noble provider) and node:tls only: the fleet reports no node:crypto row. */
+async function startPureAndNode(config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>): Promise<Record<PureOrNode, ServerChild>> {
+  const [puretls, node] = await Promise.all(PURE_AND_NODE.map((kind) => ServerChild.start({ ...config, kind })));
+  return { puretls: puretls!, node: node! };
+}
+
+async function exitAll(servers: Partial<Record<ServerKind, ServerChild>>): Promise<void> {
+  await Promise.all(Object.values(servers).map((server) => server.exit()));
 }
 
 /** Alternating order: A B C in even rounds, C B A in odd ones. */
@@ -436,7 +444,7 @@ async function fleetScenario(s: Settings): Promise<FleetScenario> {
     const store = { url: redis.url, secretHex: randomBytes(32).toString('hex') };
     const base = { mode: 'greet' as const, resumption: 'session-id' as const, ciphers: SUITE };
     // Makers hand out the sessions; the measured servers are other processes that only see Redis.
-    const [makers, viaRedis, inMemory] = [await startAll({ ...base, store }), await startAll({ ...base, store }), await startAll(base)];
+    const [makers, viaRedis, inMemory] = [await startPureAndNode({ ...base, store }), await startPureAndNode({ ...base, store }), await startPureAndNode(base)];
     const ctx = clientContext(SUITE);
     const variants = [
       { store: 'redis' as const, servers: viaRedis, sessionsFrom: makers },
@@ -444,7 +452,7 @@ async function fleetScenario(s: Settings): Promise<FleetScenario> {
     ];
     const loads = new Map<string, HandshakeLoad>();
     for (const v of variants) {
-      for (const kind of KINDS) {
+      for (const kind of PURE_AND_NODE) {
         const session = await fetchSession(v.sessionsFrom[kind].port, ctx);
         const load = new HandshakeLoad(v.servers[kind].port, 'session-id', ctx, [session], s.concurrency);
         loads.set(`${v.store}/${kind}`, load);
@@ -457,7 +465,7 @@ async function fleetScenario(s: Settings): Promise<FleetScenario> {
     const latencies = new Map<string, number[]>();
     for (let round = 0; round < s.rounds; round++) {
       for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
-        for (const kind of order(round)) {
+        for (const kind of order(round, PURE_AND_NODE)) {
           const id = `${v.store}/${kind}`;
           const w = await measuredWindow(v.servers[kind], loads.get(id)!, 'session-id', s.settleMs, s.windowMs);
           const f = handshakeFigures(w);
@@ -473,7 +481,7 @@ async function fleetScenario(s: Settings): Promise<FleetScenario> {
     await Promise.all([exitAll(makers), exitAll(viaRedis), exitAll(inMemory)]);
     const summary = { redis: {}, memory: {} } as FleetScenario['summary'];
     for (const v of variants) {
-      for (const kind of KINDS) {
+      for (const kind of PURE_AND_NODE) {
         summary[v.store][kind] = summariseRounds(rounds.filter((r) => r.store === v.store && r.kind === kind), latencies.get(`${v.store}/${kind}`) ?? []);
       }
     }
@@ -510,6 +518,9 @@ async function bulkScenario(suite: string, s: Settings): Promise<BulkScenario> {
   log(`bulk: ${suite}, ${s.bulkBytes / 2 ** 20} MiB`);
   const servers = await startAll({ mode: 'bulk', resumption: 'none', ciphers: suite, bulkBytes: s.bulkBytes, bulkChunk: 16384 });
   const ctx = clientContext(suite);
+  // One unmeasured transfer per server first: the JIT, the record buffers and the cipher's
+  // tables are warm before the first measured round, as in the handshake scenarios.
+  for (const kind of KINDS) await Promise.all([bulkRead(servers[kind].port, ctx), servers[kind].waitFor('bulk')]);
   const rounds: BulkScenario['rounds'] = [];
   for (let round = 0; round < s.bulkRounds; round++) {
     for (const kind of order(round)) {
@@ -618,8 +629,8 @@ interface ProfileResult {
   kind: ServerKind;
   resumption: Resumption;
   view: 'sockets' | 'in-process';
-  /** Socket view, measured without the profiler: server CPU per handshake and how it splits. */
-  core?: { cpuUsPerHs: number; systemUsPerHs: number; coreUsPerHs?: number; gcUsPerHs: number; threads: ThreadCpu[] };
+  /** Socket view, measured without any profiler: server CPU per handshake and how it splits. */
+  core?: UnprofiledSplit;
   file: string;
   cpuUsPerHs: number;
   /** V8's sampling profiler (the in-process view, and the socket view where perf is missing). */
@@ -628,15 +639,32 @@ interface ProfileResult {
   perf?: PerfSummary;
 }
 
+interface UnprofiledSplit {
+  /** From the window without profiler and without the core timing wrappers. */
+  cpuUsPerHs: number;
+  systemUsPerHs: number;
+  gcUsPerHs: number;
+  threads: ThreadCpu[];
+  /**
+   * puretls only: the fraction of the process's CPU spent inside ServerConnection calls,
+   * measured in a window before, with every call timed (the wrappers' own getrusage calls
+   * cost about 5% and would inflate the figures above); coreUsPerHs = coreShare × cpuUsPerHs.
+   */
+  coreShare?: number;
+  coreUsPerHs?: number;
+}
+
 const goodOf = (resumption: Resumption, r: { counts: { full: number; sessionId: number; ticket: number } }): number =>
   Math.max(1, resumption === 'none' ? r.counts.full : resumption === 'session-id' ? r.counts.sessionId : r.counts.ticket);
 
 /**
- * One server of `kind` under the socket view's load: first a window without any profiler
- * (CPU per handshake; for puretls, the part inside ServerConnection; the kernel's part; GC
- * pauses; each thread's CPU from /proc), then a window under `perf record` (every thread,
- * native code included; JavaScript named through --perf-basic-prof), or, where perf is
- * missing, under V8's sampling profiler (puretls only).
+ * One server of `kind` under the socket view's load, in windows of `profileMs`:
+ * 1. puretls only: every ServerConnection call timed on the process's CPU clock, for the
+ *    core's share of the CPU (and nothing else: the timing costs about 5% of a resumption);
+ * 2. the timing wrappers removed for good, no profiler: CPU per handshake, the kernel's
+ *    part, GC pauses, each thread's CPU from /proc;
+ * 3. under `perf record` (every thread, native code included; JavaScript named through
+ *    --perf-basic-prof), or, where perf is missing, under V8's sampling profiler (puretls only).
  */
 async function profileScenario(kind: ServerKind, resumption: Resumption, s: Settings, dir: string, usePerf: boolean): Promise<ProfileResult> {
   log(`profile: ${KIND_LABEL[kind]} server, ${resumption === 'none' ? 'full handshakes' : `${resumption} resumption`}${usePerf ? ' (perf)' : ' (V8 profiler)'}`);
@@ -647,21 +675,29 @@ async function profileScenario(kind: ServerKind, resumption: Resumption, s: Sett
   const load = new HandshakeLoad(server.port, resumption, ctx, sessions, s.concurrency);
   load.start();
   await sleep(s.warmupMs);
-  await server.request({ type: 'mark' }, 'marked');
+  let coreShare: number | undefined;
+  if (instrument) {
+    await server.request({ type: 'mark' }, 'marked');
+    await sleep(s.profileMs);
+    const timed = await server.request({ type: 'report' }, 'report');
+    if (timed.coreNs !== undefined && timed.cpuUs > 0) coreShare = Math.min(1, timed.coreNs / 1000 / timed.cpuUs);
+  }
+  await server.request({ type: 'mark', instrument: false }, 'marked');
   await sleep(s.profileMs);
   const split = await server.request({ type: 'report' }, 'report');
   const n = goodOf(resumption, split);
-  const core = {
-    cpuUsPerHs: split.cpuUs / n,
+  const cpuUsPerHs = split.cpuUs / n;
+  const core: UnprofiledSplit = {
+    cpuUsPerHs,
     systemUsPerHs: split.systemUs / n,
-    ...(split.coreNs !== undefined ? { coreUsPerHs: split.coreNs / 1000 / n } : {}),
     gcUsPerHs: split.gcUs / n,
     threads: split.threads.map((t) => ({ name: t.name, us: t.us / n })),
+    ...(coreShare !== undefined ? { coreShare, coreUsPerHs: coreShare * cpuUsPerHs } : {}),
   };
   let result: ProfileResult;
   if (usePerf) {
     const file = path.join(dir, `perf-${kind}-${resumption}.data`);
-    await server.request({ type: 'mark', instrument: false }, 'marked');
+    await server.request({ type: 'mark' }, 'marked'); // the timing wrappers are already gone
     const recording = startPerfRecord(server.child.pid!, file);
     await sleep(s.profileMs);
     const report = await server.request({ type: 'report' }, 'report');
@@ -672,7 +708,7 @@ async function profileScenario(kind: ServerKind, resumption: Resumption, s: Sett
     result = { kind, resumption, view: 'sockets', file: path.relative(REPO_ROOT, file), cpuUsPerHs: report.cpuUs / goodOf(resumption, report), perf, core };
   } else {
     await server.request({ type: 'profile-start', intervalUs: 200 }, 'profile-started');
-    await server.request({ type: 'mark', instrument: false }, 'marked');
+    await server.request({ type: 'mark' }, 'marked'); // the timing wrappers are already gone
     await sleep(s.profileMs);
     const report = await server.request({ type: 'report' }, 'report');
     const file = path.join(dir, `${kind}-${resumption}.cpuprofile`);
@@ -684,7 +720,7 @@ async function profileScenario(kind: ServerKind, resumption: Resumption, s: Sett
   }
   log(
     `  unprofiled: ${core.cpuUsPerHs.toFixed(0)} µs CPU/hs` +
-      (core.coreUsPerHs !== undefined ? `, of which ${core.coreUsPerHs.toFixed(0)} µs inside ServerConnection` : '') +
+      (core.coreShare !== undefined ? `, of which ${(core.coreShare * 100).toFixed(0)}% (${core.coreUsPerHs!.toFixed(0)} µs) inside ServerConnection (share from the timed window)` : '') +
       `, ${core.systemUsPerHs.toFixed(0)} µs system, GC pauses ${core.gcUsPerHs.toFixed(0)} µs; ` +
       core.threads.map((t) => `${t.name} ${t.us.toFixed(0)} µs`).join(', '),
   );
@@ -715,8 +751,9 @@ function profileInProcess(scenario: 'full' | 'session-id' | 'ticket', dir: strin
 
 /**
  * Per handshake, where puretls's server CPU goes against node:tls's whole cost and the
- * target's budget: the socket rounds, the profile step's unprofiled window (threads from
- * /proc, core, kernel, GC pauses, the rest), the in-process replay and the TCP floor.
+ * target's budget: the socket rounds, the profile step's unprofiled window (split by thread
+ * from /proc, and by code: the core's share from the timed window, the rest; the kernel and
+ * GC pauses as parts of those), the in-process replay and the TCP floor.
  */
 function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): string | undefined {
   const cols = ['none', 'session-id', 'ticket'] as const;
@@ -729,8 +766,14 @@ function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): strin
   const target = (r: Resumption): number => (r === 'none' ? 0.25 : 1.1);
   const thread = (r: Resumption, name: string): number => prof(r)!.threads.find((t) => t.name === name)?.us ?? 0;
   const others = (r: Resumption): number => prof(r)!.threads.reduce((n, t) => n + t.us, 0) - thread(r, 'main thread');
+  const coreUs = (r: Resumption): number | undefined => prof(r)!.coreUsPerHs;
+  const share = (r: Resumption): string => (coreUs(r) === undefined ? 'n/a' : `${us(coreUs(r)!)} (${((prof(r)!.coreShare ?? 0) * 100).toFixed(0)}%)`);
+  const rest = (r: Resumption): string => (coreUs(r) === undefined ? 'n/a' : us(prof(r)!.cpuUsPerHs - coreUs(r)!));
   return [
-    'Microseconds of server CPU per handshake, from the full run above.',
+    'Microseconds of server CPU per handshake, from the full run above. The indented rows split the profile step\'s ' +
+      'unprofiled window (no profiler, no timing wrappers) two ways: by thread (main thread + other threads = the window\'s ' +
+      'total) and by code (inside `ServerConnection` + the rest = the total, with the core\'s share measured in the window ' +
+      'before, where every call was timed). Kernel time and GC pauses are parts of those rows, not further additions.',
     '',
     '| µs per handshake | full | session-ID | ticket |',
     '| --- | ---: | ---: | ---: |',
@@ -741,10 +784,10 @@ function budgetMarkdown(results: BenchResults, profiles: ProfileResult[]): strin
     line('puretls in the profile step, unprofiled window', (r) => us(prof(r)!.cpuUsPerHs)),
     line('&nbsp;&nbsp;main thread (/proc)', (r) => us(thread(r, 'main thread'))),
     line('&nbsp;&nbsp;other threads: V8 GC and compiler helpers, libuv (/proc)', (r) => us(others(r))),
-    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core, CPU time of the calls)', (r) => us(prof(r)!.coreUsPerHs ?? 0)),
-    line('&nbsp;&nbsp;kernel (system time)', (r) => us(prof(r)!.systemUsPerHs)),
-    line('&nbsp;&nbsp;GC pauses on the main thread (inside the core or not)', (r) => us(prof(r)!.gcUsPerHs)),
-    line('&nbsp;&nbsp;the rest: Node streams and sockets, events, GC outside the core', (r) => us(prof(r)!.cpuUsPerHs - (prof(r)!.coreUsPerHs ?? 0) - prof(r)!.systemUsPerHs)),
+    line('&nbsp;&nbsp;inside `ServerConnection` (the sans-IO core: its share of the CPU in the timed window × this total)', (r) => share(r)),
+    line('&nbsp;&nbsp;the rest: Node streams and sockets, events, GC outside the core (total − core)', (r) => rest(r)),
+    line('&nbsp;&nbsp;of the total, in the kernel (system time, inside the core and outside it)', (r) => us(prof(r)!.systemUsPerHs)),
+    line('&nbsp;&nbsp;of the total, GC pauses on the main thread (inside the core or not)', (r) => us(prof(r)!.gcUsPerHs)),
     line('puretls core in process (hot loop, no sockets)', (r) => us(inproc(r)!.usPerHandshake)),
     line('TCP floor: net.Server, same work, no TLS', () => us(results.tcpFloor!.cpuUsPerHs)),
     ...(results.primitives.length > 0
@@ -760,7 +803,8 @@ function profilesMarkdown(profiles: ProfileResult[], date: string): string {
     `Profiled ${date} with \`npm run bench -- --profile\`. ` +
       (usedPerf
         ? `Socket view: \`perf record\` (CPU clock, 999 Hz, every thread of the server process) with node's \`--perf-basic-prof\` ` +
-          `naming the JavaScript, after the warm-up and after a window without any profiler. Each sample counts where it ` +
+          `naming the JavaScript, after the warm-up and two windows without any profiler (puretls: the first with every ` +
+          `\`ServerConnection\` call timed, the second with the timing removed). Each sample counts where it ` +
           `landed (self time), so the groups add up to the process's measured CPU, native code, kernel and GC threads included; ` +
           `µs per handshake are the share times the CPU per handshake measured in the same window. `
         : `Socket view: the V8 sampling profiler (200 µs interval), which sees JavaScript and labels most native work as idle. `) +
@@ -784,10 +828,13 @@ function profilesMarkdown(profiles: ProfileResult[], date: string): string {
       const all = c.cpuUsPerHs;
       const pct = (v: number): string => `${((v / all) * 100).toFixed(0)}%`;
       parts.push(
-        `Without a profiler, in a window of the same length: ${all.toFixed(0)} µs of server CPU per handshake; by thread (/proc): ` +
+        `Without a profiler or the core timing wrappers, in a window of the same length: ${all.toFixed(0)} µs of server CPU per handshake; by thread (/proc): ` +
           `${c.threads.map((t) => `${t.name} ${t.us.toFixed(0)} µs`).join(', ')}; ` +
-          (c.coreUsPerHs !== undefined ? `${c.coreUsPerHs.toFixed(0)} µs (${pct(c.coreUsPerHs)}) inside \`ServerConnection\` calls (process CPU time during the calls, GC that falls inside included); ` : '') +
-          `${c.systemUsPerHs.toFixed(0)} µs (${pct(c.systemUsPerHs)}) in the kernel; main-thread GC pauses ${c.gcUsPerHs.toFixed(0)} µs (${pct(c.gcUsPerHs)}).`,
+          (c.coreShare !== undefined && c.coreUsPerHs !== undefined
+            ? `by code: ${c.coreUsPerHs.toFixed(0)} µs (${pct(c.coreUsPerHs)}) inside \`ServerConnection\` calls and ${(all - c.coreUsPerHs).toFixed(0)} µs (${pct(all - c.coreUsPerHs)}) outside them ` +
+              `(the core's share of the process CPU, ${(c.coreShare * 100).toFixed(0)}%, measured in a window before with every call timed on the CPU clock, GC that falls inside included, applied to this window's total); `
+            : '') +
+          `of the total, ${c.systemUsPerHs.toFixed(0)} µs (${pct(c.systemUsPerHs)}) in the kernel and ${c.gcUsPerHs.toFixed(0)} µs (${pct(c.gcUsPerHs)}) main-thread GC pauses (parts of the figures before, not additions).`,
         '',
       );
     }
@@ -816,14 +863,46 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
+/** True when `command` runs (`args` should make it print a version and exit). */
+function toolAvailable(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parts that need a program outside node: the fleet starts its own redis-server, the rsa part
+ * makes its certificate with the openssl CLI. Where one is missing the part is skipped, with
+ * a line saying so, rather than failing minutes into a full run.
+ */
+function skipPartsWithoutTools(parts: Set<Part>): string[] {
+  const needs: Array<[Part, string, string[], string]> = [
+    ['fleet', 'redis-server', ['--version'], 'redis-server is not installed (Debian: apt-get install redis-server)'],
+    ['rsa', 'openssl', ['version'], 'the openssl CLI is not installed (Debian: apt-get install openssl); it makes the RSA-2048 certificate'],
+  ];
+  const skipped: string[] = [];
+  for (const [part, command, args, why] of needs) {
+    if (!parts.has(part) || toolAvailable(command, args)) continue;
+    parts.delete(part);
+    skipped.push(`${part}: ${why}`);
+    log(`skipping ${part}: ${why}`);
+  }
+  return skipped;
+}
+
 async function main(): Promise<void> {
   const { settings: s, parts, output } = parseArgs(process.argv.slice(2));
+  const skipped = skipPartsWithoutTools(parts);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const date = new Date().toISOString();
   const meta = {
     date,
     mode: s.quick ? 'quick' : 'full',
     parts: [...parts],
+    skipped,
     machine: {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cores: os.cpus().length,
@@ -834,6 +913,7 @@ async function main(): Promise<void> {
     node: process.version,
     openssl: process.versions.openssl,
     noble: { curves: packageVersion('@noble/curves'), hashes: packageVersion('@noble/hashes'), ciphers: packageVersion('@noble/ciphers') },
+    tweetnacl: packageVersion('tweetnacl'),
     puretls: gitDescribe(),
     settings: s,
     setup: {
