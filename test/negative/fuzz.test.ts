@@ -55,7 +55,9 @@ describe('fuzzing: a short run of every target (npm run fuzz runs them for longe
     const worlds = { main: mainWorld(), auth: authWorld() };
     for (const target of ['hello', 'full', 'resume-id', 'resume-ticket', 'client-auth', 'vhost', 'app-data']) {
       const world = target === 'client-auth' ? worlds.auth : worlds.main;
-      for (const seed of loadSeeds(target)) {
+      const seeds = loadSeeds(target);
+      assert.ok(seeds.length > 0, `no seeds for ${target} (is fuzz/corpus/${target} missing? npm run fuzz -- --record-corpus)`);
+      for (const seed of seeds) {
         const verdict = runConnection(world, seed.bytes, []);
         assert.equal(verdict.violation, undefined, `${target}/${seed.name}: ${verdict.violation?.detail}`);
         const captured = target === 'hello' && !seed.name.startsWith('ours-');
