@@ -345,7 +345,7 @@ describe('misbehaving clients over TCP', function () {
     assert.equal(clientErrors.length, 0);
   });
 
-  describe('conformance and limits (issue 11)', () => {
+  describe('conformance and limits: signature algorithms, compression, SNI, message sizes, renegotiation, warning alerts, empty records', () => {
     /** A connected client with a completed handshake. */
     async function established(options: ClientOptions = {}): Promise<TcpTlsClient> {
       const c = await connect(options);
