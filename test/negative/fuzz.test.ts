@@ -71,6 +71,16 @@ describe('fuzzing: a short run of every target (npm run fuzz runs them for longe
     }
   });
 
+  it('a client that sends a fatal internal_error alert itself is no violation (only our own alerts are judged)', () => {
+    const world = mainWorld();
+    const [hello] = loadSeeds('full');
+    assert.ok(hello);
+    // 21 03 03 00 02 02 50: a plaintext fatal internal_error, first, then the seed.
+    const verdict = runConnection(world, Uint8Array.of(21, 3, 3, 0, 2, 2, 80, ...hello.bytes), []);
+    assert.equal(verdict.violation, undefined, verdict.violation?.detail);
+    assert.equal(verdict.outcome, 'peer:ERR_TLS_ALERT_INTERNAL_ERROR');
+  });
+
   for (const target of TARGETS) {
     it(`${target.name}: ${INPUTS[target.name] ?? DEFAULT_INPUTS} mutated inputs, no violation${MUST_REACH[target.name] ? ', outcomes reach deep' : ''}`, () => {
       const report = runFuzz({ targets: [target], inputsPerTarget: INPUTS[target.name] ?? DEFAULT_INPUTS, seed: 0x5eed, measureHeap: false });
