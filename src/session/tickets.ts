@@ -207,6 +207,18 @@ function wipeKey(key: TicketKey): void {
   key.aead.dispose?.();
 }
 
+/** Drops the AEADs derived from a shared key, wiping their key schedules. */
+function disposeContextAeads(key: SharedTicketKey): void {
+  for (const aead of key.aeads.values()) aead.dispose?.();
+  key.aeads.clear();
+}
+
+/** A shared key that left the source's set: its bytes and every AEAD derived from it are wiped. */
+function wipeSharedKey(key: SharedTicketKey): void {
+  key.material.fill(0);
+  disposeContextAeads(key);
+}
+
 /**
  * Key names are public (every ticket carries one in the clear), so looking them up with an
  * ordinary Map keyed by their hex form leaks nothing secret; the secret part is only ever
@@ -430,8 +442,9 @@ export class TicketKeyring {
 
   /**
    * The source's keys as they stand now, and the current one. Keys that left the source's
-   * set are wiped (our copies; the derived AEAD keys stay until GC). Throws TlsConfigError
-   * if the source hands over something that is not a key.
+   * set (dropped, or back under the same name with other bytes) are wiped: our copy of the
+   * 48 bytes and every AEAD derived from them. Throws TlsConfigError if the source hands
+   * over something that is not a key.
    */
   private refreshShared(): SharedTicketKey {
     const set = this.source!.ticketKeys();
@@ -450,7 +463,7 @@ export class TicketKeyring {
     };
     const current = take(set.current);
     for (const material of set.decryptOnly) take(material);
-    for (const [id, key] of this.sharedKeys) if (next.get(id) !== key) key.material.fill(0);
+    for (const [id, key] of this.sharedKeys) if (next.get(id) !== key) wipeSharedKey(key);
     this.sharedKeys = next;
     this.sharedCurrent = current;
     this.sourceSet = set;
@@ -462,7 +475,7 @@ export class TicketKeyring {
     const id = String.fromCharCode.apply(null, sidCtx as unknown as number[]);
     let aead = key.aeads.get(id);
     if (aead === undefined) {
-      if (key.aeads.size >= MAX_CONTEXT_KEYS_PER_SHARED_KEY) key.aeads.clear();
+      if (key.aeads.size >= MAX_CONTEXT_KEYS_PER_SHARED_KEY) disposeContextAeads(key);
       const info = new Uint8Array(TICKET_CONTEXT_KEY_INFO_BYTES.length + 1 + sidCtx.length);
       info.set(TICKET_CONTEXT_KEY_INFO_BYTES, 0);
       info[TICKET_CONTEXT_KEY_INFO_BYTES.length] = sidCtx.length;

@@ -190,7 +190,9 @@ describe('crypto/rsa: blinding and fault checks', function () {
       assert.equal(op.blindedDp % (p - 1n), dp);
       assert.equal(op.blindedDq % (q - 1n), dq);
       assert.ok(op.blindedDp / (p - 1n) < 1n << BigInt(RSA_EXPONENT_BLINDING_BITS));
-      // m r^e blinded: the base really is m times an e-th power (its d-th power is m^d r, not m^d).
+      // The private operation does not run on m itself: the base's d-th power is not m^d. (That
+      // the base is m r^e for the drawn r cannot be seen from here: modulo n every value is m
+      // times some e-th power.)
       assert.notEqual(modPow(op.blindedMessage, k.parts.d, n), modPow(m, k.parts.d, n));
     }
   });

@@ -41,15 +41,9 @@ const EPHEMERAL_SEED_LENGTH = 72;
 
 class Memo<V> {
   private readonly table = new Map<string, V>();
-  hits = 0;
-  misses = 0;
   get(key: string, compute: () => V): V {
     const found = this.table.get(key);
-    if (found !== undefined || this.table.has(key)) {
-      this.hits++;
-      return found as V;
-    }
-    this.misses++;
+    if (found !== undefined || this.table.has(key)) return found as V;
     const value = compute();
     if (this.table.size >= MEMO_LIMIT) this.table.clear();
     this.table.set(key, value);
@@ -77,11 +71,6 @@ export class FuzzCrypto implements CryptoProvider {
   /** The random stream starts again: call before each connection. */
   reset(): void {
     this.rng = seededRandom(this.seed);
-  }
-
-  get memoStats(): { hits: number; misses: number } {
-    const all = [this.agreements, this.publicKeys, this.signatures, this.verifications];
-    return { hits: all.reduce((n, m) => n + m.hits, 0), misses: all.reduce((n, m) => n + m.misses, 0) };
   }
 
   randomBytes(length: number): Uint8Array {

@@ -278,11 +278,12 @@ function judge(server: ServerConnection, output: Uint8Array, keylog: readonly st
   if (!(error instanceof TlsError)) return bad('exception', `error is not a TlsError: ${String(error)}`);
   const outcome = error.fromPeer ? `peer:${error.reason}` : error.reason;
   if (error.reason === 'ERR_INTERNAL') return bad('exception', `an exception escaped as internal_error: ${error.message}`, outcome);
-  if (error.alert === AlertDescription.internal_error) return bad('internal_error', `internal_error from input: ${error.reason} ${error.message}`, outcome);
   const { records, rest } = splitRecords(output);
   if (rest.length) return bad('invariant', 'output ends in a partial record', outcome);
-  // The peer's alert is whatever it sent; ours must be one that exists.
+  // The peer's alert is whatever it sent (a mutated client may send internal_error itself);
+  // only the alerts we send are judged.
   if (error.fromPeer) return { outcome };
+  if (error.alert === AlertDescription.internal_error) return bad('internal_error', `internal_error from input: ${error.reason} ${error.message}`, outcome);
   if (!KNOWN_ALERTS.has(error.alert)) return bad('invariant', `unknown alert ${error.alert}`, outcome);
   const last = records.at(-1);
   if (!last || last.type !== ContentType.alert) return bad('invariant', `failed (${error.message}) without ending in an alert record`, outcome);

@@ -116,8 +116,3 @@ export function randomEdits(rand: Rand, length: number, max = 4): Edit[] {
   const count = 1 + Math.floor(rand() * rand() * max);
   return Array.from({ length: count }, () => randomEdit(rand, length));
 }
-
-/** An edit list as JSON, for a reproduction file. */
-export function editsToJson(edits: readonly Edit[]): string {
-  return JSON.stringify(edits, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
-}

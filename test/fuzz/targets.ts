@@ -19,7 +19,8 @@ import { loadAnyPrivateKey, loadPrivateKey } from '../../src/pki/keys.js';
 import { MAX_CIPHERTEXT_LENGTH, RecordDeframer } from '../../src/record/deframer.js';
 import { HandshakeJoiner } from '../../src/record/handshake-joiner.js';
 import { Session } from '../../src/session/session.js';
-import { TICKET_KEY_INFO, TICKET_KEY_NAME_LENGTH, TicketKeyring, hkdfSha256, type OpenedTicket } from '../../src/session/tickets.js';
+import { TicketKeyring, type OpenedTicket } from '../../src/session/tickets.js';
+import { ticketSealer } from '../helpers/ticket-sealing.js';
 import { loadSeeds, type Seed } from './corpus.js';
 import { mutateStream, parseStream, randomCuts, runConnection, type Focus, type ParsedStream, type Verdict } from './handshake-target.js';
 import { applyEdits, randomEdits, type Rand } from './mutate.js';
@@ -212,13 +213,11 @@ function ticketOpener(): { open(input: Uint8Array): OpenedTicket | undefined } {
   const crypto = new NobleCryptoProvider();
   const keys = new Uint8Array(48).fill(0x5a);
   const keyring = new TicketKeyring({ crypto, now: () => FUZZ_NOW, lifetimeSeconds: 7200, keys });
-  const name = keys.subarray(0, TICKET_KEY_NAME_LENGTH);
-  const aead = crypto.aead('aes-256-gcm', hkdfSha256(crypto, keys.subarray(16), new Uint8Array(0), new TextEncoder().encode(TICKET_KEY_INFO), 32));
-  const nonce = new Uint8Array(12);
+  const sealer = ticketSealer(crypto, keys);
   return {
     // First byte 0: seal the rest with our key first, so what is inside the AEAD gets fuzzed too (only a leaked key could do that).
     open(input) {
-      if (input[0] === 0) return keyring.open(Uint8Array.from([...name, ...nonce, ...aead.seal(nonce, name, input.subarray(1))]));
+      if (input[0] === 0) return keyring.open(sealer.seal(input.subarray(1)));
       return keyring.open(input);
     },
   };

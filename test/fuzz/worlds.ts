@@ -6,6 +6,7 @@
  * removes a session, as RFC 5246 §7.2.2 says), so seeds that resume stay valid.
  */
 import { ServerConnection, type ConnectionOptions } from '../../src/connection.js';
+import { decodePem } from '../../src/codec/pem.js';
 import { TlsContext } from '../../src/context.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import { Session } from '../../src/session/session.js';
@@ -34,14 +35,15 @@ function copySession(s: Session): Session {
   return new Session({ ...s, sessionId: s.sessionId.slice(), masterSecret: s.masterSecret.slice(), sidCtx: s.sidCtx.slice() });
 }
 
-function pemToDer(pem: string): Uint8Array {
-  return new Uint8Array(Buffer.from(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64'));
+/** The DER of a PEM file's CERTIFICATE block. */
+function certificateDer(pem: string): Uint8Array {
+  return decodePem(pem, ['CERTIFICATE']).der;
 }
 
 /** The client certificates of the client-auth world: a P-256 leaf under the root, a P-384 leaf under the intermediate. */
 export const CLIENT_CHAINS = {
-  p256: { chain: [pemToDer(fuzzKey('client-leaf.crt'))], key: fuzzKey('client-leaf.key') },
-  p384: { chain: [pemToDer(fuzzKey('client-leaf-p384.crt')), pemToDer(fuzzKey('client-inter.crt'))], key: fuzzKey('client-leaf-p384.key') },
+  p256: { chain: [certificateDer(fuzzKey('client-leaf.crt'))], key: fuzzKey('client-leaf.key') },
+  p384: { chain: [certificateDer(fuzzKey('client-leaf-p384.crt')), certificateDer(fuzzKey('client-inter.crt'))], key: fuzzKey('client-leaf-p384.key') },
 } as const;
 
 /** Runs one client to the end against `world` (reset first); throws unless both sides complete. */

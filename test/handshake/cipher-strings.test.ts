@@ -16,8 +16,11 @@ function opensslSelects(spec: string): string[] {
   let out: string;
   try {
     out = execFileSync('openssl', ['ciphers', '-tls1_2', spec], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  } catch {
-    return []; // "no cipher match"
+  } catch (e) {
+    // openssl exits 1 with "no cipher match" on stderr when the string selects nothing; any
+    // other failure is a broken test environment, not an empty selection.
+    if (/no cipher match/.test(String((e as { stderr?: Buffer }).stderr ?? ''))) return [];
+    throw e;
   }
   return out.trim().split(':').filter((n) => OURS.has(n)).sort();
 }

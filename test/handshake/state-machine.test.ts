@@ -163,16 +163,27 @@ describe('the handshake state machine, in memory', () => {
       assert.deepEqual(client.alerts.at(-1), { level: 2, description: A.unexpected_message, encrypted: true });
     });
 
-    it(`${MAX_EMPTY_RECORDS} empty records between warnings are fine (a warning is a record with data); the empty count is per run`, () => {
+    it(`${MAX_EMPTY_RECORDS} empty records between warnings are fine (a warning is a record with data); the empty count is per run; data resets both counts`, () => {
       const { client, server } = connectOk(makeContext());
       const empty = new Uint8Array(0);
+      const empties = (n: number): void => {
+        for (let i = 0; i < n; i++) server.receive(client.record(ContentType.application_data, empty));
+      };
+      const warnings = (n: number): void => {
+        for (let i = 0; i < n; i++) server.receive(client.alertRecord(1, A.user_canceled));
+      };
       for (let round = 0; round < MAX_WARNING_ALERTS - 1; round++) {
-        for (let i = 0; i < MAX_EMPTY_RECORDS; i++) server.receive(client.record(ContentType.application_data, empty));
-        server.receive(client.alertRecord(1, A.user_canceled));
+        empties(MAX_EMPTY_RECORDS);
+        warnings(1);
       }
-      healthy(server);
+      empties(MAX_EMPTY_RECORDS);
+      healthy(server); // both counts at their limit: one more warning or empty record would be fatal
       server.receive(client.write(Uint8Array.of(1))); // data resets both counts
-      for (let i = 0; i < MAX_EMPTY_RECORDS; i++) server.receive(client.record(ContentType.application_data, empty));
+      empties(MAX_EMPTY_RECORDS);
+      healthy(server);
+      warnings(MAX_WARNING_ALERTS - 1); // counted from 1 again
+      healthy(server);
+      empties(MAX_EMPTY_RECORDS);
       healthy(server);
       server.receive(client.record(ContentType.application_data, empty));
       assert.equal(server.error?.alert, A.unexpected_message);

@@ -55,7 +55,9 @@ describe('fuzzing: a short run of every target (npm run fuzz runs them for longe
     const worlds = { main: mainWorld(), auth: authWorld() };
     for (const target of ['hello', 'full', 'resume-id', 'resume-ticket', 'client-auth', 'vhost', 'app-data']) {
       const world = target === 'client-auth' ? worlds.auth : worlds.main;
-      for (const seed of loadSeeds(target)) {
+      const seeds = loadSeeds(target);
+      assert.ok(seeds.length > 0, `no seeds for ${target} (is fuzz/corpus/${target} missing? npm run fuzz -- --record-corpus)`);
+      for (const seed of seeds) {
         const verdict = runConnection(world, seed.bytes, []);
         assert.equal(verdict.violation, undefined, `${target}/${seed.name}: ${verdict.violation?.detail}`);
         const captured = target === 'hello' && !seed.name.startsWith('ours-');
@@ -67,6 +69,16 @@ describe('fuzzing: a short run of every target (npm run fuzz runs them for longe
         );
       }
     }
+  });
+
+  it('a client that sends a fatal internal_error alert itself is no violation (only our own alerts are judged)', () => {
+    const world = mainWorld();
+    const [hello] = loadSeeds('full');
+    assert.ok(hello);
+    // 21 03 03 00 02 02 50: a plaintext fatal internal_error, first, then the seed.
+    const verdict = runConnection(world, Uint8Array.of(21, 3, 3, 0, 2, 2, 80, ...hello.bytes), []);
+    assert.equal(verdict.violation, undefined, verdict.violation?.detail);
+    assert.equal(verdict.outcome, 'peer:ERR_TLS_ALERT_INTERNAL_ERROR');
   });
 
   for (const target of TARGETS) {

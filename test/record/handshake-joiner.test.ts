@@ -131,19 +131,28 @@ describe('HandshakeJoiner', () => {
   });
 
   describe('limits per message type, decided from the 4-byte header', () => {
+    // The caps as literals, each from its own source, so a change to the constants shows here.
     const caps: Array<[string, number, number]> = [
-      ['ClientHello', HandshakeType.client_hello, MAX_CLIENT_HELLO_LENGTH],
-      ['Certificate', HandshakeType.certificate, MAX_CLIENT_CERTIFICATE_LENGTH],
-      ['ClientKeyExchange', HandshakeType.client_key_exchange, MAX_CLIENT_KEY_EXCHANGE_LENGTH],
-      ['CertificateVerify', HandshakeType.certificate_verify, MAX_CERTIFICATE_VERIFY_LENGTH],
-      ['Finished', HandshakeType.finished, MAX_FINISHED_LENGTH],
+      // OpenSSL's CLIENT_HELLO_MAX_LENGTH (ssl/statem/statem_local.h): every field at its maximum.
+      ['ClientHello', HandshakeType.client_hello, 131_396],
+      // OpenSSL's SSL_MAX_CERT_LIST_DEFAULT (include/openssl/ssl.h), the default max_cert_list: 100 KiB.
+      ['Certificate', HandshakeType.certificate, 102_400],
+      // Ours, below OpenSSL's CLIENT_KEY_EXCH_MAX_LENGTH (2,048): a 1-byte length and an ECDHE point.
+      ['ClientKeyExchange', HandshakeType.client_key_exchange, 256],
+      // Ours, below OpenSSL's SSL3_RT_MAX_PLAIN_LENGTH (16,384): an RSA-8192 signature needs 1,028.
+      ['CertificateVerify', HandshakeType.certificate_verify, 2048],
+      // RFC 5246 §7.4.9: verify_data is 12 bytes for every TLS 1.2 suite (OpenSSL's FINISHED_MAX_LENGTH is 64).
+      ['Finished', HandshakeType.finished, 12],
     ];
 
-    it('the caps are OpenSSL\'s where it has one: ClientHello 131,396, Certificate 100 KiB', () => {
-      assert.equal(MAX_CLIENT_HELLO_LENGTH, LARGEST_CLIENT_HELLO_BODY);
-      assert.equal(MAX_CLIENT_HELLO_LENGTH, 2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535));
-      assert.equal(MAX_CLIENT_CERTIFICATE_LENGTH, 100 * 1024);
-      assert.deepEqual([...MAX_HANDSHAKE_BODY_LENGTH.keys()].sort((a, b) => a - b), caps.map((c) => c[1]).sort((a, b) => a - b));
+    it('the caps are OpenSSL\'s where it has one: ClientHello 131,396, Certificate 100 KiB; ours below it elsewhere', () => {
+      assert.equal(LARGEST_CLIENT_HELLO_BODY, 131_396);
+      assert.equal(131_396, 2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535));
+      assert.deepEqual(
+        [MAX_CLIENT_HELLO_LENGTH, MAX_CLIENT_CERTIFICATE_LENGTH, MAX_CLIENT_KEY_EXCHANGE_LENGTH, MAX_CERTIFICATE_VERIFY_LENGTH, MAX_FINISHED_LENGTH],
+        caps.map((c) => c[2]),
+      );
+      assert.deepEqual([...MAX_HANDSHAKE_BODY_LENGTH.entries()].sort((a, b) => a[0] - b[0]), caps.map((c) => [c[1], c[2]]).sort((a, b) => a[0]! - b[0]!));
     });
 
     for (const [name, type, cap] of caps) {

@@ -545,7 +545,6 @@ describe('record key lifetime: keys are wiped when a direction ends', () => {
       // The connection drops an answer that comes after dispose(): the handshake never resumes,
       // so no keys are derived at all (before the wait states, they were derived and wiped at once).
       assert.equal(r.late.length, 0, r.crypto.describe());
-      for (const a of r.late) assert.ok(a.disposed, `keys agreed after dispose were not wiped: ${r.crypto.describe()}`);
       assert.equal(r.server.takeOutput(), undefined, 'nothing is sent after dispose, least of all in clear');
       assert.ok(r.server.closed);
     });

@@ -1,5 +1,5 @@
 /**
- * The in-memory session cache (SPEC-sid-ctx.md, "New sessions"): OpenSSL's default size,
+ * The in-memory session cache (docs/SPEC-sid-ctx.md, "New sessions"): OpenSSL's default size,
  * oldest out first, expired sessions swept, a timer that never keeps a process alive, and
  * several contexts on one cache.
  */

@@ -1,5 +1,5 @@
 /**
- * The resumption decision (SPEC-sid-ctx.md, "Resumption: the one decision, in this order"),
+ * The resumption decision (docs/SPEC-sid-ctx.md, "Resumption: the one decision, in this order"),
  * rule by rule, then the order in which the rules apply when several fail at once.
  */
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ function assertFatal(d: ResumptionDecision, alert: AlertDescription, code?: stri
   assert.ok(d.message.length > 0, 'a fatal decision explains itself');
 }
 
-describe('decideResumption (SPEC-sid-ctx.md: the one decision)', () => {
+describe('decideResumption (docs/SPEC-sid-ctx.md: the one decision)', () => {
   it('resumes when every rule passes', () => {
     assert.deepEqual(decide({}), RESUME);
   });

@@ -1,7 +1,7 @@
 /**
  * The session id context on TlsContext and ServerConnection, the SNI context switch, the
  * decision as wired into real (in-memory) handshakes, the counters, and damaged sessions
- * (SPEC-sid-ctx.md).
+ * (docs/SPEC-sid-ctx.md).
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';

@@ -6,9 +6,10 @@ import { describe, it } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../../src/context.js';
 import { defaultCryptoProvider } from '../../src/crypto/noble.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { TlsConfigError } from '../../src/errors.js';
 import { createServer } from '../../src/node/server.js';
-import { Session, type SessionFields } from '../../src/session/session.js';
+import { Session } from '../../src/session/session.js';
 import {
   MAX_CONTEXT_KEYS_PER_SHARED_KEY,
   TICKET_CONTEXT_KEY_INFO,
@@ -21,6 +22,8 @@ import {
 import { testCertificate } from '../helpers/fixtures.js';
 import { TlsClient, type SavedSession } from '../helpers/tls-client.js';
 import { handshakeInMemory } from '../helpers/in-memory.js';
+import { RecordingCrypto } from '../helpers/recording-crypto.js';
+import { makeSession, utf8 } from '../helpers/sessions.js';
 
 /**
  * The hook through which keys shared by a fleet (puretls/redis's RedisTicketKeys) feed the
@@ -28,7 +31,6 @@ import { handshakeInMemory } from '../helpers/in-memory.js';
  * synchronously, and the keyring derives one AEAD key per session id context from each.
  */
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const T0 = 1_700_000_000_000;
 
 function key(seed: number): Uint8Array {
@@ -55,22 +57,8 @@ class HandSource implements TicketKeySource {
   }
 }
 
-function sample(changes: Partial<SessionFields> = {}): Session {
-  return new Session({
-    version: 0x0303,
-    cipherSuite: 0xc02b,
-    sessionId: new Uint8Array(0),
-    masterSecret: Uint8Array.from({ length: 48 }, (_, i) => (i * 5 + 1) & 0xff),
-    sidCtx: utf8('app'),
-    createdAt: 1_700_000_000,
-    timeout: 300,
-    extendedMasterSecret: true,
-    ...changes,
-  });
-}
-
-function keyring(source: TicketKeySource, lifetimeSeconds = 300): TicketKeyring {
-  return new TicketKeyring({ crypto: defaultCryptoProvider, now: () => T0, lifetimeSeconds, source });
+function keyring(source: TicketKeySource, lifetimeSeconds = 300, crypto: CryptoProvider = defaultCryptoProvider): TicketKeyring {
+  return new TicketKeyring({ crypto, now: () => T0, lifetimeSeconds, source });
 }
 
 /** Opens a source-sealed ticket with noble alone, as the layout documents it. */
@@ -92,7 +80,7 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
   it('seals under a key derived from the shared key and the sid_ctx (HKDF), opened independently with noble', () => {
     const material = key(1);
     const ring = keyring(new HandSource(material));
-    const session = sample();
+    const session = makeSession();
     const ticket = ring.seal(session);
     assert.deepEqual(ticket.subarray(0, 16), material.subarray(0, 16), 'the key name leads the ticket');
     assert.deepEqual(openIndependently(material, utf8('app'), ticket), session.toDER());
@@ -106,15 +94,15 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
     const source = new HandSource(key(1));
     const a = keyring(source);
     const b = keyring(source); // another process with the same shared keys
-    const ticket = a.seal(sample({ sidCtx: utf8('app') }));
+    const ticket = a.seal(makeSession({ sidCtx: utf8('app') }));
     const opened = b.open(ticket, utf8('app'));
     assert.ok(opened);
-    assert.deepEqual(opened.session.masterSecret, sample().masterSecret);
+    assert.deepEqual(opened.session.masterSecret, makeSession().masterSecret);
     assert.equal(opened.renew, false);
     assert.equal(b.open(ticket, utf8('other')), undefined);
     assert.equal(b.open(ticket, utf8('ap')), undefined);
     assert.equal(b.open(ticket), undefined, 'the empty sid_ctx is a context too');
-    const empty = a.seal(sample({ sidCtx: new Uint8Array(0) }));
+    const empty = a.seal(makeSession({ sidCtx: new Uint8Array(0) }));
     assert.ok(b.open(empty));
   });
 
@@ -122,15 +110,15 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
     const [k1, k2, k3] = [key(1), key(2), key(3)];
     const source = new HandSource(k1, [k2]);
     const ring = keyring(source);
-    const byK1 = ring.seal(sample());
+    const byK1 = ring.seal(makeSession());
     assert.deepEqual(byK1.subarray(0, 16), k1.subarray(0, 16));
     // Another process already seals under k2 (published ahead): this one opens its tickets.
     const other = keyring(new HandSource(k2, [k1]));
-    const byK2 = other.seal(sample());
+    const byK2 = other.seal(makeSession());
     assert.equal(ring.open(byK2, utf8('app'))?.renew, true, 'a decrypt-only key opens; the client gets a fresh ticket');
 
     source.use(k2, [k1]);
-    const next = ring.seal(sample());
+    const next = ring.seal(makeSession());
     assert.deepEqual(next.subarray(0, 16), k2.subarray(0, 16), 'the new current key seals');
     assert.equal(ring.open(byK1, utf8('app'))?.renew, true, 'the retired key still opens');
     assert.equal(ring.open(next, utf8('app'))?.renew, false);
@@ -145,7 +133,7 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
     const k1 = key(1);
     const source = new HandSource(k1);
     const ring = keyring(source);
-    const ticket = ring.seal(sample());
+    const ticket = ring.seal(makeSession());
     const impostor = Uint8Array.of(...k1.subarray(0, 16), ...key(9).subarray(16));
     source.use(impostor);
     assert.equal(ring.open(ticket, utf8('app')), undefined);
@@ -155,11 +143,11 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
     const material = key(4);
     const ring = keyring(new HandSource(material, [], 120), 300);
     assert.equal(ring.lifetimeSeconds, 120);
-    const inside = Session.fromDER(openIndependently(material, utf8('app'), ring.seal(sample({ timeout: 300 }))));
+    const inside = Session.fromDER(openIndependently(material, utf8('app'), ring.seal(makeSession({ timeout: 300 }))));
     assert.equal(inside.timeout, 120);
     const shorter = keyring(new HandSource(material, [], 3600), 300);
     assert.equal(shorter.lifetimeSeconds, 300, 'a shorter session timeout stays');
-    assert.equal(Session.fromDER(openIndependently(material, utf8('app'), shorter.seal(sample({ timeout: 300 })))).timeout, 300);
+    assert.equal(Session.fromDER(openIndependently(material, utf8('app'), shorter.seal(makeSession({ timeout: 300 })))).timeout, 300);
   });
 
   it('setTicketKeys is refused (the source rotates); keys and a source together are refused', () => {
@@ -175,28 +163,49 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
   it('a source that hands over a malformed key: open never throws, seal throws (the handshake then sends an empty ticket)', () => {
     const source = new HandSource(key(1));
     const ring = keyring(source);
-    const ticket = ring.seal(sample());
+    const ticket = ring.seal(makeSession());
     source.use(new Uint8Array(47));
     assert.equal(ring.open(ticket, utf8('app')), undefined);
-    assert.throws(() => ring.seal(sample()), TlsConfigError);
+    assert.throws(() => ring.seal(makeSession()), TlsConfigError);
   });
 
-  it('asks the source on every seal and open, and rebuilds only when the set changes', () => {
+  it('asks the source on every seal and open, and derives a key again only when the key changes', () => {
+    const crypto = new RecordingCrypto();
     const source = new HandSource(key(1));
-    const ring = keyring(source);
-    const t = ring.seal(sample());
+    const ring = keyring(source, 300, crypto);
+    const local = crypto.aeads.length; // the keyring's unused local key
+    const t = ring.seal(makeSession());
+    assert.equal(crypto.aeads.length, local + 1);
     for (let i = 0; i < 5; i++) assert.ok(ring.open(t, utf8('app')));
     assert.equal(source.calls, 6);
+    assert.equal(crypto.aeads.length, local + 1, 'the AEAD derived for the seal opens too');
+    // A new set object holding the same key: the key and its AEAD are kept.
+    source.use(key(1));
+    assert.ok(ring.open(t, utf8('app')));
+    assert.equal(crypto.aeads.length, local + 1);
+    assert.equal(crypto.aeads[local]!.opens, 6);
+    // Another key: a new AEAD, and the old key's is disposed.
+    source.use(key(2));
+    ring.seal(makeSession());
+    assert.equal(crypto.aeads.length, local + 2);
+    assert.equal(crypto.aeads[local]!.disposed, true);
   });
 
   it(`keeps at most ${MAX_CONTEXT_KEYS_PER_SHARED_KEY} derived keys per shared key, and still opens every context`, () => {
-    const ring = keyring(new HandSource(key(1)));
+    const crypto = new RecordingCrypto();
+    const ring = keyring(new HandSource(key(1)), 300, crypto);
+    const local = crypto.aeads.length;
+    const live = (): number => crypto.aeads.slice(local).filter((a) => !a.disposed).length;
     const tickets: Array<[Uint8Array, Uint8Array]> = [];
     for (let i = 0; i < MAX_CONTEXT_KEYS_PER_SHARED_KEY + 10; i++) {
       const sidCtx = utf8(`ctx-${i}`);
-      tickets.push([sidCtx, ring.seal(sample({ sidCtx }))]);
+      tickets.push([sidCtx, ring.seal(makeSession({ sidCtx }))]);
+      assert.ok(live() <= MAX_CONTEXT_KEYS_PER_SHARED_KEY, `${live()} derived keys held after ${i + 1} contexts`);
     }
+    assert.equal(crypto.aeads.length - local, MAX_CONTEXT_KEYS_PER_SHARED_KEY + 10);
     for (const [sidCtx, ticket] of tickets) assert.deepEqual(ring.open(ticket, sidCtx)?.session.sidCtx, sidCtx);
+    assert.ok(live() <= MAX_CONTEXT_KEYS_PER_SHARED_KEY);
+    assert.ok(crypto.aeads.every((a) => a.usedAfterDispose === 0));
   });
 
   describe('through whole handshakes (TlsContext and createServer take a source as ticketKeys)', () => {
@@ -222,7 +231,9 @@ describe('TicketKeySource: ticket keys shared by a fleet', () => {
       const first = handshake(a);
       const saved = first.client.session!;
       assert.ok(saved.ticket && saved.ticket.length > 0);
-      assert.equal(first.client.newSessionTicket!.lifetimeHint, 3600 > a.sessionTimeout ? a.sessionTimeout : 3600);
+      // The source's ticketLifetimeSeconds (3,600), being under the context's sessionTimeout (7,200).
+      assert.equal(a.sessionTimeout, 7200);
+      assert.equal(first.client.newSessionTicket!.lifetimeHint, 3600);
 
       const onB = handshake(b, saved);
       assert.equal(onB.server.negotiated!.resumedBy, 'ticket');

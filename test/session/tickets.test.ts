@@ -7,9 +7,10 @@ import { bitString, explicit, octetString, sequence, uint } from '../../src/code
 import { NobleCryptoProvider, defaultCryptoProvider } from '../../src/crypto/noble.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { TlsConfigError } from '../../src/errors.js';
-import { RecordingCrypto } from '../helpers/recording-crypto.js';
+import { RecordingCrypto, type AeadRecord } from '../helpers/recording-crypto.js';
 import { Session, type SessionFields } from '../../src/session/session.js';
 import {
+  MAX_CONTEXT_KEYS_PER_SHARED_KEY,
   TICKET_KEYS_LENGTH,
   TICKET_KEY_INFO,
   TICKET_MAX_LENGTH,
@@ -17,6 +18,8 @@ import {
   TicketKeyring,
   hkdfSha256,
   type TicketKeyringOptions,
+  type TicketKeySet,
+  type TicketKeySource,
 } from '../../src/session/tickets.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -402,15 +405,134 @@ describe('session tickets (RFC 5077)', () => {
       assert.equal(heldKeys(keyring).length, 1);
     });
 
-    it('a key replaced by another of the same name is wiped at once', () => {
-      const crypto = new RecordingCrypto();
-      const { keyring } = ring({ crypto, keys: fixedKeys(1) });
-      const [old] = heldKeys(keyring);
-      const other = fixedKeys(2);
-      other.set(fixedKeys(1).subarray(0, 16)); // same 16-byte name, other secret
-      keyring.setTicketKeys(other);
-      assert.ok(zero(old!.material));
-      assert.ok(crypto.aeads[0]!.disposed);
+    /** A TicketKeySource whose set the test replaces by hand (a new object each time, as a source does on change). */
+    class MutableSource implements TicketKeySource {
+      readonly ticketLifetimeSeconds = LIFETIME;
+      set: TicketKeySet;
+      constructor(current: Uint8Array, decryptOnly: Uint8Array[] = []) {
+        this.set = { current, decryptOnly };
+      }
+      ticketKeys(): TicketKeySet {
+        return this.set;
+      }
+      use(current: Uint8Array, decryptOnly: Uint8Array[] = []): void {
+        this.set = { current, decryptOnly };
+      }
+    }
+    /** The keyring's shared keys, by hex name (private: what a heap dump would show). */
+    const sharedKeys = (k: TicketKeyring): Map<string, { material: Uint8Array }> =>
+      (k as unknown as { sharedKeys: Map<string, { material: Uint8Array }> }).sharedKeys;
+    const named = (seed: number, name: Uint8Array): Uint8Array => {
+      const keys = fixedKeys(seed);
+      keys.set(name);
+      return keys;
+    };
+    const inContext = (sidCtx: string): Session => sample({ sidCtx: utf8(sidCtx) });
+
+    interface Leaving {
+      /** The 48 bytes the keyring holds for the key that leaves (undefined: the key stays, only derived keys go). */
+      material: Uint8Array | undefined;
+      /** The AEADs keyed from it. */
+      aeads: AeadRecord[];
+      /** Makes the key (or its derived AEADs) leave. */
+      leave(): void;
+      /** What the keyring can no longer do afterwards. */
+      gone(): void;
+    }
+    /** Every way key material leaves a keyring, each set up with RecordingCrypto. */
+    const ways: Array<[string, (crypto: RecordingCrypto) => Leaving]> = [
+      ['a retired local key, pruned lifetimeSeconds after retirement', (crypto) => {
+        const { keyring, clock } = ring({ crypto, rotationSeconds: 60 });
+        const ticket = keyring.seal(sample());
+        const material = heldKeys(keyring)[0]!.material;
+        return {
+          material,
+          aeads: [crypto.aeads[0]!],
+          leave: () => {
+            clock.t += 61_000;
+            keyring.seal(sample()); // rotates: retired, still opening
+            assert.ok(keyring.open(ticket), 'a retired key opens its tickets until pruned');
+            clock.t += LIFETIME * 1000 + 1;
+          },
+          gone: () => assert.equal(keyring.open(ticket), undefined),
+        };
+      }],
+      ['a local key replaced by setTicketKeys under the same name', (crypto) => {
+        const { keyring } = ring({ crypto, keys: fixedKeys(1) });
+        const ticket = keyring.seal(sample());
+        return {
+          material: heldKeys(keyring)[0]!.material,
+          aeads: [crypto.aeads[0]!],
+          leave: () => keyring.setTicketKeys(named(2, fixedKeys(1).subarray(0, 16))),
+          gone: () => assert.equal(keyring.open(ticket), undefined),
+        };
+      }],
+      ['a shared key the source drops', (crypto) => {
+        const source = new MutableSource(fixedKeys(3), [fixedKeys(4)]);
+        const { keyring } = ring({ crypto, source });
+        const before = crypto.aeads.length; // the unused local key's
+        const tickets = [keyring.seal(inContext('a')), keyring.seal(inContext('b'))];
+        const material = sharedKeys(keyring).get(hex(fixedKeys(3).subarray(0, 16)))!.material;
+        return {
+          material,
+          aeads: crypto.aeads.slice(before),
+          leave: () => {
+            source.use(fixedKeys(4)); // the decrypt-only key becomes current, the old current goes
+            keyring.seal(inContext('a'));
+          },
+          gone: () => assert.deepEqual(tickets.map((t, i) => keyring.open(t, utf8('ab'[i]!))), [undefined, undefined]),
+        };
+      }],
+      ['a shared key the source brings back under the same name with other bytes', (crypto) => {
+        const source = new MutableSource(fixedKeys(5));
+        const { keyring } = ring({ crypto, source });
+        const before = crypto.aeads.length;
+        const tickets = [keyring.seal(inContext('a')), keyring.seal(inContext('b'))];
+        const material = sharedKeys(keyring).get(hex(fixedKeys(5).subarray(0, 16)))!.material;
+        return {
+          material,
+          aeads: crypto.aeads.slice(before),
+          leave: () => {
+            source.use(named(6, fixedKeys(5).subarray(0, 16)));
+            keyring.seal(inContext('a'));
+          },
+          gone: () => assert.deepEqual(tickets.map((t, i) => keyring.open(t, utf8('ab'[i]!))), [undefined, undefined]),
+        };
+      }],
+      [`the AEADs derived from a shared key, past ${MAX_CONTEXT_KEYS_PER_SHARED_KEY} session id contexts`, (crypto) => {
+        const { keyring } = ring({ crypto, source: new MutableSource(fixedKeys(7)) });
+        const before = crypto.aeads.length;
+        const tickets = Array.from({ length: MAX_CONTEXT_KEYS_PER_SHARED_KEY }, (_, i) => keyring.seal(inContext(`ctx ${i}`)));
+        const aeads = crypto.aeads.slice(before);
+        assert.equal(aeads.length, MAX_CONTEXT_KEYS_PER_SHARED_KEY);
+        return {
+          material: undefined,
+          aeads,
+          leave: () => void keyring.seal(inContext('one context too many')),
+          // The ticket still opens (the key stays): under a key derived again, not the disposed one.
+          gone: () => {
+            assert.ok(keyring.open(tickets[0]!, utf8('ctx 0')));
+            assert.equal(aeads[0]!.usedAfterDispose, 0);
+          },
+        };
+      }],
+    ];
+
+    it('every way a ticket key leaves the keyring wipes what was held: its 48 bytes and its AEADs\' key schedules', () => {
+      // The keyring has no dispose(): a TlsContext's keys go with it when it is collected.
+      assert.equal('dispose' in TicketKeyring.prototype, false);
+      for (const [name, setUp] of ways) {
+        const crypto = new RecordingCrypto();
+        const way = setUp(crypto);
+        assert.ok(way.aeads.length > 0, `${name}: no AEAD recorded`);
+        assert.ok(way.aeads.every((a) => zero(a.keyRef)), `${name}: the derived key handed to each AEAD is wiped at once`);
+        assert.ok(way.material === undefined || !zero(way.material), `${name}: key bytes held before`);
+        assert.ok(way.aeads.every((a) => !a.disposed), `${name}: AEADs live before`);
+        way.leave();
+        way.gone();
+        if (way.material) assert.ok(zero(way.material), `${name}: the held 48 bytes are zeros`);
+        assert.deepEqual(way.aeads.map((a) => a.disposeCalls), way.aeads.map(() => 1), `${name}: each AEAD's key schedule wiped once`);
+      }
     });
 
     it('the session DER sealed into a ticket, and the one opened from it, are wiped after use', () => {

@@ -126,6 +126,8 @@ async function record(scenario: Scenario, keyPem: string, certPem: string, scrat
   const server: TranscriptServer = { seed: `transcript ${scenario.name}`, now: Date.UTC(2026, 11, 5, 12), keyPem, certPem, options };
   const context = transcriptContext(server);
   const connections: TranscriptConnection[] = [];
+  /** One per accepted socket, settled by its 'close' (when its connection is recorded). */
+  const closed: Promise<void>[] = [];
   const listener = net.createServer((socket) => {
     const t = new TranscriptServerConnection(context);
     const clientChunks: string[] = [];
@@ -137,11 +139,19 @@ async function record(scenario: Scenario, keyPem: string, certPem: string, scrat
     });
     socket.on('error', () => undefined);
     socket.on('end', () => socket.end());
-    socket.on('close', () => connections.push({ clientChunks, serverBytes: toHex(t.serverBytes), outcome: t.outcome }));
+    closed.push(
+      new Promise<void>((resolve) =>
+        socket.on('close', () => {
+          connections.push({ clientChunks, serverBytes: toHex(t.serverBytes), outcome: t.outcome });
+          resolve();
+        }),
+      ),
+    );
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   await scenario.run((listener.address() as AddressInfo).port, scratch);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // The clients have exited, so every connection was accepted; wait until each socket closed.
+  await Promise.all(closed);
   await new Promise<void>((resolve) => listener.close(() => resolve()));
   return { name: scenario.name, client: scenario.client, server, connections };
 }
