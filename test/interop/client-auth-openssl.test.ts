@@ -26,10 +26,6 @@ import { runSClient, type SClientResult } from '../helpers/s-client.js';
 import { TcpTlsClient } from '../helpers/tls-client.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 /** What the server socket reported, read in its secureConnection listener. */
 interface Seen {
   socket: TlsSocket;
@@ -176,6 +172,10 @@ function sentCertificateLength(r: SClientResult): number | undefined {
 }
 
 describe('client certificates with openssl s_client', function () {
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
   this.timeout(60_000);
 
   describe('accepted: requestCert with ca = the test root', () => {

@@ -38,10 +38,6 @@ const CONTEXT_OPTION_VALUES: Record<(typeof CONTEXT_OPTIONS)[number], unknown> =
 };
 
 const running: RunningServer[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.close();
-});
-
 async function serve(options: ServerOptions, listener?: (s: TlsSocket) => void): Promise<RunningServer & { seen: TlsSocket[]; errors: string[] }> {
   const seen: TlsSocket[] = [];
   const errors: string[] = [];
@@ -59,6 +55,10 @@ async function serve(options: ServerOptions, listener?: (s: TlsSocket) => void):
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
 
 describe('node: createServer with a ready `context`', function () {
+  afterEach(async () => {
+    while (running.length) await running.pop()!.close();
+  });
+
   this.timeout(30_000);
 
   it('every option is either applied over a context or refused with it (no third kind)', () => {

@@ -33,10 +33,6 @@ function ekm(socket: tls.TLSSocket, length: number, label: string): Buffer {
 }
 
 const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-});
-
 function serverOptions(extra: tls.TlsOptions = {}): tls.TlsOptions {
   const cert = testCertificate();
   return { key: cert.keyPem, cert: cert.certPem, ...extra };
@@ -81,6 +77,10 @@ async function onBoth<T>(options: tls.TlsOptions, inspect: (socket: tls.TLSSocke
 }
 
 describe('node: the TLSSocket surface, against node:tls', function () {
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
   this.timeout(30_000);
 
   describe('getPeerCertificate(detailed): node:tls\'s object, field for field', () => {

@@ -48,10 +48,6 @@ interface Served {
 }
 
 const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 /** A server of either kind: the default host's certificate plus `options`. */
 async function serve(kind: Kind, options: Record<string, unknown>): Promise<Served> {
   const seen: Served['seen'] = [];
@@ -196,6 +192,10 @@ const ROUTES: readonly Route[] = [
 ];
 
 describe('node: virtual hosts never loosen client-certificate checks (every path, compared with node:tls)', function () {
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
   this.timeout(60_000);
 
   describe('a server with requestCert (rejectUnauthorized by default): each way to a host', () => {
