@@ -1,6 +1,6 @@
 /**
  * A node:tls server and a puretls server sharing sessions through node:tls's external cache
- * events (`newSession` / `resumeSession`), with a Map as the store (SPEC-sid-ctx.md,
+ * events (`newSession` / `resumeSession`), with a Map as the store (docs/SPEC-sid-ctx.md,
  * "Export and import", "External caches").
  *
  * Both servers have session tickets off (node:tls: SSL_OP_NO_TICKET; puretls: tickets: false)

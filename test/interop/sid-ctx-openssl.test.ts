@@ -1,5 +1,5 @@
 /**
- * The session id context against OpenSSL's own tools (SPEC-sid-ctx.md): `openssl s_client`
+ * The session id context against OpenSSL's own tools (docs/SPEC-sid-ctx.md): `openssl s_client`
  * resuming (and refusing to resume) across servers that share one cache, and
  * `openssl sess_id` reading the sessions puretls exports.
  *

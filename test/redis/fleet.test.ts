@@ -1,5 +1,5 @@
 /**
- * A fleet resumes each other's sessions (issue 14), shown with separate processes and a real
+ * A fleet resumes each other's sessions, shown with separate processes and a real
  * client: two puretls processes with sessionIdContext 'app', one with 'other', and a
  * node:tls process attached to the same store with 'app', all sharing one redis-server (and,
  * below, a Redis Cluster of three masters). `openssl s_client -sess_out` takes a session
