@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ServerConnection } from '../../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../../src/context.js';
 import { testCertificate } from './fixtures.js';
-import { TlsClient, hex, splitRecords, type ClientOptions } from './tls-client.js';
+import { TlsClient, hex, type ClientOptions } from './tls-client.js';
 import { handshakeInMemory } from './in-memory.js';
 
 export type Curve = 'P-256' | 'P-384';
@@ -75,9 +75,4 @@ export function exchangeData(pair: Pair, size = 100): void {
   server.write(down);
   client.receive(server.takeOutput()!);
   assert.equal(hex(client.takePlaintext()), hex(down));
-}
-
-/** The record types and lengths in a server output. */
-export function recordShape(bytes: Uint8Array): Array<[number, number]> {
-  return splitRecords(bytes).records.map((r) => [r.type, r.fragment.length]);
 }

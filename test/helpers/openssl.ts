@@ -130,7 +130,7 @@ export function seededRandom(seed: number): () => number {
 
 /**
  * A fresh RSA key and self-signed certificate for CN=localhost, made by the openssl CLI
- * (test/helpers/server-certs.ts keeps one per key type for a run).
+ * (test/node/options.test.ts uses it; the interop suites take theirs from server-certs.ts).
  */
 export function rsaKeyAndCertificate(bits = 2048): { keyPem: string; certPem: string } {
   const dir = mkdtempSync(join(tmpdir(), 'puretls-rsa-'));

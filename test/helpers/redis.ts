@@ -92,6 +92,11 @@ export class RedisServer {
         clearTimeout(timer);
         reject(new Error(`redis-server exited (${signal ?? code}) on port ${this.port}: ${output}`));
       });
+      // Not found, or not executable: no 'exit' follows.
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
     });
   }
 

@@ -1,7 +1,7 @@
 /**
- * Helpers for the session id context tests: sessions made by hand, contexts on a clock the
- * test moves, and an in-memory handshake driver that also copes with asynchronous steps
- * (an async SNI callback or an async session cache), which `pump` from tls-client does not.
+ * Helpers for the session tests: sessions made by hand, contexts on a clock the test moves,
+ * and handshakes on a fresh ServerConnection run by `drive` (in-memory.ts), which waits out
+ * asynchronous steps (an async SNI callback or session cache).
  */
 import { ServerConnection, type ConnectionOptions } from '../../src/connection.js';
 import { TlsContext, type TlsContextOptions } from '../../src/context.js';
@@ -11,7 +11,6 @@ import { drive } from './in-memory.js';
 import { TlsClient, type ClientOptions, type SavedSession } from './tls-client.js';
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** 2023-11-14T22:13:20Z, in seconds: an arbitrary fixed "now" for sessions made by hand. */
 export const T0 = 1_700_000_000;
@@ -41,8 +40,8 @@ export class Clock {
   }
 }
 
-/** A context with the P-256 test certificate (and by default a clock at T0). */
-export function makeContext(options: TlsContextOptions = {}, clock?: Clock): TlsContext {
+/** A context with the P-256 test certificate on a clock (by default a new one at T0). */
+export function clockedContext(options: TlsContextOptions = {}, clock?: Clock): TlsContext {
   const cert = testCertificate();
   return new TlsContext({
     key: cert.keyPem,

@@ -42,7 +42,7 @@ import { decodeCertificate, decodeCertificateRequest, encodeCertificate, encodeC
 import { encodeClientExtensions, readExtensions, type ClientExtensions, type RawExtension } from '../../src/handshake/messages/extensions.js';
 import { encodeFinished } from '../../src/handshake/messages/finished.js';
 import { frameHandshake } from '../../src/handshake/messages/framing.js';
-import { decodeClientHello, decodeServerHello, encodeClientHelloWith, type ServerHello } from '../../src/handshake/messages/hello.js';
+import { decodeServerHello, encodeClientHelloWith, type ServerHello } from '../../src/handshake/messages/hello.js';
 import { decodeServerHelloDone, decodeServerKeyExchange, encodeClientKeyExchange, type ServerKeyExchange } from '../../src/handshake/messages/key-exchange.js';
 import { decodeNewSessionTicket, type NewSessionTicket } from '../../src/handshake/messages/ticket.js';
 import { deriveTrafficKeys, prf, verifyData, type TrafficKeys } from '../../src/handshake/key-schedule.js';
@@ -295,6 +295,25 @@ export function helloExtensions(o: HelloOptions): RawExtension[] {
   ];
   ext.types = order.filter(([, present]) => present).map(([type]) => type);
   return [...encodeClientExtensions(ext), ...(o.extraExtensions ?? [])];
+}
+
+/**
+ * The supported_groups or signature_algorithms list a hello with these options offers
+ * (undefined when it leaves the extension out): from the options themselves, or, when the
+ * test gave the extensions as raw bytes, read from those bytes here (a u16 vector of u16s).
+ */
+function offeredList(o: HelloOptions, option: 'groups' | 'signatureAlgorithms', type: number): readonly number[] | undefined {
+  if (o.extensions === undefined) {
+    const given = o[option];
+    if (given === null) return undefined;
+    return given ?? (option === 'groups' ? ALL_GROUPS : DEFAULT_SIGNATURE_ALGORITHMS);
+  }
+  const raw = (o.extensions ?? []).find((e) => e.type === type);
+  if (raw === undefined) return undefined;
+  const list: number[] = [];
+  const end = Math.min(raw.data.length, 2 + ((raw.data[0]! << 8) | raw.data[1]!));
+  for (let at = 2; at + 1 < end; at += 2) list.push((raw.data[at]! << 8) | raw.data[at + 1]!);
+  return list;
 }
 
 /** The ClientHello handshake message (header included) for these options. Random and session id must be given. */
@@ -933,12 +952,11 @@ export class TlsClient {
     const ske = decoded('ServerKeyExchange', () => decodeServerKeyExchange(body));
     this.serverKeyExchange = ske;
     const { group, params, signatureScheme, signature } = ske;
-    // What this client offered: its hello as the server read it (a server answers only a hello it could parse).
-    const offered = decoded('our own ClientHello', () => decodeClientHello(this.clientHello!.subarray(4))).extensions;
+    // What this client offered, from its own options (not from its hello as the server's decoder reads it).
     // Without the extensions, RFC 4492 §4 and RFC 5246 §7.4.1.4.1 defaults apply.
-    const offeredGroups = offered.supportedGroups ?? [Group.secp256r1];
+    const offeredGroups = offeredList(this.options, 'groups', Ext.supported_groups) ?? [Group.secp256r1];
     if (!offeredGroups.includes(group)) throw new TlsClientError(`server chose group ${group}`);
-    const offeredSigs = offered.signatureAlgorithms ?? [Sig.ecdsa_sha1];
+    const offeredSigs = offeredList(this.options, 'signatureAlgorithms', Ext.signature_algorithms) ?? [Sig.ecdsa_sha1];
     if (!offeredSigs.includes(signatureScheme)) throw new TlsClientError(`server chose signature scheme 0x${signatureScheme.toString(16)}`);
     const signed = concat(this.clientRandom, this.serverHello!.random, params);
     const hash = SIGNATURE_HASHES.get(signatureScheme);

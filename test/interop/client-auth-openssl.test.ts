@@ -1,7 +1,7 @@
 /**
  * Client certificates against `openssl s_client -cert/-key [-cert_chain]`: the handshake, what
  * the server socket reports, the alert s_client sees for each refusal, resumption, and spec
- * rule 3 (requestCert with an empty sid_ctx, SPEC-sid-ctx.md) end to end. Where node:tls is
+ * rule 3 (requestCert with an empty sid_ctx, docs/SPEC-sid-ctx.md) end to end. Where node:tls is
  * the reference (authorizationError), a node:tls server is run with the same options and the
  * same s_client command.
  */
@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Session } from '../../src/session/session.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -23,13 +22,10 @@ import { clientCerts, type ClientCert } from '../helpers/client-certs.js';
 import { startServer, testCertificate } from '../helpers/fixtures.js';
 import { Scratch, freePort, startSServer, stop } from '../helpers/openssl.js';
 import { runSClient, type SClientResult } from '../helpers/s-client.js';
+import { startNodeTlsServer } from '../helpers/node-tls.js';
 import { TcpTlsClient } from '../helpers/tls-client.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 /** What the server socket reported, read in its secureConnection listener. */
 interface Seen {
   socket: TlsSocket;
@@ -37,6 +33,8 @@ interface Seen {
   authorizationError: string | null;
   reused: boolean;
   resumedBy: string | undefined;
+  /** The server sent a NewSessionTicket in this handshake. */
+  ticketIssued: boolean | undefined;
   cn: string | undefined;
   raw: string | undefined;
   fingerprint256: string | undefined;
@@ -85,6 +83,7 @@ async function serve(options: ServerOptions): Promise<Harness> {
       authorizationError: socket.authorizationErrorName,
       reused: socket.isSessionReused(),
       resumedBy: socket.connection.negotiated?.resumedBy,
+      ticketIssued: socket.connection.negotiated?.ticketIssued,
       cn: 'subject' in peer ? (peer.subject.CN as string | undefined) : undefined,
       raw: 'raw' in peer ? peer.raw.toString('hex') : undefined,
       fingerprint256: 'fingerprint256' in peer ? peer.fingerprint256 : undefined,
@@ -110,26 +109,14 @@ async function serve(options: ServerOptions): Promise<Harness> {
 async function nodeServer(options: tls.TlsOptions): Promise<{ port: number; errors: Array<string | null>; idle(): Promise<void> }> {
   const cert = testCertificate();
   const errors: Array<string | null> = [];
-  const server = tls.createServer({ key: cert.keyPem, cert: cert.certPem, maxVersion: 'TLSv1.2', ...options }, (socket) => {
+  const running = await startNodeTlsServer({ key: cert.keyPem, cert: cert.certPem, maxVersion: 'TLSv1.2', ...options }, (socket) => {
     errors.push(socket.authorized ? null : String(socket.authorizationError));
     socket.on('error', () => undefined);
     socket.resume();
   });
-  const connections = track(server);
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, errors, idle: connections.idle };
+  const connections = track(running.server);
+  cleanups.push(() => running.close());
+  return { port: running.port, errors, idle: connections.idle };
 }
 
 function scratchDir(): string {
@@ -176,6 +163,10 @@ function sentCertificateLength(r: SClientResult): number | undefined {
 }
 
 describe('client certificates with openssl s_client', function () {
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
   this.timeout(60_000);
 
   describe('accepted: requestCert with ca = the test root', () => {
@@ -213,7 +204,7 @@ describe('client certificates with openssl s_client', function () {
       ['P-384 key, CertificateVerify with SHA-512, PRF SHA-384', 'p384', 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDSA+SHA512', 0x0603],
     ];
     for (const [hash, code] of [['SHA256', 0x04], ['SHA384', 0x05], ['SHA512', 0x06]] as const) {
-      for (const [padding, sigalg, scheme] of [['PSS', `rsa_pss_rsae_${hash.toLowerCase()}`, 0x0800 | (code + 0)], ['PKCS#1 v1.5', `RSA+${hash}`, (code << 8) | 0x01]] as const) {
+      for (const [padding, sigalg, scheme] of [['PSS', `rsa_pss_rsae_${hash.toLowerCase()}`, 0x0800 | code], ['PKCS#1 v1.5', `RSA+${hash}`, (code << 8) | 0x01]] as const) {
         it(`RSA key, CertificateVerify ${padding} with ${hash} (-client_sigalgs ${sigalg}): checked as 0x${scheme.toString(16).padStart(4, '0')}`, async () => {
           const c = clientCerts();
           const h = await serve({ requestCert: true, ca: c.root.pem });
@@ -428,6 +419,8 @@ describe('client certificates with openssl s_client', function () {
       const r = await sClient(h, ['-reconnect', ...certArgs(c.p256)]);
       assertOk(r, 6);
       assert.deepEqual(r.handshakes.map((x) => x.reused), [false, false, false, false, false, false]);
+      assert.deepEqual(h.seen.map((s) => s.ticketIssued), [false, false, false, false, false, false], 'no NewSessionTicket sent');
+      assert.doesNotMatch(r.stdout.toString('latin1'), /TLS session ticket:/, 's_client saw no ticket');
       assert.deepEqual(h.errors, []);
       assert.equal(h.context.stats.acceptGood, 6);
     });

@@ -4,7 +4,7 @@
  * ClientSessionCache per run, two GETs per run on fresh connections.
  *
  * Go before 1.21 (Debian 12 has 1.19) sends no extended_master_secret, and puretls never
- * resumes a session made without EMS (SPEC-sid-ctx.md rule 5). So Go offers its ticket on the
+ * resumes a session made without EMS (docs/SPEC-sid-ctx.md rule 5). So Go offers its ticket on the
  * second connection and the server must decline it with a full handshake: DidResume false on
  * both sides, every time. A Go that does offer EMS must resume instead; the test reads which
  * from the ClientHello on the wire.

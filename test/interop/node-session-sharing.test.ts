@@ -1,6 +1,6 @@
 /**
  * A node:tls server and a puretls server sharing sessions through node:tls's external cache
- * events (`newSession` / `resumeSession`), with a Map as the store (SPEC-sid-ctx.md,
+ * events (`newSession` / `resumeSession`), with a Map as the store (docs/SPEC-sid-ctx.md,
  * "Export and import", "External caches").
  *
  * Both servers have session tickets off (node:tls: SSL_OP_NO_TICKET; puretls: tickets: false)
@@ -44,10 +44,6 @@ interface PuretlsServer extends AnyServer {
 }
 
 const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 /** Hooks a server's newSession/resumeSession events to the store, as node:tls documents. */
 function shareThrough(server: tls.Server | RunningServer['server'], store: Store, newSessions: Buffer[]): void {
   server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
@@ -134,6 +130,10 @@ async function serverSaw(server: AnyServer, n: number): Promise<void> {
 }
 
 describe('node:tls and puretls sharing sessions through newSession/resumeSession', function () {
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
   this.timeout(30_000);
 
   it('node:tls server sessions carry no host name (why the clients here send no SNI)', async () => {

@@ -1,5 +1,5 @@
 /**
- * The session id context against OpenSSL's own tools (SPEC-sid-ctx.md): `openssl s_client`
+ * The session id context against OpenSSL's own tools (docs/SPEC-sid-ctx.md): `openssl s_client`
  * resuming (and refusing to resume) across servers that share one cache, and
  * `openssl sess_id` reading the sessions puretls exports.
  *
@@ -18,10 +18,6 @@ import { Scratch, sessIdText } from '../helpers/openssl.js';
 import { runSClient, type SClientResult } from '../helpers/s-client.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 function scratch(): Scratch {
   const s = new Scratch();
   cleanups.push(() => s.dispose());
@@ -67,6 +63,10 @@ function assertHandshake(r: SClientResult, reused: boolean, what: string): void 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 describe('sid_ctx with openssl s_client and sess_id', function () {
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
   this.timeout(60_000);
 
   it('-reconnect -no_ticket against one server: New, then Reused on every reconnect', async () => {

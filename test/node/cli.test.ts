@@ -1,5 +1,5 @@
 /**
- * The demo command's options for this issue: --alpn (HTTP/2 with HTTP/1.1 on one port),
+ * The demo command's options: --alpn (HTTP/2 with HTTP/1.1 on one port),
  * --request-cert with --ca (the client certificate on the page), -v (the message trace on
  * stderr), and a usage line that says how it was started (npm start, npx, the command).
  */
@@ -33,12 +33,16 @@ describe('the demo command (src/cli.ts)', function () {
     assert.equal(invokedAs({ npm_command: 'exec' }, '/p/node_modules/.bin/puretls-demo'), 'npx puretls-demo');
     assert.equal(invokedAs({}, '/usr/local/bin/puretls-demo'), 'puretls-demo');
     assert.match(invokedAs({}, CLI), /^node .*cli\.js$/);
-    const help = spawnSync(process.execPath, [CLI, '--help'], { env: { ...process.env, npm_command: 'exec', npm_lifecycle_event: '' }, encoding: 'utf8' });
+    const help = spawnSync(process.execPath, [CLI, '--help'], {
+      env: { ...process.env, npm_command: 'exec', npm_lifecycle_event: '' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.match(help.stdout, /^usage: npx puretls-demo \[--port 8443\]/);
     assert.match(help.stdout, /--alpn h2,http\/1\.1\] \[--request-cert \[--ca ca\.pem\]\] \[-v\]/);
   });
 
-  it('--alpn h2,http/1.1 --request-cert --ca root.pem -v: HTTP/2 and HTTP/1.1 pages show ALPN and the client certificate; stderr has the trace', async () => {
+  it('--alpn h2,http/1.1 --request-cert --ca root.pem -v: the HTTP/2 page shows ALPN and the client certificate, the HTTP/1.1 page ALPN and that none was sent; stderr has the trace', async () => {
     const c = clientCerts();
     child = spawn(process.execPath, [CLI, '--port', '0', '--alpn', 'h2,http/1.1', '--request-cert', '--ca', c.root.certFile, '-v'], {
       env: { ...process.env, NODE_OPTIONS: '', npm_lifecycle_event: '' },

@@ -48,10 +48,6 @@ interface AuthOptions {
 }
 
 const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
 function observe(socket: tls.TLSSocket | TlsSocket): Seen {
   const peer = socket.getPeerCertificate() as Partial<tls.PeerCertificate>;
   const error = socket.authorizationError as unknown;
@@ -117,6 +113,10 @@ async function both(options: AuthOptions, cert: { key: string; cert: string } | 
 }
 
 describe('node: client certificates with node:tls clients, compared with a node:tls server', function () {
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
   this.timeout(60_000);
 
   it('a P-256 client certificate from the trusted root: authorized, and getPeerCertificate() as node:tls gives it', async () => {

@@ -29,8 +29,10 @@ interface Program {
   finish(): Promise<unknown>;
 }
 
-async function start(file: string, certs: string): Promise<Program> {
+/** Starts `file`; the child goes into `children` at once, so it can be killed if anything below fails. */
+async function start(file: string, certs: string, children: ChildProcess[]): Promise<Program> {
   const child = spawn(process.execPath, [file], { env: { ...process.env, CERTS: certs, NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   let waiting: ((line: string) => void) | undefined;
@@ -95,25 +97,27 @@ function connect(port: number, options: tls.ConnectionOptions, fingerprints: Rec
 
 describe('node: a node:tls server program runs unchanged on puretls', function () {
   this.timeout(60_000);
-  let dir: string;
+  let dir: string | undefined;
+  const children: ChildProcess[] = [];
+  const ourProgram = join(repo, 'dist', 'test', 'node', 'drop-in', 'server.mjs');
   let fingerprints: Record<string, string>;
   const results: Record<string, { clients: Record<string, Omit<Seen, 'session'>>; events: unknown }> = {};
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'puretls-drop-in-'));
+    const certs = mkdtempSync(join(tmpdir(), 'puretls-drop-in-'));
+    dir = certs;
     const server = testCertificate('P-256');
     const other = testCertificate('P-384');
-    writeFileSync(join(dir, 'server.key'), server.keyPem);
-    writeFileSync(join(dir, 'server.pem'), server.certPem);
-    writeFileSync(join(dir, 'other.key'), other.keyPem);
-    writeFileSync(join(dir, 'other.pem'), other.certPem);
-    writeFileSync(join(dir, 'ca.pem'), clientCerts().root.pem);
+    writeFileSync(join(certs, 'server.key'), server.keyPem);
+    writeFileSync(join(certs, 'server.pem'), server.certPem);
+    writeFileSync(join(certs, 'other.key'), other.keyPem);
+    writeFileSync(join(certs, 'other.pem'), other.certPem);
+    writeFileSync(join(certs, 'ca.pem'), clientCerts().root.pem);
     fingerprints = { server: new X509Certificate(server.certPem).fingerprint256, other: new X509Certificate(other.certPem).fingerprint256 };
 
     // The same text, one import changed; inside the package, so 'puretls' resolves to this build.
     const text = readFileSync(PROGRAM, 'utf8');
     assert.equal(text.match(/from 'node:tls'/g)?.length, 1);
-    const ourProgram = join(repo, 'dist', 'test', 'node', 'drop-in', 'server.mjs');
     mkdirSync(dirname(ourProgram), { recursive: true });
     writeFileSync(ourProgram, text.replace("from 'node:tls'", "from 'puretls'"));
 
@@ -122,7 +126,7 @@ describe('node: a node:tls server program runs unchanged on puretls', function (
       ['node:tls', PROGRAM],
       ['puretls', ourProgram],
     ] as const) {
-      const program = await start(file, dir);
+      const program = await start(file, certs, children);
       const port = program.port;
       const clients: Record<string, Seen> = {};
       clients.withCertificate = await connect(port, { servername: 'localhost', ALPNProtocols: ['h2'], key: leaf.keyPem, cert: leaf.pem }, fingerprints);
@@ -140,7 +144,16 @@ describe('node: a node:tls server program runs unchanged on puretls', function (
     }
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill();
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    rmSync(ourProgram, { force: true });
+  });
 
   /**
    * The two differences the README lists, taken out before comparing (and checked here):

@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'mocha';
 import { errorCode } from '../../src/errors.js';
+import { X509_V_ERR } from '../../src/pki/verify.js';
 import puretls from '../../src/index.js';
 import { clientCerts } from '../helpers/client-certs.js';
 import { listenOnLoopback, testCertificate } from '../helpers/fixtures.js';
@@ -84,7 +85,7 @@ const alert = (level: number, description: number): Uint8Array => encodeRecord(2
 const requireCert = (): tls.TlsOptions => ({ requestCert: true, rejectUnauthorized: true, ca: clientCerts().root.pem });
 
 /** The README's table, in its order. */
-export const ROWS: readonly Row[] = [
+const ROWS: readonly Row[] = [
   { situation: 'plain HTTP on the TLS port', code: 'ERR_SSL_HTTP_REQUEST', reason: 'ERR_HTTP_REQUEST', act: raw('GET / HTTP/1.1\r\nHost: x\r\n\r\n') },
   { situation: 'an HTTP proxy request (CONNECT) on the TLS port', code: 'ERR_SSL_HTTPS_PROXY_REQUEST', reason: 'ERR_HTTPS_PROXY_REQUEST', act: raw('CONNECT x:443 HTTP/1.1\r\n\r\n') },
   { situation: 'a record version other than 3.x', code: 'ERR_SSL_WRONG_VERSION_NUMBER', reason: 'ERR_WRONG_VERSION_NUMBER', act: raw(encodeRecord(22, 0x0503, new Uint8Array(10))) },
@@ -331,6 +332,8 @@ describe('node: error codes equal node:tls\'s, row by row (the README table)', f
   it('the Node layer\'s: a TCP close during the handshake (ECONNRESET), a handshake timeout (ERR_TLS_HANDSHAKE_TIMEOUT)', async () => {
     const closeEarly: Row = { situation: NODE_LAYER_ROWS[0].situation, code: 'ECONNRESET', reason: '', act: async (port) => {
       const s = net.connect(port, '127.0.0.1');
+      open.push(s);
+      s.on('error', () => undefined);
       await new Promise((resolve) => s.once('connect', resolve));
       s.end();
       await new Promise((resolve) => s.once('close', resolve));
@@ -338,6 +341,7 @@ describe('node: error codes equal node:tls\'s, row by row (the README table)', f
     const silent: Row = { situation: NODE_LAYER_ROWS[1].situation, code: 'ERR_TLS_HANDSHAKE_TIMEOUT', reason: '', options: { handshakeTimeout: 200 }, act: async (port) => {
       const s = net.connect(port, '127.0.0.1');
       open.push(s);
+      s.on('error', () => undefined);
       await new Promise((resolve) => setTimeout(resolve, 600));
     } };
     for (const row of [closeEarly, silent]) {
@@ -366,7 +370,7 @@ describe('node: error codes equal node:tls\'s, row by row (the README table)', f
     assert.deepEqual(table, expected);
   });
 
-  it('one naming scheme: every code of ours is ERR_ and upper-case words (reasons written anywhere in src/)', () => {
+  it('one naming scheme: reasons written in src/ and the codes errors.ts maps them to', () => {
     const src = join(dirname(fileURLToPath(import.meta.url)), '../../../src');
     const reasons = new Set<string>();
     const walk = (dir: string): void => {
@@ -380,8 +384,27 @@ describe('node: error codes equal node:tls\'s, row by row (the README table)', f
     };
     walk(src);
     assert.ok(reasons.size > 40, `found ${reasons.size} reasons`);
-    for (const reason of reasons) assert.match(errorCode(reason), /^(ERR_[A-Z0-9_]+|ECONNRESET)$/, reason);
-    assert.ok(!reasons.has('ERR_INVALID_ARG') || errorCode('ERR_INVALID_ARG') === 'ERR_INVALID_ARG_VALUE', 'one code for an invalid argument');
+    // errors.ts's table, read from its source: reason -> node's code.
+    const errorsTs = readFileSync(join(src, 'errors.ts'), 'utf8');
+    const table = errorsTs.slice(errorsTs.indexOf('const NODE_CODES'), errorsTs.indexOf('\n};', errorsTs.indexOf('const NODE_CODES')));
+    const nodeCodes = new Map([...table.matchAll(/^ {2}([A-Z0-9_]+): '([A-Z0-9_]+)',$/gm)].map((m) => [m[1]!, m[2]!] as const));
+    assert.ok(nodeCodes.size > 30, `read ${nodeCodes.size} rows of NODE_CODES`);
+    const WORDS = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+    // node's own codes that a row may map to; any other value must be ours: ERR_ + the reason.
+    const NODE_FAMILY = /^(?:ERR_SSL_[A-Z0-9_]+|ERR_INVALID_ARG_VALUE|ERR_CRYPTO_OPERATION_FAILED|ECONNRESET)$/;
+    for (const [reason, code] of nodeCodes) {
+      assert.match(reason, WORDS, `NODE_CODES key ${reason}`);
+      assert.match(code, /^(?:ERR_[A-Z0-9]+(?:_[A-Z0-9]+)*|ECONNRESET)$/, `NODE_CODES[${reason}]`);
+      assert.ok(NODE_FAMILY.test(code) || code === (reason.startsWith('ERR_') ? reason : `ERR_${reason}`), `NODE_CODES[${reason}] = ${code}: neither node's code nor ERR_ + the reason`);
+    }
+    // A reason is ERR_ and upper-case words, or a name OpenSSL gives it: an X509_V_ERR short
+    // name (node's authorizationError), or one with its own row in NODE_CODES.
+    const x509Names = new Set(['OK', ...Object.keys(X509_V_ERR)]);
+    for (const reason of reasons) {
+      assert.match(reason, WORDS, reason);
+      assert.ok(reason.startsWith('ERR_') || x509Names.has(reason) || nodeCodes.has(reason) || reason === 'ECONNRESET', `${reason}: outside the naming scheme`);
+    }
+    assert.equal(errorCode('ERR_INVALID_ARG'), 'ERR_INVALID_ARG_VALUE', 'one code for an invalid argument');
   });
 });
 

@@ -136,7 +136,7 @@ describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', functi
     assert.deepEqual(JSON.parse(body!), h2Expected('client p256'));
   });
 
-  it('HTTP/1.1 on the same port: curl --http1.1 and node:https reach the same handler as HTTP/1.1 requests', async function () {
+  it('HTTP/1.1 on the same port: curl --http1.1 reaches the same handler as an HTTP/1.1 request', async function () {
     const curl = requirePeer(this, 'curl', 'curl');
     const r = await run(curl, ['-sS', '--http1.1', '--cacert', certFile, '-w', '\n%{http_version}', `https://localhost:${port}/`]);
     const [body, version] = r.stdout.split('\n');
@@ -148,7 +148,9 @@ describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', functi
     assert.equal(saw.remoteAddress, '127.0.0.1');
     assert.equal(saw.sessionEncrypted, null, 'no http2 session for an HTTP/1.1 request');
     assert.equal(saw.renegotiationDisabled, false, 'HTTP/1.1 connections keep the default');
+  });
 
+  it('HTTP/1.1 on the same port: node:https (no ALPN) reaches the same handler as an HTTP/1.1 request', async () => {
     const viaHttps = await new Promise<Saw>((resolve, reject) => {
       https
         .get({ host: 'localhost', port, path: '/', ca: testCertificate().certPem, maxVersion: 'TLSv1.2', agent: false }, (res) => {

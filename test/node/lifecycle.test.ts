@@ -141,6 +141,16 @@ describe('node: TlsSocket endings and failures', function () {
         received.push(await text(client));
       }
       assert.deepEqual(received, ['hi', 'hi', '']);
+      // end() with no data: what the TCP socket is given is one alert record (close_notify), nothing else.
+      let writes: Buffer[][] = [];
+      const h = await serve({}, (s) => {
+        writes = spyWrites(s);
+        s.end();
+      });
+      assert.equal(await text(await connect(h.port)), '');
+      await once(await h.socket(0), 'close');
+      const withData = writes.filter((w) => w.length > 0);
+      assert.deepEqual(withData.map((w) => recordTypes(Buffer.concat(w))), [[21]], 'one write, of one alert record');
     });
 
     it("a client's end() ends the server socket too (allowHalfOpen false by default): close_notify both ways", async () => {

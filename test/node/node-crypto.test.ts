@@ -105,7 +105,7 @@ describe('NodeCryptoProvider against the noble provider', () => {
         }
       }
       b.dispose?.();
-      assert.throws(() => b.seal(randomBytes(12), new Uint8Array(0), new Uint8Array(1)));
+      assert.throws(() => b.seal(randomBytes(12), new Uint8Array(0), new Uint8Array(1)), /key used after dispose/);
       assert.throws(() => node.aead(algorithm, new Uint8Array(algorithm === 'aes-128-gcm' ? 32 : 16)), RangeError);
     });
   }
@@ -230,7 +230,7 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
     for (const r of running) await r.close();
   });
 
-  async function serverWith(curve: 'P-256' | 'P-384', options: { tickets?: boolean } = {}): Promise<RunningServer> {
+  async function serverWith(curve: 'P-256' | 'P-384', options: { tickets?: boolean } = {}): Promise<RunningServer & { resumedBy: Array<string | undefined> }> {
     const cert = testCertificate(curve);
     const context = new TlsContext({
       key: cert.keyPem,
@@ -239,11 +239,13 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
       sessionIdContext: 'node-crypto test',
       ...(options.tickets === false ? { tickets: false } : {}),
     });
+    const resumedBy: Array<string | undefined> = [];
     const r = await startServer({ context }, (socket: TlsSocket) => {
+      resumedBy.push(socket.connection.negotiated!.resumedBy);
       socket.on('data', (d: Buffer) => socket.write(d)); // a plain echo
     });
     running.push(r);
-    return r;
+    return Object.assign(r, { resumedBy });
   }
 
   function connect(port: number, options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
@@ -299,6 +301,7 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
       const second = await connect(r.port, { ecdhCurve: 'X25519:P-256', session });
       assert.equal(second.isSessionReused(), true, tickets ? 'ticket' : 'session ID');
       assert.equal((await echo(second, Buffer.from('two'))).toString(), 'two');
+      assert.deepEqual(r.resumedBy, [undefined, tickets ? 'ticket' : 'session-id'], 'what the server resumed by');
       second.end();
       await once(second, 'close');
     }

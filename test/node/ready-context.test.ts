@@ -1,9 +1,10 @@
 /**
- * createServer({ context, ... }) (issue 17): every createServer option either takes effect
+ * createServer({ context, ... }): every createServer option either takes effect
  * over a ready TlsContext or is refused at creation with a TlsConfigError naming it. Nothing
  * is dropped in silence; above all not the client-certificate policy.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, it } from 'mocha';
@@ -38,10 +39,6 @@ const CONTEXT_OPTION_VALUES: Record<(typeof CONTEXT_OPTIONS)[number], unknown> =
 };
 
 const running: RunningServer[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.close();
-});
-
 async function serve(options: ServerOptions, listener?: (s: TlsSocket) => void): Promise<RunningServer & { seen: TlsSocket[]; errors: string[] }> {
   const seen: TlsSocket[] = [];
   const errors: string[] = [];
@@ -56,14 +53,37 @@ async function serve(options: ServerOptions, listener?: (s: TlsSocket) => void):
   return Object.assign(server, { seen, errors });
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+/** The server's tlsClientError reasons once `n` have been emitted (bounded by mocha's timeout). */
+async function clientErrors(s: RunningServer & { errors: string[] }, n = 1): Promise<string[]> {
+  while (s.errors.length < n) await once(s.server, 'tlsClientError');
+  return s.errors;
+}
 
 describe('node: createServer with a ready `context`', function () {
+  afterEach(async () => {
+    while (running.length) await running.pop()!.close();
+  });
+
   this.timeout(30_000);
 
   it('every option is either applied over a context or refused with it (no third kind)', () => {
-    const all = Object.keys(CONTEXT_OPTION_VALUES).length + SERVER_OPTIONS.length;
-    assert.equal(new Set([...CONTEXT_OPTIONS, ...SERVER_OPTIONS]).size, all);
+    // Written out here from the README's createServer table, not taken from src: the Record type
+    // makes this fail to compile when ServerOptions gains a key the table does not place.
+    const EVERY_OPTION: Record<keyof ServerOptions, 'applied' | 'refused'> = {
+      requestCert: 'applied', rejectUnauthorized: 'applied', maxCertificateChain: 'applied',
+      SNICallback: 'applied', handshakeTimeout: 'applied', minVersion: 'applied', maxVersion: 'applied',
+      allowHalfOpen: 'applied', pauseOnConnect: 'applied', noDelay: 'applied', keepAlive: 'applied',
+      keepAliveInitialDelay: 'applied', highWaterMark: 'applied', context: 'applied', enableTrace: 'applied',
+      key: 'refused', cert: 'refused', ca: 'refused', ciphers: 'refused', ecdhCurve: 'refused',
+      honorCipherOrder: 'refused', ALPNProtocols: 'refused', sessionIdContext: 'refused',
+      sessionTimeout: 'refused', ticketKeys: 'refused', tickets: 'refused', secureOptions: 'refused',
+      sessionCache: 'refused',
+    };
+    const kind = (k: 'applied' | 'refused'): string[] => Object.keys(EVERY_OPTION).filter((o) => EVERY_OPTION[o as keyof ServerOptions] === k).sort();
+    assert.deepEqual([...CONTEXT_OPTIONS].sort(), kind('refused'));
+    assert.deepEqual(Object.keys(CONTEXT_OPTION_VALUES).sort(), kind('refused'), 'each refused option is tried below');
+    const applied = new Set(kind('applied'));
+    for (const o of SERVER_OPTIONS) assert.ok(applied.has(o), `${o} is a server option the table does not list as applied`);
   });
 
   describe('refused at creation, naming the option (they would have to change the context)', () => {
@@ -80,7 +100,7 @@ describe('node: createServer with a ready `context`', function () {
       });
     }
 
-    it("the issue's example: { context, requestCert, ca } is refused for 'ca', not served without a CA", () => {
+    it("{ context, requestCert, ca } (the README's example) is refused for 'ca', not served without a CA", () => {
       assert.throws(
         () => createServer({ context: ready(), requestCert: true, ca: clientCerts().root.pem }),
         (e: unknown) => e instanceof TlsConfigError && /'ca'/.test(e.message),
@@ -92,9 +112,8 @@ describe('node: createServer with a ready `context`', function () {
     it('requestCert: a client without a certificate is refused with node:tls\'s code; one with a certificate is authorized', async () => {
       const s = await serve({ context: ready({ ca: clientCerts().root.pem }), requestCert: true });
       const without = await connectNodeTls(s.port);
-      await settle();
       assert.equal(without.ok, false, 'application data reached a client without a certificate');
-      assert.deepEqual(s.errors, ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
+      assert.deepEqual(await clientErrors(s), ['ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']);
       const withOne = await connectNodeTls(s.port, { cert: { key: clientCerts().p256.keyPem, cert: clientCerts().p256.pem } });
       assert.ok(withOne.ok);
       assert.equal(s.seen[0]!.authorized, true);
@@ -103,9 +122,8 @@ describe('node: createServer with a ready `context`', function () {
     it('requestCert with a context that has no `ca`: a certificate cannot verify, so the client is refused (fails closed)', async () => {
       const s = await serve({ context: ready(), requestCert: true });
       const withOne = await connectNodeTls(s.port, { cert: { key: clientCerts().p256.keyPem, cert: clientCerts().p256.pem } });
-      await settle();
       assert.equal(withOne.ok, false);
-      assert.deepEqual(s.errors, ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
+      assert.deepEqual(await clientErrors(s), ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
     });
 
     it('rejectUnauthorized: false with requestCert: the client without a certificate is let in, unauthorized', async () => {
@@ -134,8 +152,7 @@ describe('node: createServer with a ready `context`', function () {
       assert.ok((await connectNodeTls(roomy.port, { cert: chain })).ok, 'two certificates pass the default limit');
       const tight = await serve({ context: ready({ ca: c.root.pem }), requestCert: true, maxCertificateChain: 1 });
       assert.equal((await connectNodeTls(tight.port, { cert: chain })).ok, false);
-      await settle();
-      assert.deepEqual(tight.errors, ['CERT_CHAIN_TOO_LONG']);
+      assert.deepEqual(await clientErrors(tight), ['CERT_CHAIN_TOO_LONG']);
     });
 
     it('SNICallback: the context it answers serves the host', async () => {
@@ -152,7 +169,7 @@ describe('node: createServer with a ready `context`', function () {
       const raw = net.connect(s.port, '127.0.0.1');
       raw.on('error', () => undefined);
       await new Promise<void>((resolve) => raw.once('close', () => resolve()));
-      assert.deepEqual(s.errors, ['ERR_TLS_HANDSHAKE_TIMEOUT']);
+      assert.deepEqual(await clientErrors(s), ['ERR_TLS_HANDSHAKE_TIMEOUT']);
     });
 
     it("minVersion / maxVersion: 'TLSv1.2' is accepted, anything else refused, as without a context", () => {

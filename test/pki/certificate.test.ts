@@ -11,8 +11,6 @@ import { keyMatchesCertificate, loadCertificateChain, parseCertificate } from '.
 import { loadPrivateKey } from '../../src/pki/keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'puretls-cert-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 function openssl(...args: string[]): string {
   return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
 }
@@ -38,6 +36,8 @@ function derOf(certFile: string): Uint8Array {
 }
 
 describe('pki/certificate', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
   for (const curve of ['P-256', 'P-384'] as const) {
     it(`parses an \`openssl req -x509\` ${curve} certificate`, () => {
       const { keyPem, certPem } = makeCert(`req-${curve}`, curve, '/O=puretls tests/CN=example.test', '-days', '30',

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { after, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import { DerReader, bitString, explicit, octetString, oid, sequence, tlv, uint, uintBytes } from '../../src/codec/der.js';
 import { decodePemBlocks, encodePem } from '../../src/codec/pem.js';
 import { TlsConfigError, TlsDecodeError } from '../../src/errors.js';
@@ -24,7 +24,8 @@ import {
 } from '../../src/pki/keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'puretls-keys-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+// Removed when the process exits, not in a root-level after() hook: several describes below share it.
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 function openssl(...args: string[]): Buffer {
   return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -13,8 +13,6 @@ import { loadPrivateKey } from '../../src/pki/keys.js';
 import { createSelfSignedCertificate } from '../../src/pki/self-signed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'puretls-selfsigned-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 function openssl(...args: string[]): string {
   return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
 }
@@ -129,6 +127,8 @@ for (const curve of ['P-256', 'P-384'] as const) {
 }
 
 describe('pki/self-signed: options', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
   it('uses commonName, altNames (DNS, wildcard, IPv4, IPv6), days and now', () => {
     const now = new Date(Date.UTC(2049, 11, 31, 23, 59, 30, 999));
     const made = createSelfSignedCertificate({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { clientCerts } from '../helpers/client-certs.js';
 import { OpensslCa, type KeyAlgorithm, type SignatureOptions } from '../helpers/openssl-ca.js';
 import tls from 'node:tls';
-import { after, before, describe, it } from 'mocha';
+import { before, describe, it } from 'mocha';
 import { Tag, tlv } from '../../src/codec/der.js';
 import { encodePem } from '../../src/codec/pem.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
@@ -29,7 +29,8 @@ import {
 
 const crypto = new NobleCryptoProvider();
 const dir = mkdtempSync(join(tmpdir(), 'puretls-verify-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+// Removed when the process exits, not in a root-level after() hook: several describes below share it.
+process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 const file = (name: string): string => join(dir, name);
 const read = (name: string): string => readFileSync(file(name), 'utf8');

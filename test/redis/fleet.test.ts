@@ -1,5 +1,5 @@
 /**
- * A fleet resumes each other's sessions (issue 14), shown with separate processes and a real
+ * A fleet resumes each other's sessions, shown with separate processes and a real
  * client: two puretls processes with sessionIdContext 'app', one with 'other', and a
  * node:tls process attached to the same store with 'app', all sharing one redis-server (and,
  * below, a Redis Cluster of three masters). `openssl s_client -sess_out` takes a session
@@ -11,12 +11,13 @@
  * between node:tls and puretls, sessions travel by session ID.
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'mocha';
 import { RedisCluster, RedisServer, dumpRedis, redisCommand } from '../helpers/redis.js';
 import { requirePeer } from '../helpers/peers.js';
 import { FleetProcess, SessionFiles, assertCompleted, fleetHandshake, type FleetHandshake, type FleetServerConfig } from './fleet.js';
-import { findSecret, requireRedis, sleep, testSecret } from './helpers.js';
+import { findSecret, requireRedis, testSecret } from './helpers.js';
 
 const SESSION_PREFIX = 'puretls:session:';
 /**
@@ -36,11 +37,11 @@ interface Fleet {
 async function startFleet(redis: FleetServerConfig['redis'], secretHex: string, extra: Partial<FleetServerConfig> = {}): Promise<Fleet> {
   const base = { redis, secretHex, ...extra };
   const tickets = extra.tickets ?? {};
-  const [app1, app2, other, node] = await Promise.all([
-    FleetProcess.start({ ...base, name: 'app1', kind: 'puretls', sessionIdContext: 'app', tickets }),
-    FleetProcess.start({ ...base, name: 'app2', kind: 'puretls', sessionIdContext: 'app', tickets }),
-    FleetProcess.start({ ...base, name: 'other', kind: 'puretls', sessionIdContext: 'other', tickets }),
-    FleetProcess.start({ ...base, name: 'node', kind: 'node', sessionIdContext: 'app' }),
+  const [app1, app2, other, node] = await FleetProcess.startAll([
+    { ...base, name: 'app1', kind: 'puretls', sessionIdContext: 'app', tickets },
+    { ...base, name: 'app2', kind: 'puretls', sessionIdContext: 'app', tickets },
+    { ...base, name: 'other', kind: 'puretls', sessionIdContext: 'other', tickets },
+    { ...base, name: 'node', kind: 'node', sessionIdContext: 'app' },
   ]);
   return { app1: app1!, app2: app2!, other: other!, node: node! };
 }
@@ -215,11 +216,11 @@ describe('puretls/redis: a fleet of processes resumes each other’s sessions (o
 
   it('faults: Redis frozen, then killed, mid-run: every handshake completes (full) within a bound, no process crashes; restarted, resumption across processes returns by itself', async () => {
     // Processes of their own, with the store's defaults: a 50 ms deadline, the breaker after 3 failures.
-    const [app1, app2, node, other] = await Promise.all([
-      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'app1 (defaults)', kind: 'puretls', sessionIdContext: 'app', tickets: {} }),
-      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'app2 (defaults)', kind: 'puretls', sessionIdContext: 'app', tickets: {} }),
-      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'node (defaults)', kind: 'node', sessionIdContext: 'app' }),
-      FleetProcess.start({ redis: { url: redis.url }, secretHex, name: 'other (defaults)', kind: 'puretls', sessionIdContext: 'other', tickets: {} }),
+    const [app1, app2, node, other] = await FleetProcess.startAll([
+      { redis: { url: redis.url }, secretHex, name: 'app1 (defaults)', kind: 'puretls', sessionIdContext: 'app', tickets: {} },
+      { redis: { url: redis.url }, secretHex, name: 'app2 (defaults)', kind: 'puretls', sessionIdContext: 'app', tickets: {} },
+      { redis: { url: redis.url }, secretHex, name: 'node (defaults)', kind: 'node', sessionIdContext: 'app' },
+      { redis: { url: redis.url }, secretHex, name: 'other (defaults)', kind: 'puretls', sessionIdContext: 'other', tickets: {} },
     ]);
     const mine: Fleet = { app1: app1!, app2: app2!, node: node!, other: other! };
     try {
@@ -262,12 +263,13 @@ describe('puretls/redis: a fleet of processes resumes each other’s sessions (o
     await run('Redis killed');
     assertNoneCrashed(fleet);
 
-    // Bounded by the deadline: s_client's whole run (a process start included) on a shared
-    // machine, so the bound is generous; without the deadline these would hang.
+    // Bounded by the deadline: a frozen Redis never answers, so without the deadline these
+    // would hang. The bound is very generous (s_client's whole run, a process start included,
+    // on a loaded machine); it is no measure of speed.
     const max = Math.max(...during);
     const median = during.sort((x, y) => x - y)[during.length >> 1]!;
-    console.log(`      s_client runs: ${baseline.map((x) => x.toFixed(0)).join('/')} ms with Redis up; median ${median.toFixed(0)} ms, max ${max.toFixed(0)} ms with Redis frozen or down (${during.length} runs)`);
-    assert.ok(max < 5000, `a handshake took ${max.toFixed(0)} ms while Redis was down`);
+    const figures = `s_client runs: ${baseline.map((x) => x.toFixed(0)).join('/')} ms with Redis up; median ${median.toFixed(0)} ms, max ${max.toFixed(0)} ms with Redis frozen or down (${during.length} runs)`;
+    assert.ok(max < 20_000, `a handshake took ${max.toFixed(0)} ms while Redis was down (${figures})`);
 
     for (const p of [fleet.app2, fleet.node]) {
       const st = await p.stats();
@@ -288,8 +290,7 @@ describe('puretls/redis: a fleet of processes resumes each other’s sessions (o
       resumed = again.reused === true;
       if (!resumed) await sleep(200);
     }
-    assert.ok(resumed, 'resumption across processes came back by itself');
-    console.log(`      resumption across processes back ${((performance.now() - back) / 1000).toFixed(1)} s after Redis restarted`);
+    assert.ok(resumed, `resumption across processes came back by itself (not within ${((performance.now() - back) / 1000).toFixed(1)} s of Redis restarting)`);
     let nodeBack = false;
     for (let i = 0; i < 10 && !nodeBack; i++) {
       const fromNode = await fleetHandshake(files, fleet.node.port, { noTicket: true });

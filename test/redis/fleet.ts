@@ -34,7 +34,7 @@ export interface FleetStats {
   handshakes: { full: number; sessionId: number; ticket: number; errors: number };
   /** puretls: context.stats. */
   context: Record<string, number> | undefined;
-  store: Omit<SessionStoreStats, never>;
+  store: SessionStoreStats;
   attached: AttachedServerStats;
   tickets: TicketKeysStats | undefined;
   /** puretls: the shared ticket key sealing now (48 bytes, hex; test processes only). */
@@ -96,6 +96,18 @@ export class FleetProcess {
       child.kill('SIGKILL');
       throw e;
     }
+  }
+
+  /**
+   * Starts several at once. If any fails to start, the ones that did are asked to exit
+   * before the first failure is thrown, so no child outlives the test.
+   */
+  static async startAll(configs: ReadonlyArray<Omit<FleetServerConfig, 'keyPem' | 'certPem'>>): Promise<FleetProcess[]> {
+    const settled = await Promise.allSettled(configs.map((c) => FleetProcess.start(c)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed === undefined) return settled.map((r) => (r as PromiseFulfilledResult<FleetProcess>).value);
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.exit() : undefined)));
+    throw failed.reason;
   }
 
   /** It is still running (it did not crash). */

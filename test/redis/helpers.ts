@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Context } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
 import type { TlsContext } from '../../src/context.js';
+import { drive } from '../helpers/in-memory.js';
 import { requirePeer } from '../helpers/peers.js';
 import { TlsClient, type ClientOptions } from '../helpers/tls-client.js';
 
@@ -27,24 +28,13 @@ export interface InMemoryHandshake {
 }
 
 /**
- * A whole handshake in memory against a context whose session cache answers later: bytes
- * go both ways, and while the server is busy (a Redis lookup or write in flight) the loop
- * waits for its wake-up, as the socket adapter does.
+ * A whole handshake in memory against a context whose session cache answers later (`drive`
+ * waits while a Redis lookup or write is in flight); both sides must complete it.
  */
 export async function handshakeWithStore(context: TlsContext, options: ClientOptions = {}): Promise<InMemoryHandshake> {
   const client = new TlsClient(options);
   const server = new ServerConnection(context);
-  let wake: (() => void) | undefined;
-  server.onWake = () => wake?.();
-  server.receive(client.start());
-  for (let guard = 0; guard < 100; guard++) {
-    if (server.busy) await new Promise<void>((resolve) => (wake = resolve));
-    const fromServer = server.takeOutput();
-    if (fromServer) client.receive(fromServer);
-    const fromClient = client.takeOutput();
-    if (fromClient) server.receive(fromClient);
-    if (!fromServer && !fromClient && !server.busy) break;
-  }
+  await drive(client, server);
   assert.equal(server.error, undefined, `the server failed: ${server.error?.message}`);
   assert.ok(client.handshakeComplete && server.handshakeComplete, 'both sides completed the handshake');
   return { client, server };
@@ -69,4 +59,3 @@ export function findSecret(values: ReadonlyMap<string, Buffer>, secret: Uint8Arr
   return found;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

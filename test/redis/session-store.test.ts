@@ -6,6 +6,7 @@
  * log line per outage).
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { TlsContext } from '../../src/context.js';
 import { TlsConfigError } from '../../src/errors.js';
@@ -13,21 +14,17 @@ import { ENTRY_VERSION, MAX_ENTRY_TTL_MS, RedisSessionStore, type RedisSessionSt
 import { Session, type SessionFields } from '../../src/session/session.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import { RedisServer, dumpRedis, redisCommand } from '../helpers/redis.js';
-import { findSecret, handshakeWithStore, requireRedis, sleep, testSecret } from './helpers.js';
+import { makeSession } from '../helpers/sessions.js';
+import { hex } from '../helpers/tls-client.js';
+import { findSecret, handshakeWithStore, requireRedis, testSecret } from './helpers.js';
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
+/** makeSession's session with its own ID and secret, made now (Redis keeps it for its remaining lifetime). */
 function sample(changes: Partial<SessionFields> = {}): Session {
-  return new Session({
-    version: 0x0303,
-    cipherSuite: 0xc02b,
+  return makeSession({
     sessionId: crypto.getRandomValues(new Uint8Array(32)),
     masterSecret: crypto.getRandomValues(new Uint8Array(48)),
-    sidCtx: utf8('app'),
     createdAt: Math.floor(Date.now() / 1000),
-    timeout: 300,
-    extendedMasterSecret: true,
+    serverName: undefined,
     ...changes,
   });
 }
@@ -227,16 +224,14 @@ describe('puretls/redis RedisSessionStore (real redis-server)', function () {
       }
       assert.equal(s.storeStats.timeouts, 3);
       assert.equal(s.storeStats.breaker, 'open');
-      // Open: no time spent on Redis at all.
-      const t0 = performance.now();
+      // Open: Redis is not asked at all (counted, not timed).
       for (let i = 0; i < 20; i++) assert.equal(await s.get(session.sessionId), undefined);
-      const shortCircuitMs = performance.now() - t0;
       assert.equal(s.storeStats.shortCircuited, 20);
       await s.set(sample());
       assert.equal(s.storeStats.writeFailures, 1, 'a write the breaker skipped is counted');
-      // Generous bounds (a shared machine): far below anything Redis could make us wait.
-      for (const t of times) assert.ok(t < 1000, `a lookup against a frozen Redis took ${t.toFixed(0)} ms`);
-      assert.ok(shortCircuitMs < 200, `20 short-circuited lookups took ${shortCircuitMs.toFixed(0)} ms`);
+      // A frozen Redis never answers: each lookup came back because of the 50 ms deadline. The
+      // bound is very generous (a loaded machine); it only shows the lookups did not wait on Redis.
+      for (const t of times) assert.ok(t < 10_000, `a lookup against a frozen Redis took ${t.toFixed(0)} ms`);
 
       redis.thaw();
       let back: Session | undefined;

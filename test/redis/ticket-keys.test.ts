@@ -7,6 +7,7 @@
  * are too old, then local keys.
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'mocha';
 import { defaultCryptoProvider } from '../../src/crypto/noble.js';
 import { TlsConfigError } from '../../src/errors.js';
@@ -14,9 +15,9 @@ import { RedisTicketKeys, type RedisTicketKeysOptions } from '../../src/redis/ti
 import { Session } from '../../src/session/session.js';
 import { TicketKeyring } from '../../src/session/tickets.js';
 import { RedisServer, dumpRedis, redisCommand } from '../helpers/redis.js';
-import { findSecret, requireRedis, sleep, testSecret } from './helpers.js';
+import { makeSession, utf8 } from '../helpers/sessions.js';
+import { findSecret, requireRedis, testSecret } from './helpers.js';
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const name = (key: Uint8Array): string => Buffer.from(key.subarray(0, 16)).toString('hex');
 
 const ROTATION_S = 60;
@@ -25,16 +26,13 @@ const POLL_MS = 10_000;
 const DELAY_MS = 20_000;
 const MAX_AGE_S = 150;
 
+/** makeSession's session as a ticket carries it (no session ID), made now. */
 function session(): Session {
-  return new Session({
-    version: 0x0303,
-    cipherSuite: 0xc02b,
+  return makeSession({
     sessionId: new Uint8Array(0),
     masterSecret: crypto.getRandomValues(new Uint8Array(48)),
-    sidCtx: utf8('app'),
     createdAt: Math.floor(Date.now() / 1000),
-    timeout: 300,
-    extendedMasterSecret: true,
+    serverName: undefined,
   });
 }
 

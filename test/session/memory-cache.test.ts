@@ -11,7 +11,7 @@ import { TlsContext } from '../../src/context.js';
 import { DEFAULT_CACHE_SIZE, MemorySessionCache } from '../../src/session/memory-cache.js';
 import type { Session } from '../../src/session/session.js';
 import { connectOk } from '../helpers/handshake-harness.js';
-import { Clock, T0, makeContext, makeSession, utf8 } from '../helpers/sessions.js';
+import { Clock, T0, clockedContext, makeSession, utf8 } from '../helpers/sessions.js';
 
 /** A session whose ID is `n` (4 bytes, big-endian, padded to 32), created at `createdAt`. */
 function sessionNo(n: number, changes: Parameters<typeof makeSession>[0] = {}): Session {
@@ -188,7 +188,7 @@ describe('MemorySessionCache', () => {
     it('an expired session met by a resumption attempt is removed, and its master secret wiped', () => {
       const clock = new Clock();
       const c = cache(10, clock);
-      const context = makeContext({ sessionCache: c, tickets: false, sessionTimeout: 10, sessionIdContext: 'app' }, clock);
+      const context = clockedContext({ sessionCache: c, tickets: false, sessionTimeout: 10, sessionIdContext: 'app' }, clock);
       const saved = connectOk(context).client.session!;
       const held = heldSecret(c, saved.sessionId)!;
       assert.ok(!zero(held));

@@ -18,8 +18,8 @@ import type { SessionCache } from '../../src/session/cache.js';
 import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import { MAX_SID_CTX_LENGTH, Session } from '../../src/session/session.js';
 import { startServer, type RunningServer } from '../helpers/fixtures.js';
-import { TlsClient, type SavedSession } from '../helpers/tls-client.js';
-import { Clock, T0, completeHandshake, counters, handshake, hex, makeContext, makeSession, utf8 } from '../helpers/sessions.js';
+import { TlsClient, hex, type SavedSession } from '../helpers/tls-client.js';
+import { Clock, T0, completeHandshake, counters, handshake, clockedContext, makeSession, utf8 } from '../helpers/sessions.js';
 import { drive } from '../helpers/in-memory.js';
 
 const EMPTY = new Uint8Array(0);
@@ -172,10 +172,10 @@ describe('session id context: the SNI context switch (SSL_set_SSL_CTX)', () => {
   function vhosts(options: { shareCache?: boolean; via?: 'map' | 'wildcard' | 'async-callback' | 'sync-callback' } = {}) {
     const clock = new Clock();
     const cache = options.shareCache ? new MemorySessionCache({ flushIntervalSeconds: 0, now: clock.now }) : undefined;
-    const B = makeContext({ sessionIdContext: 'vhost-B', ...(cache ? { sessionCache: cache } : {}) }, clock);
+    const B = clockedContext({ sessionIdContext: 'vhost-B', ...(cache ? { sessionCache: cache } : {}) }, clock);
     const via = options.via ?? 'map';
     let callbackCalls = 0;
-    const A = makeContext(
+    const A = clockedContext(
       {
         sessionIdContext: 'vhost-A',
         ...(cache ? { sessionCache: cache } : {}),
@@ -280,7 +280,7 @@ describe('session id context: the SNI context switch (SSL_set_SSL_CTX)', () => {
   }
 
   it('an SNI callback that rejects fails the handshake with internal_error, not a crash', async () => {
-    const ctx = makeContext({
+    const ctx = clockedContext({
       sniCallback: async () => {
         throw new Error('no vhost today');
       },
@@ -295,7 +295,7 @@ describe('session id context: the SNI context switch (SSL_set_SSL_CTX)', () => {
 
 describe('session id context: the decision inside real handshakes', () => {
   it('a new session carries the connection\'s sid_ctx (context value, or the per-connection override)', async () => {
-    const ctx = makeContext({ sessionIdContext: Uint8Array.of(0, 1, 2, 0xff) });
+    const ctx = clockedContext({ sessionIdContext: Uint8Array.of(0, 1, 2, 0xff) });
     const plain = await completeHandshake(ctx);
     assert.deepEqual(plain.conn.session?.sidCtx, Uint8Array.of(0, 1, 2, 0xff));
     const own = await completeHandshake(ctx, {}, { sessionIdContext: 'own' });
@@ -306,8 +306,8 @@ describe('session id context: the decision inside real handshakes', () => {
   it('two contexts with different sid_ctx sharing one cache: a session from A is a miss on B (full handshake, fresh session, counted), and A still resumes it', async () => {
     const clock = new Clock();
     const shared = new MemorySessionCache({ flushIntervalSeconds: 0, now: clock.now });
-    const A = makeContext({ sessionIdContext: 'app-A', sessionCache: shared }, clock);
-    const B = makeContext({ sessionIdContext: 'app-B', sessionCache: shared }, clock);
+    const A = clockedContext({ sessionIdContext: 'app-A', sessionCache: shared }, clock);
+    const B = clockedContext({ sessionIdContext: 'app-B', sessionCache: shared }, clock);
     const first = await completeHandshake(A);
     const onB = await completeHandshake(B, { resume: first.saved });
     assert.equal(onB.client.resumed, false, 'B did a full handshake');
@@ -329,8 +329,8 @@ describe('session id context: the decision inside real handshakes', () => {
   it('two contexts with the same sid_ctx sharing one cache resume each other\'s sessions', async () => {
     const clock = new Clock();
     const shared = new MemorySessionCache({ flushIntervalSeconds: 0, now: clock.now });
-    const A = makeContext({ sessionIdContext: 'fleet', sessionCache: shared }, clock);
-    const B = makeContext({ sessionIdContext: Buffer.from('fleet'), sessionCache: shared }, clock);
+    const A = clockedContext({ sessionIdContext: 'fleet', sessionCache: shared }, clock);
+    const B = clockedContext({ sessionIdContext: Buffer.from('fleet'), sessionCache: shared }, clock);
     const first = await completeHandshake(A);
     const onB = await completeHandshake(B, { resume: first.saved });
     assert.equal(onB.client.resumed, true);
@@ -338,7 +338,7 @@ describe('session id context: the decision inside real handshakes', () => {
   });
 
   it('a per-connection sid_ctx decides: a session made under "x" resumes only on connections whose sid_ctx is "x"', async () => {
-    const ctx = makeContext({ sessionIdContext: 'ctx' });
+    const ctx = clockedContext({ sessionIdContext: 'ctx' });
     const made = await completeHandshake(ctx, {}, { sessionIdContext: 'x' });
     const plain = await completeHandshake(ctx, { resume: made.saved });
     assert.equal(plain.client.resumed, false);
@@ -348,7 +348,7 @@ describe('session id context: the decision inside real handshakes', () => {
   });
 
   it('a context whose sid_ctx changed no longer resumes its old sessions (a mismatch), and resumes them again once changed back', async () => {
-    const ctx = makeContext({ sessionIdContext: 'v1' });
+    const ctx = clockedContext({ sessionIdContext: 'v1' });
     const made = await completeHandshake(ctx);
     ctx.setSessionIdContext('v2');
     assert.equal((await completeHandshake(ctx, { resume: made.saved })).client.resumed, false);
@@ -393,7 +393,7 @@ describe('session id context: the decision inside real handshakes', () => {
       }
     }
     const authContext = (options: TlsContextOptions = {}): TlsContext =>
-      makeContext({ requestCert: true, rejectUnauthorized: false, tickets: false, now: Date.now, ...options });
+      clockedContext({ requestCert: true, rejectUnauthorized: false, tickets: false, now: Date.now, ...options });
 
     it('such a session is not cached (OpenSSL since 1.1.1), so it cannot be offered back; with a sid_ctx it is, and resumes', async () => {
       const ctx = authContext();
@@ -418,7 +418,7 @@ describe('session id context: the decision inside real handshakes', () => {
     });
 
     it('offering a session with an equally empty sid_ctx fails loudly: fatal internal_error, SESSION_ID_CONTEXT_UNINITIALIZED (in memory)', async () => {
-      const ctx = makeContext({ requestCert: true });
+      const ctx = clockedContext({ requestCert: true });
       const { session, saved } = handMadeSession({ sidCtx: EMPTY, createdAt: T0 });
       await ctx.importSession(session);
       const { conn, client } = await handshake(ctx, { resume: saved });
@@ -431,7 +431,7 @@ describe('session id context: the decision inside real handshakes', () => {
 
     it('the same over TCP: a session made without client auth, shared with a requestCert context, both with an empty sid_ctx -> internal_error alert', async () => {
       const shared = new MemorySessionCache({ flushIntervalSeconds: 0 });
-      const open = makeContext({ sessionCache: shared, tickets: false, now: Date.now });
+      const open = clockedContext({ sessionCache: shared, tickets: false, now: Date.now });
       const auth = authContext({ sessionCache: shared });
       const made = await nodeClient(await serve(open));
       assert.equal(shared.size, 1, 'no client certificates requested: cached even with an empty sid_ctx');
@@ -442,7 +442,7 @@ describe('session id context: the decision inside real handshakes', () => {
     });
 
     it('the connection failed by that fatal decision is closed, not left "busy" waiting for an asynchronous step', async () => {
-      const ctx = makeContext({ requestCert: true });
+      const ctx = clockedContext({ requestCert: true });
       const { session, saved } = handMadeSession({ sidCtx: EMPTY, createdAt: T0 });
       await ctx.importSession(session);
       const { conn } = await handshake(ctx, { resume: saved });
@@ -454,7 +454,7 @@ describe('session id context: the decision inside real handshakes', () => {
 
     it('a session from another sid_ctx on a requestCert connection with an empty sid_ctx is a plain mismatch (full handshake), not fatal', async () => {
       const shared = new MemorySessionCache({ flushIntervalSeconds: 0 });
-      const A = makeContext({ sessionIdContext: 'A', sessionCache: shared, tickets: false, now: Date.now });
+      const A = clockedContext({ sessionIdContext: 'A', sessionCache: shared, tickets: false, now: Date.now });
       const auth = authContext({ sessionCache: shared });
       const made = await nodeClient(await serve(A));
       const r = await nodeClient(await serve(auth), made.session);
@@ -467,7 +467,7 @@ describe('session id context: the decision inside real handshakes', () => {
 
   it('rule 4: an expired session is a full handshake and is removed from the cache; at the boundary it resumes', async () => {
     const clock = new Clock();
-    const ctx = makeContext({ sessionIdContext: 'exp', sessionTimeout: 100 }, clock);
+    const ctx = clockedContext({ sessionIdContext: 'exp', sessionTimeout: 100 }, clock);
     const made = await completeHandshake(ctx);
     clock.advanceSeconds(100);
     assert.equal((await completeHandshake(ctx, { resume: made.saved })).client.resumed, true, 'exactly created + timeout');
@@ -479,7 +479,7 @@ describe('session id context: the decision inside real handshakes', () => {
   });
 
   it('rule 5: resuming an EMS session without offering EMS is a fatal illegal_parameter', async () => {
-    const ctx = makeContext({ sessionIdContext: 'ems' });
+    const ctx = clockedContext({ sessionIdContext: 'ems' });
     const made = await completeHandshake(ctx);
     const { conn, client } = await handshake(ctx, { resume: made.saved, extendedMasterSecret: false });
     assert.equal(conn.handshakeComplete, false);
@@ -488,7 +488,7 @@ describe('session id context: the decision inside real handshakes', () => {
   });
 
   it('rules 6 and 7: suite no longer offered, or another SNI -> full handshake', async () => {
-    const ctx = makeContext({ sessionIdContext: 'r67' });
+    const ctx = clockedContext({ sessionIdContext: 'r67' });
     const made = await completeHandshake(ctx, { cipherSuites: [0xc02b], serverName: 'one.example' });
     const otherSuite = await completeHandshake(ctx, { cipherSuites: [0xc02c], serverName: 'one.example', resume: made.saved });
     assert.equal(otherSuite.client.resumed, false);
@@ -506,7 +506,7 @@ describe('session counters across a scripted sequence of handshakes', () => {
   it('accept, acceptGood, hits, misses, timeouts, cacheFull, number and contextMismatches move exactly as expected', async () => {
     const clock = new Clock();
     const cache = new MemorySessionCache({ maxSize: 3, flushIntervalSeconds: 0, now: clock.now });
-    const ctx = makeContext({ sessionIdContext: 'counters', sessionTimeout: 100, sessionCache: cache }, clock);
+    const ctx = clockedContext({ sessionIdContext: 'counters', sessionTimeout: 100, sessionCache: cache }, clock);
     let expected = { accept: 0, acceptGood: 0, hits: 0, misses: 0, timeouts: 0, cacheFull: 0, number: 0, contextMismatches: 0 };
     assert.deepEqual(counters(ctx), expected);
     /** Checks that exactly the counters in `delta` moved, by that much. */
@@ -577,8 +577,8 @@ describe('session counters across a scripted sequence of handshakes', () => {
   });
 
   it('counters of an SNI switch go to the virtual host that served the handshake', async () => {
-    const B = makeContext({ sessionIdContext: 'B' });
-    const A = makeContext({ sessionIdContext: 'A', serverNames: { 'b.example': B } });
+    const B = clockedContext({ sessionIdContext: 'B' });
+    const A = clockedContext({ sessionIdContext: 'A', serverNames: { 'b.example': B } });
     const made = await completeHandshake(A, { serverName: 'b.example' });
     await completeHandshake(A, { serverName: 'b.example', resume: made.saved });
     assert.deepEqual(counters(A), { accept: 0, acceptGood: 0, hits: 0, misses: 0, timeouts: 0, cacheFull: 0, number: 0, contextMismatches: 0 });
@@ -652,7 +652,7 @@ describe('damaged sessions and failing caches', () => {
   });
 
   it('Session.fromPEM and importSession reject damaged input with TlsDecodeError; the cache is untouched', async () => {
-    const ctx = makeContext();
+    const ctx = clockedContext();
     await assert.rejects(ctx.importSession(goodDer.subarray(0, 20)), TlsDecodeError);
     await assert.rejects(ctx.importSession('-----BEGIN SSL SESSION PARAMETERS-----\nAAAA\n-----END SSL SESSION PARAMETERS-----\n'), TlsDecodeError);
     assert.throws(() => Session.fromPEM('not a PEM at all'), TlsDecodeError);
@@ -660,7 +660,7 @@ describe('damaged sessions and failing caches', () => {
   });
 
   it('importing a session made under another sid_ctx succeeds, but it never resumes here (rule 2)', async () => {
-    const ctx = makeContext({ sessionIdContext: 'here' });
+    const ctx = clockedContext({ sessionIdContext: 'here' });
     const { session, saved } = handMadeSession({ sidCtx: utf8('elsewhere'), createdAt: T0 });
     const imported = await ctx.importSession(session.toPEM());
     assert.deepEqual(imported.sidCtx, utf8('elsewhere'));
@@ -669,7 +669,7 @@ describe('damaged sessions and failing caches', () => {
     assert.equal(r.client.resumed, false);
     assert.equal(ctx.stats.contextMismatches, 1);
     // The same bytes imported under the right sid_ctx do resume (the control).
-    const right = makeContext({ sessionIdContext: 'elsewhere' });
+    const right = clockedContext({ sessionIdContext: 'elsewhere' });
     await right.importSession(session.toDER());
     assert.equal((await completeHandshake(right, { resume: saved })).client.resumed, true);
   });
@@ -710,7 +710,7 @@ describe('damaged sessions and failing caches', () => {
   for (const mode of ['throw', 'reject', 'undefined-later'] as const) {
     it(`a custom SessionCache whose get ${mode === 'throw' ? 'throws' : mode === 'reject' ? 'rejects' : 'answers nothing later'}: a miss, and a full handshake that completes`, async () => {
       const broken = new BrokenCache(mode);
-      const ctx = makeContext({ sessionIdContext: 'broken', sessionCache: broken });
+      const ctx = clockedContext({ sessionIdContext: 'broken', sessionCache: broken });
       const offered = Uint8Array.from({ length: 32 }, (_, i) => i);
       const r = await completeHandshake(ctx, { sessionId: offered });
       assert.equal(broken.gets, 1);
@@ -722,7 +722,7 @@ describe('damaged sessions and failing caches', () => {
 
   it('a custom SessionCache whose set rejects loses the session, not the connection', async () => {
     const broken = new BrokenCache('set-rejects');
-    const ctx = makeContext({ sessionIdContext: 'broken', sessionCache: broken });
+    const ctx = clockedContext({ sessionIdContext: 'broken', sessionCache: broken });
     const r = await completeHandshake(ctx);
     assert.equal(r.conn.handshakeComplete, true);
     assert.equal(ctx.stats.acceptGood, 1);
@@ -739,8 +739,8 @@ describe('damaged sessions and failing caches', () => {
       },
       cacheFull: 0,
     };
-    const A = makeContext({ sessionIdContext: 'A', sessionCache: asyncCache });
-    const B = makeContext({ sessionIdContext: 'B', sessionCache: asyncCache });
+    const A = clockedContext({ sessionIdContext: 'A', sessionCache: asyncCache });
+    const B = clockedContext({ sessionIdContext: 'B', sessionCache: asyncCache });
     const made = await completeHandshake(A);
     assert.equal(inner.size, 1, 'stored through the async set');
     assert.equal((await completeHandshake(B, { resume: made.saved })).client.resumed, false);
