@@ -8,6 +8,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import nacl from 'tweetnacl';
 import { AesGcm } from './gcm.js';
 import { NobleHmac } from './hmac.js';
+import { pooledRandom } from './random-pool.js';
 import type {
   Aead,
   AeadAlgorithm,
@@ -20,6 +21,7 @@ import type {
   EphemeralKey,
   HashAlgorithm,
   KeyedMac,
+  RandomBytes,
   RsaPadding,
   RsaPrivateKeyParts,
   RsaSignatureScheme,
@@ -108,7 +110,6 @@ class NobleChaCha20Poly1305 implements Aead {
   }
 }
 
-type RandomBytes = (length: number) => Uint8Array;
 
 const widened = new Set<EcdsaCurve>();
 
@@ -189,25 +190,13 @@ function nistKey(curve: typeof p256 | typeof p384, coordinateLength: number, ran
   });
 }
 
-/**
- * The OS CSPRNG, drawn 4 KiB at a time: a handshake needs a few dozen random bytes in
- * several calls, and each call into crypto.getRandomValues costs more than the bytes.
- * Bytes handed out are removed from the pool, so none is ever used twice.
- */
+/** The OS CSPRNG (crypto.getRandomValues, through noble), pooled (random-pool.ts). */
 export function pooledRandomBytes(poolSize = 4096): RandomBytes {
-  let pool = new Uint8Array(0);
-  let at = 0;
-  return (length: number): Uint8Array => {
-    if (length > poolSize) return randomBytes(length);
-    if (at + length > pool.length) {
-      pool = randomBytes(poolSize);
-      at = 0;
-    }
-    const out = pool.slice(at, at + length);
-    pool.fill(0, at, at + length);
-    at += length;
-    return out;
-  };
+  return pooledRandom((out) => {
+    const fresh = randomBytes(out.length);
+    out.set(fresh);
+    fresh.fill(0); // the pool holds the only copy
+  }, poolSize);
 }
 
 /** Options of the default provider. */

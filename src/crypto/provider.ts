@@ -126,6 +126,9 @@ export interface EddsaSigningKey {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/** `length` bytes from a cryptographically secure source. */
+export type RandomBytes = (length: number) => Uint8Array;
+
 /**
  * Every cryptographic operation puretls uses, behind one interface (rustls' CryptoProvider):
  * the noble provider by default, node:crypto's (puretls/node-crypto) on request, or your own

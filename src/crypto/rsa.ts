@@ -17,7 +17,7 @@ import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { bytesEqual, concatBytes, toHex, writeUint32BE } from '../codec/bytes.js';
 import { DerReader } from '../codec/der.js';
 import { AlertDescription, fatal } from '../errors.js';
-import type { RsaHash, RsaPadding, RsaPrivateKeyParts, RsaPublicKey, RsaSignatureScheme, RsaSigningKey } from './provider.js';
+import type { RandomBytes, RsaHash, RsaPadding, RsaPrivateKeyParts, RsaPublicKey, RsaSignatureScheme, RsaSigningKey } from './provider.js';
 import { RSA_SCHEME_PADDING } from './provider.js';
 
 /** Private keys puretls signs with: 2048 bits (NIST's floor, OpenSSL security level 2) to 4096. */
@@ -43,7 +43,6 @@ export const RSA_EXPONENT_BLINDING_BITS = 64;
 /** Blinding factors are drawn this many at a time, to share one modular inversion. */
 export const RSA_BLINDING_BATCH = 16;
 
-type RandomBytes = (length: number) => Uint8Array;
 
 const HASH = { sha256, sha384, sha512 } as const;
 

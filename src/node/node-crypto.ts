@@ -52,6 +52,7 @@ import type {
   EphemeralKey,
   HashAlgorithm,
   KeyedMac,
+  RandomBytes,
   RsaPadding,
   RsaPrivateKeyParts,
   RsaSignatureScheme,
@@ -61,8 +62,8 @@ import type {
 } from '../crypto/provider.js';
 import { RSA_SCHEME_PADDING } from '../crypto/provider.js';
 import { defaultCryptoProvider } from '../crypto/noble.js';
+import { pooledRandom } from '../crypto/random-pool.js';
 
-type RandomBytes = (length: number) => Uint8Array;
 
 const TAG_LENGTH = 16;
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
@@ -74,22 +75,6 @@ function own(b: Buffer): Uint8Array {
   return out;
 }
 
-/** The OS CSPRNG through OpenSSL (RAND_bytes), drawn 4 KiB at a time; bytes handed out are wiped from the pool. */
-function pooledNodeRandom(poolSize = 4096): RandomBytes {
-  const pool = new Uint8Array(poolSize);
-  let at = poolSize;
-  return (length: number): Uint8Array => {
-    if (length > poolSize) return randomFillSync(new Uint8Array(length));
-    if (at + length > poolSize) {
-      randomFillSync(pool);
-      at = 0;
-    }
-    const out = pool.slice(at, at + length);
-    pool.fill(0, at, at + length);
-    at += length;
-    return out;
-  };
-}
 
 class NodeRunningHash implements RunningHash {
   constructor(private readonly state: Hash) {}
@@ -314,7 +299,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   private readonly random: RandomBytes;
 
   constructor(options: NodeCryptoProviderOptions = {}) {
-    this.random = options.randomBytes ?? pooledNodeRandom();
+    // The OS CSPRNG through OpenSSL (RAND_bytes), pooled as the default provider's is.
+    this.random = options.randomBytes ?? pooledRandom((out) => randomFillSync(out));
   }
 
   randomBytes(length: number): Uint8Array {
