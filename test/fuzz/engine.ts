@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fullGc } from '../helpers/heap.js';
-import { prng } from './mutate.js';
+// mulberry32, seeded: the same seed gives the same mutations on every machine.
+import { seededRandom } from '../helpers/openssl.js';
 import type { FuzzTarget, PreparedTarget, Step } from './targets.js';
 
 export interface TargetReport {
@@ -79,7 +80,7 @@ function record(report: TargetReport, step: Step, options: FuzzOptions): void {
 
 export function runFuzz(options: FuzzOptions): FuzzReport {
   const started = Date.now();
-  const rand = prng(options.seed);
+  const rand = seededRandom(options.seed);
   const prepared: { target: FuzzTarget; ready: PreparedTarget; report: TargetReport }[] = options.targets.map((target) => ({
     target,
     ready: target.prepare(),

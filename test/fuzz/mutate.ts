@@ -72,18 +72,6 @@ export function applyEdits(input: Uint8Array, edits: readonly Edit[]): Uint8Arra
 
 export type Rand = () => number;
 
-/** A seeded PRNG (mulberry32): the same seed gives the same mutations on every machine. */
-export function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One random edit for an input of `length` bytes. */
 export function randomEdit(rand: Rand, length: number): Edit {
   const int = (k: number): number => Math.floor(rand() * k);
