@@ -21,6 +21,7 @@ import {
 } from '../../src/handshake/messages/certificate.js';
 import {
   encodeClientExtensions,
+  noClientExtensions,
   parseClientExtensions,
   readExtensions,
   writeExtensions,
@@ -251,18 +252,7 @@ describe('handshake message codecs (property tests, fast-check)', () => {
   });
 
   it('encodeClientExtensions refuses a value that no ClientHello has (a field without its type, a type without its field)', () => {
-    const base: ClientExtensions = {
-      types: [],
-      serverName: undefined,
-      supportedGroups: undefined,
-      ecPointFormats: undefined,
-      signatureAlgorithms: undefined,
-      alpnProtocols: undefined,
-      extendedMasterSecret: false,
-      renegotiationInfo: undefined,
-      sessionTicket: undefined,
-      supportedVersions: undefined,
-    };
+    const base = noClientExtensions();
     assert.throws(() => encodeClientExtensions({ ...base, serverName: 'a.example' }), RangeError);
     assert.throws(() => encodeClientExtensions({ ...base, types: [ExtensionType.supported_groups] }), RangeError);
     assert.deepStrictEqual(encodeClientExtensions({ ...base, types: [0x0a0a] }), [{ type: 0x0a0a, data: new Uint8Array(0) }]);

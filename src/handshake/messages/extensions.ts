@@ -89,8 +89,9 @@ function parseAlpn(r: Reader): string[] {
   return out;
 }
 
-export function parseClientExtensions(r: Reader): ClientExtensions {
-  const ext: ClientExtensions = {
+/** A ClientHello's extensions when it sends none. */
+export function noClientExtensions(): ClientExtensions {
+  return {
     types: [],
     serverName: undefined,
     supportedGroups: undefined,
@@ -102,6 +103,10 @@ export function parseClientExtensions(r: Reader): ClientExtensions {
     sessionTicket: undefined,
     supportedVersions: undefined,
   };
+}
+
+export function parseClientExtensions(r: Reader): ClientExtensions {
+  const ext = noClientExtensions();
   const seen = new Set<number>();
   while (r.remaining > 0) {
     const type = r.u16();

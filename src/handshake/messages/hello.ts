@@ -7,6 +7,7 @@ import {
   type ClientExtensions,
   type RawExtension,
   encodeClientExtensions,
+  noClientExtensions,
   parseClientExtensions,
   writeExtensions,
 } from './extensions.js';
@@ -22,7 +23,6 @@ export interface ClientHello {
   extensions: ClientExtensions;
 }
 
-const NO_EXTENSIONS = (): ClientExtensions => parseClientExtensions(new Reader(new Uint8Array(0)));
 
 /** RFC 5246 §7.4.1.2. `body` is the message without its 4-byte header. */
 export function decodeClientHello(body: Uint8Array): ClientHello {
@@ -42,7 +42,7 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
   // The extensions block is optional (RFC 5246 §7.4.1.2), but when present it must fill the rest.
   let extensions: ClientExtensions;
   if (r.remaining === 0) {
-    extensions = NO_EXTENSIONS();
+    extensions = noClientExtensions();
   } else {
     extensions = parseClientExtensions(r.sub16());
     r.expectEmpty('ClientHello');
