@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import { clientCerts } from '../helpers/client-certs.js';
 import { testCertificate } from '../helpers/fixtures.js';
 import { TempDirs } from '../helpers/peers.js';
+import { h2Get } from '../helpers/http2-client.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -107,13 +108,7 @@ describe('examples/', function () {
     const { port } = await start('http2');
     const client = http2.connect(`https://localhost:${port}`, { ca: ca() });
     try {
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = client.request({ ':path': '/' });
-        let text = '';
-        req.on('data', (d: Buffer) => (text += d.toString()));
-        req.on('end', () => resolve(text));
-        req.on('error', reject);
-      });
+      const body = await h2Get(client);
       const saw = JSON.parse(body) as Record<string, unknown>;
       assert.match(String(saw.remoteAddress), /127\.0\.0\.1$/, 'the example listens on every interface: an IPv4 address may come IPv6-mapped');
       assert.deepEqual({ ...saw, remoteAddress: undefined }, { httpVersion: '2.0', alpn: 'h2', encrypted: true, remoteAddress: undefined });

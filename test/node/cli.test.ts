@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'mocha';
 import { invokedAs } from '../../src/cli.js';
 import { clientCerts } from '../helpers/client-certs.js';
+import { h2Get } from '../helpers/http2-client.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = join(repo, 'dist', 'src', 'cli.js');
@@ -58,13 +59,7 @@ describe('the demo command (src/cli.ts)', function () {
       child!.once('exit', (code) => reject(new Error(`the demo exited (${code}): ${stderr}`)));
     });
     const client = http2.connect(`https://localhost:${port}`, { rejectUnauthorized: false, key: c.p256.keyPem, cert: c.p256.pem });
-    const h2Page = await new Promise<string>((resolve, reject) => {
-      const req = client.request({ ':path': '/' });
-      let text = '';
-      req.on('data', (d: Buffer) => (text += d.toString()));
-      req.on('end', () => resolve(text));
-      req.on('error', reject);
-    });
+    const h2Page = await h2Get(client);
     client.close();
     assert.match(h2Page, /<th>ALPN<\/th><td>h2<\/td>/);
     assert.match(h2Page, /<th>Client certificate<\/th><td>client p256 \(issuer puretls test client root\)<\/td>/);

@@ -18,6 +18,7 @@ import { createServer, http2Listener, type Server } from '../../src/index.js';
 import { clientCerts } from '../helpers/client-certs.js';
 import { listenOnLoopback, testCertificate } from '../helpers/fixtures.js';
 import { requirePeer, TempDirs } from '../helpers/peers.js';
+import { h2Get } from '../helpers/http2-client.js';
 
 const run = promisify(execFile);
 
@@ -115,13 +116,7 @@ describe('node: HTTP/2 and HTTP/1.1 on one puretls port (http2Listener)', functi
     try {
       assert.equal(await new Promise((resolve) => client.once('connect', () => resolve(client.alpnProtocol))), 'h2');
       assert.equal(client.encrypted, true);
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = client.request({ ':path': '/' });
-        let text = '';
-        req.on('data', (d: Buffer) => (text += d.toString()));
-        req.on('end', () => resolve(text));
-        req.on('error', reject);
-      });
+      const body = await h2Get(client);
       assert.deepEqual(JSON.parse(body), h2Expected('client p256'));
     } finally {
       client.close();
