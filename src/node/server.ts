@@ -30,6 +30,8 @@ export class Server extends net.Server {
   /** The context new connections start with; `setSecureContext` replaces it. */
   private currentContext: TlsContext;
   private readonly handshakeTimeout: number;
+  /** net.Server's option, which node:tls hands on to its sockets (pauseOnCreate). */
+  private readonly pauseOnConnect: boolean;
   private readonly enableTrace: boolean;
   private readonly allowHalfOpenTls: boolean;
   /** What every connection starts with: the client-auth policy and how virtual hosts are chosen. */
@@ -57,6 +59,7 @@ export class Server extends net.Server {
     });
     events?.listenOn(this);
     this.handshakeTimeout = resolved.handshakeTimeout;
+    this.pauseOnConnect = resolved.netOptions.pauseOnConnect === true;
     this.allowHalfOpenTls = options.allowHalfOpen ?? false;
     this.sniCallback = resolved.sniCallback;
     this.connectionOptions = {
@@ -86,6 +89,7 @@ export class Server extends net.Server {
       keylog,
       server: this,
       enableTrace: this.enableTrace,
+      pauseOnConnect: this.pauseOnConnect,
     });
     const started = performance.now();
     if (handshakeStart.hasSubscribers) handshakeStart.publish({ socket, server: this });

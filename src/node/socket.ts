@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import type { Server as NetServer, Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import { Socket as NetSocket, type Server as NetServer, type Socket, type SocketConstructorOpts } from 'node:net';
 import { rootCertificates, type CipherNameAndProtocol, type DetailedPeerCertificate, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { ServerConnection } from '../connection.js';
 import { TlsContext } from '../context.js';
@@ -9,6 +8,7 @@ import { TlsConfigError, type TlsError } from '../errors.js';
 import { detailedPeerCertificate, legacyCertificate } from './peer-certificate.js';
 import { X509_V_ERR, nodeAuthorizationError, type TrustStore } from '../pki/verify.js';
 import { sharedSigalgs } from './tls-names.js';
+import { forgetStreamHandle, hideFromNativeConsumers, releaseAcceptedSocket, streamHandleOf, type StreamHandle } from './tcp-handle.js';
 import { tlsInvalidState, validateBuffer, validateFunction, validateInteger, validateObject, validateString } from './validate.js';
 
 /** A Buffer over the same bytes (ours are never in shared memory). */
@@ -28,6 +28,8 @@ export interface TlsSocketOptions {
   server?: NetServer;
   /** Trace the connection's messages to stderr (node:tls's enableTrace option). */
   enableTrace?: boolean;
+  /** The server's pauseOnConnect: nothing is read, the handshake included, until resume(). */
+  pauseOnConnect?: boolean;
 }
 
 /**
@@ -88,11 +90,31 @@ function trustAnchors(store: TrustStore | undefined): readonly Uint8Array[] {
 }
 
 /**
- * The server-side TLS socket handed to `secureConnection` listeners: a Duplex of plaintext
- * over a net.Socket of ciphertext, shaped like node:tls's TLSSocket. It only moves bytes
- * between the socket and the sans-IO ServerConnection, which does all the TLS.
+ * Every TlsSocket's TCP reads land here (net.Socket's `onread`): the connection copies what
+ * it keeps before the read callback returns, so one buffer serves every connection and a
+ * read allocates nothing. It only ever holds ciphertext.
  */
-export class TlsSocket extends Duplex {
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** net.Socket calls its `onread` callback as a method of the socket. */
+function onCiphertext(this: TlsSocket, length: number, buffer: Buffer): boolean {
+  return this.receiveCiphertext(buffer.subarray(0, length));
+}
+
+/** A chunk given to write(): net.Socket hands strings through undecoded (decodeStrings: false). */
+function chunkBytes(chunk: Buffer | string, encoding: BufferEncoding): Uint8Array {
+  return typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+}
+
+/**
+ * The server-side TLS socket handed to `secureConnection` listeners, shaped like node:tls's
+ * TLSSocket: a net.Socket of plaintext over the accepted connection's TCP handle, which it
+ * takes over (`tcp-handle.ts`), so bytes pass through one JavaScript stream per connection as
+ * under node:tls. It only moves bytes between the handle and the sans-IO ServerConnection,
+ * which does all the TLS: reads go to the connection, its plaintext is pushed; writes go to
+ * the connection, its records go to the handle.
+ */
+export class TlsSocket extends NetSocket {
   /** Always true: node:tls's TLSSocket says so, and http, Express and http2 read it. */
   readonly encrypted = true;
   /** The server that accepted the connection (as net.Socket's and node:tls's `server`). */
@@ -103,8 +125,12 @@ export class TlsSocket extends Duplex {
   private ended = false;
   private reportedError = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Reading is paused while the connection waits on an SNI callback or a session store. */
+  /** Reading is stopped while the connection waits on an SNI callback or a session store. */
   private waitingOnApplication = false;
+  /** Made by hand (node:tls's way): a handshake failure is this socket's 'error'. */
+  private readonly madeByHand: boolean;
+  /** The handle taken over from `socket`, closed by this socket. */
+  private readonly tcpHandle: StreamHandle | undefined;
 
   /** The sans-IO connection this socket carries: all the TLS happens there. */
   readonly connection: ServerConnection;
@@ -118,50 +144,46 @@ export class TlsSocket extends Duplex {
    */
   constructor(socket: Socket, options: NodeTlsSocketOptions);
   constructor(
-    /** The TCP socket underneath, carrying the ciphertext. */
+    /** The accepted TCP socket; its handle now belongs to this socket. */
     readonly socket: Socket,
     connectionOrOptions: ServerConnection | NodeTlsSocketOptions,
     socketOptions: TlsSocketOptions = {},
   ) {
-    super({ allowHalfOpen: connectionOrOptions instanceof ServerConnection ? (socketOptions.allowHalfOpen ?? false) : false });
     const made = connectionOrOptions instanceof ServerConnection ? undefined : connectionForNodeOptions(connectionOrOptions);
-    const connection = (this.connection = made?.connection ?? (connectionOrOptions as ServerConnection));
     const options = made?.options ?? socketOptions;
+    const handle = streamHandleOf(socket);
+    // Bytes the accepted socket read but nobody consumed (STARTTLS: what came after the command).
+    const unread = handle && socket.readableLength > 0 ? (socket.read() as Buffer | string | null) : null;
+    super({
+      handle,
+      allowHalfOpen: made ? false : (options.allowHalfOpen ?? false),
+      // As node:tls: a pauseOnConnect server's sockets read nothing, the handshake included, until resume().
+      pauseOnCreate: options.pauseOnConnect === true,
+      onread: { buffer: READ_BUFFER, callback: onCiphertext },
+    } as SocketConstructorOpts);
+    this.tcpHandle = handle;
+    if (handle) hideFromNativeConsumers(handle);
+    const connection = (this.connection = made?.connection ?? (connectionOrOptions as ServerConnection));
+    this.madeByHand = made !== undefined;
     // Nobody else hears a handshake failure of a socket made by hand: it is its 'error' (as node:tls).
     if (made) this.once('handshakeError', (err: Error) => this.destroy(err));
     this.server = options.server;
     if (options.enableTrace) this.enableTrace();
     // node:tls's 'keylog' (line with its newline), when asked for: formatting is not free.
     if (options.keylog) connection.onKeylog = (line) => this.emit('keylog', Buffer.from(`${line}\n`));
-    connection.onWake = () => {
-      // The application's SNI callback or session store answered: read again.
-      if (this.waitingOnApplication && !connection.busy) {
-        this.waitingOnApplication = false;
-        socket.resume();
-      }
-      this.pump();
-    };
-    socket.on('data', (chunk: Buffer) => {
-      connection.receive(chunk);
-      if (connection.busy && !this.waitingOnApplication) {
-        // Bytes that arrive meanwhile would pile up in the connection: let TCP hold them.
-        this.waitingOnApplication = true;
-        socket.pause();
-      }
-      this.pump();
+    connection.onWake = () => this.onApplicationAnswer();
+    // Whoever destroys the accepted socket (a server tracking its 'connection's) closes ours.
+    socket.once('close', () => {
+      if (this.destroyed) return;
+      forgetStreamHandle(this);
+      this.destroy();
     });
-    socket.on('end', () => this.onSocketEnd());
-    socket.on('error', (err) => this.onSocketError(err));
-    socket.on('close', () => {
-      this.clearHandshakeTimer();
-      if (!this.destroyed) this.destroy();
-    });
-    socket.on('timeout', () => this.emit('timeout'));
     const timeout = options.handshakeTimeout ?? 0;
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), timeout);
       this.handshakeTimer.unref?.();
     }
+    if (unread !== null) queueMicrotask(() => this.receiveCiphertext(typeof unread === 'string' ? Buffer.from(unread, 'latin1') : unread));
   }
 
   // -------------------------------------------------------------------------------------
@@ -334,114 +356,8 @@ export class TlsSocket extends Duplex {
     return null;
   }
 
-  /** The TCP socket's remote address. */
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
-  }
-
-  /** The TCP socket's remote port. */
-  get remotePort(): number | undefined {
-    return this.socket.remotePort;
-  }
-
-  /** 'IPv4' or 'IPv6', from the TCP socket. */
-  get remoteFamily(): string | undefined {
-    return this.socket.remoteFamily;
-  }
-
-  /** The TCP socket's local address. */
-  get localAddress(): string | undefined {
-    return this.socket.localAddress;
-  }
-
-  /** The TCP socket's local port. */
-  get localPort(): number | undefined {
-    return this.socket.localPort;
-  }
-
-  /** The TCP socket's local address, port and family. */
-  address(): ReturnType<Socket['address']> {
-    return this.socket.address();
-  }
-
-  /** Bytes received on the TCP socket (ciphertext, as node:tls counts them). */
-  get bytesRead(): number {
-    return this.socket.bytesRead;
-  }
-
-  /** Bytes sent on the TCP socket (ciphertext). */
-  get bytesWritten(): number {
-    return this.socket.bytesWritten;
-  }
-
-  /** The TCP socket's idle timeout; 'timeout' is emitted here, and `callback` runs once on it. */
-  setTimeout(ms: number, callback?: () => void): this {
-    this.socket.setTimeout(ms);
-    if (callback) this.once('timeout', callback);
-    return this;
-  }
-
-  /** Nagle's algorithm off (true) or on, on the TCP socket. */
-  setNoDelay(noDelay?: boolean): this {
-    this.socket.setNoDelay(noDelay);
-    return this;
-  }
-
-  /** TCP keep-alive on the TCP socket. */
-  setKeepAlive(enable?: boolean, initialDelay?: number): this {
-    this.socket.setKeepAlive(enable, initialDelay);
-    return this;
-  }
-
-  /** Keeps the process alive while this connection is open (the default). */
-  ref(): this {
-    this.socket.ref();
-    return this;
-  }
-
-  /** Lets the process exit even if this connection is open. */
-  unref(): this {
-    this.socket.unref();
-    return this;
-  }
-
-  /** net.Socket's RST: the TCP connection is reset, and this socket destroyed. */
-  resetAndDestroy(): this {
-    if (!this.socket.destroyed) this.socket.resetAndDestroy();
-    this.destroy();
-    return this;
-  }
-
-  /** net.Socket's: an accepted connection is never connecting. */
-  get connecting(): boolean {
-    return false;
-  }
-
-  /** net.Socket's: not connected yet (never, for an accepted socket, until it is destroyed). */
-  get pending(): boolean {
-    return this.destroyed;
-  }
-
-  /** net.Socket's readyState, from this stream's readable and writable sides. */
-  get readyState(): 'open' | 'readOnly' | 'writeOnly' | 'closed' {
-    if (this.readable && this.writable) return 'open';
-    if (this.readable) return 'readOnly';
-    if (this.writable) return 'writeOnly';
-    return 'closed';
-  }
-
-  /** net.Socket's deprecated bufferSize: what waits to be written (plaintext here, and the TCP socket's). */
-  get bufferSize(): number {
-    return this.writableLength + this.socket.writableLength;
-  }
-
-  /** net.Socket's: the addresses tried when connecting (empty for an accepted connection). */
-  get autoSelectFamilyAttemptedAddresses(): string[] {
-    return this.socket.autoSelectFamilyAttemptedAddresses;
-  }
-
   /** An accepted socket is connected already: connect() is refused (ERR_SOCKET_CONNECTED, as net.Socket). */
-  connect(..._args: unknown[]): never {
+  override connect(..._args: unknown[]): never {
     throw Object.assign(new Error('Socket is already connected'), { code: 'ERR_SOCKET_CONNECTED' });
   }
 
@@ -453,52 +369,97 @@ export class TlsSocket extends Duplex {
     throw new TlsConfigError('ERR_UNSUPPORTED_OPERATION', 'setKeyCert is not supported: choose the certificate with SNICallback or addContext');
   }
 
-  /** net.Socket's: end, and destroy once everything is flushed (http.Server calls it). */
-  destroySoon(): void {
-    if (this.writable) this.end();
-    if (this.writableFinished) this.destroy();
-    else this.once('finish', () => this.destroy());
-  }
-
   // -------------------------------------------------------------------------------------
   // Moving bytes
 
-  /** Sends what the connection produced and delivers what it decrypted. */
-  private pump(): void {
+  /** A TCP read (net.Socket's onread callback): false stops reading until _read starts it. */
+  receiveCiphertext(ciphertext: Uint8Array): boolean {
+    const c = this.connection;
+    c.receive(ciphertext);
+    const flowing = this.pump();
+    if (c.busy && !this.waitingOnApplication) {
+      // Bytes that arrive meanwhile would pile up in the connection: let TCP hold them.
+      this.waitingOnApplication = true;
+    }
+    return flowing && !this.waitingOnApplication;
+  }
+
+  /** The application's SNI callback or session store answered: go on, and read again. */
+  private onApplicationAnswer(): void {
+    const resume = this.waitingOnApplication && !this.connection.busy;
+    if (resume) this.waitingOnApplication = false;
+    const flowing = this.pump();
+    if (resume && flowing && !this.destroyed) super._read(0);
+  }
+
+  /**
+   * Sends what the connection produced and delivers what it decrypted. False when the
+   * reader has enough plaintext buffered (stream backpressure): reading waits for _read.
+   */
+  private pump(): boolean {
     const c = this.connection;
     const out = c.takeOutput();
-    if (out && !this.socket.destroyed) this.socket.write(out);
+    if (out) this.writeToHandle(out);
     if (!this.secureEstablished && c.handshakeComplete) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();
       this.emit('secure');
     }
-    for (const chunk of c.takePlaintext()) {
-      if (!this.push(asBuffer(chunk))) this.socket.pause();
-    }
+    let flowing = true;
+    for (const chunk of c.takePlaintext()) flowing = super.push(asBuffer(chunk)) && flowing;
     if (c.error) {
       this.onTlsError(c.error);
-      return;
+      return false;
     }
     if (c.receivedCloseNotify) this.endReadable();
+    return flowing;
   }
 
-  override _read(): void {
-    if (this.socket.isPaused() && !this.waitingOnApplication) this.socket.resume();
+  /** Records straight to the TCP handle (net.Socket's own write path), outside this stream's queue. */
+  private writeToHandle(records: Uint8Array, callback?: (error?: Error | null) => void): void {
+    if (this.destroyed) {
+      callback?.();
+      return;
+    }
+    super._write(asBuffer(records), 'buffer' as BufferEncoding, (err?: Error | null) => {
+      if (callback) callback(err);
+      else if (err) this.destroy(err);
+    });
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeRecords([chunk], callback);
+  override _read(size: number): void {
+    if (!this.waitingOnApplication) super._read(size);
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+  /**
+   * The TCP handle's end of stream (net.Socket's read path pushes null): before the
+   * handshake, a failed handshake; after it, a FIN without close_notify is the end of data
+   * all the same, as node:tls treats it.
+   */
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) return super.push(chunk, encoding);
+    if (!this.secureEstablished) {
+      this.failHandshake(Object.assign(new Error('Client network socket disconnected before secure TLS connection was established'), {
+        code: 'ECONNRESET',
+      }));
+    } else {
+      this.endReadable();
+    }
+    return false;
+  }
+
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeRecords([chunkBytes(chunk, encoding)], callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
     this.writeRecords(
-      chunks.map((c) => c.chunk),
+      chunks.map((c) => chunkBytes(c.chunk, c.encoding)),
       callback,
     );
   }
 
-  private writeRecords(chunks: Buffer[], callback: (error?: Error | null) => void): void {
+  private writeRecords(chunks: Uint8Array[], callback: (error?: Error | null) => void): void {
     const c = this.connection;
     try {
       if (!this.secureEstablished) throw new Error('write before the TLS handshake completed');
@@ -512,8 +473,8 @@ export class TlsSocket extends Duplex {
       callback();
       return;
     }
-    // The callback runs once the socket has taken the bytes: that is the backpressure.
-    this.socket.write(out, (err) => callback(err ?? null));
+    // The callback runs once the handle has taken the bytes: that is the backpressure.
+    this.writeToHandle(out, (err) => callback(err ?? null));
   }
 
   /**
@@ -534,6 +495,7 @@ export class TlsSocket extends Duplex {
     return super.end(done);
   }
 
+  /** Our last records (end's data, close_notify), then the TCP shutdown (net.Socket's _final). */
   override _final(callback: (error?: Error | null) => void): void {
     const c = this.connection;
     const data = this.finalData;
@@ -546,23 +508,30 @@ export class TlsSocket extends Duplex {
     }
     if (!c.error) c.close();
     const out = c.takeOutput();
-    if (this.socket.destroyed) {
-      callback();
+    if (!out) {
+      super._final(callback);
       return;
     }
-    if (out) this.socket.end(out, () => callback());
-    else this.socket.end(() => callback());
+    this.writeToHandle(out, (err) => (err ? callback(err) : super._final(callback)));
   }
 
+  /**
+   * The keys are wiped, the handle closed (net.Socket's _destroy) and the accepted socket
+   * released. A failure before the handshake completed is reported as 'handshakeError'
+   * (tlsClientError on the server), not as this socket's 'error', as node:tls does.
+   */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.clearHandshakeTimer();
     this.connection.dispose();
-    // Let an alert already queued reach the peer before the socket goes.
-    if (!this.socket.destroyed) {
-      if (this.socket.writableLength > 0) this.socket.end(() => this.socket.destroy());
-      else this.socket.destroy();
+    let reported = error;
+    if (error && !this.secureEstablished && !this.reportedError) {
+      this.reportedError = true;
+      this.emit('handshakeError', error);
+      if (!this.madeByHand) reported = null;
     }
-    callback(error);
+    // An alert just written is in the kernel already: libuv writes at once when it can.
+    super._destroy(reported, callback);
+    releaseAcceptedSocket(this.socket, this.tcpHandle);
   }
 
   // -------------------------------------------------------------------------------------
@@ -571,26 +540,10 @@ export class TlsSocket extends Duplex {
   private endReadable(): void {
     if (this.ended) return;
     this.ended = true;
-    this.push(null);
+    super.push(null);
     // As net.Socket at end of stream: emits 'end' even if the application never reads, so a
     // socket that is not half-open ends its side too.
     this.read(0);
-  }
-
-  private onSocketEnd(): void {
-    if (!this.secureEstablished) {
-      this.failHandshake(Object.assign(new Error('Client network socket disconnected before secure TLS connection was established'), {
-        code: 'ECONNRESET',
-      }));
-      return;
-    }
-    // A TCP FIN without close_notify: end of data all the same, as node:tls treats it.
-    this.endReadable();
-  }
-
-  private onSocketError(err: Error): void {
-    if (!this.secureEstablished) this.failHandshake(err);
-    else this.destroy(err);
   }
 
   private onHandshakeTimeout(): void {

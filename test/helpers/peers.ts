@@ -14,6 +14,7 @@
  *   it with every connection still open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -365,22 +366,31 @@ export function observe(server: Server, options: { keylog?: boolean } = {}): Obs
     waiters = [];
     for (const f of w) f();
   };
-  // A second 'data' listener on the raw socket sees the same bytes the TLS layer gets.
-  server.on('connection', (raw: Socket) => {
-    let buffered = Buffer.alloc(0);
-    const onData = (chunk: Buffer): void => {
-      buffered = Buffer.concat([buffered, chunk]);
-      try {
-        const hello = parseClientHello(buffered);
-        if (!hello) return;
-        hellos.push(hello);
-      } catch {
-        // not a ClientHello: nothing to record
+  // Each new socket of this server (puretls's handshake-start channel) gets its first TCP
+  // reads looked at on their way into the TLS layer, until they hold a whole ClientHello.
+  const onHandshakeStart = (message: unknown): void => {
+    const { socket, server: from } = message as { socket: TlsSocket; server: Server };
+    if (from !== server) return;
+    let buffered: Buffer | undefined = Buffer.alloc(0);
+    const receive = socket.receiveCiphertext.bind(socket);
+    socket.receiveCiphertext = (chunk: Uint8Array): boolean => {
+      if (buffered !== undefined) {
+        buffered = Buffer.concat([buffered, chunk]);
+        try {
+          const hello = parseClientHello(buffered);
+          if (hello) {
+            hellos.push(hello);
+            buffered = undefined;
+          }
+        } catch {
+          buffered = undefined; // not a ClientHello: nothing to record
+        }
       }
-      raw.off('data', onData);
+      return receive(chunk);
     };
-    raw.on('data', onData);
-  });
+  };
+  subscribe('puretls:handshake:start', onHandshakeStart);
+  server.once('close', () => unsubscribe('puretls:handshake:start', onHandshakeStart));
   server.on('secureConnection', (socket: TlsSocket) => {
     const c = socket.connection;
     const cipher = socket.getCipher();

@@ -91,6 +91,9 @@ const text = (socket: net.Socket): Promise<string> => {
   return new Promise((resolve) => socket.on('end', () => resolve(s)));
 };
 
+/** Whether libuv reads from the kernel for this connection (the TCP handle's `reading`, internal state). */
+const tcpReading = (s: net.Socket): boolean => (s as unknown as { _handle?: { reading?: boolean } })._handle?.reading === true;
+
 describe('node: TlsSocket endings and failures', function () {
   this.timeout(30_000);
 
@@ -100,14 +103,18 @@ describe('node: TlsSocket endings and failures', function () {
   });
 
   describe('end() and destroy()', () => {
-    /** Every buffer the server's TCP socket was given to send, write by write. */
+    /**
+     * Every buffer the server socket handed to its TCP handle, write by write: our records
+     * go through net.Socket's `_writeGeneric` (internal; what we look at, not what we rely on).
+     */
     function spyWrites(s: TlsSocket): Buffer[][] {
       const calls: Buffer[][] = [];
-      const raw = s.socket as unknown as { write: (...a: unknown[]) => boolean; end: (...a: unknown[]) => unknown };
-      const write = raw.write.bind(raw);
-      const end = raw.end.bind(raw);
-      raw.write = (...a: unknown[]) => (calls.push(a.filter((x): x is Buffer => x instanceof Uint8Array) as Buffer[]), write(...a));
-      raw.end = (...a: unknown[]) => (calls.push(a.filter((x): x is Buffer => x instanceof Uint8Array) as Buffer[]), end(...a));
+      const socket = s as unknown as { _writeGeneric: (writev: boolean, data: unknown, ...rest: unknown[]) => unknown };
+      const writeGeneric = socket._writeGeneric.bind(s);
+      socket._writeGeneric = (writev, data, ...rest) => {
+        calls.push(writev ? (data as Array<{ chunk: Buffer }>).map((c) => c.chunk) : [data as Buffer]);
+        return writeGeneric(writev, data, ...rest);
+      };
       return calls;
     }
     /** The content types of the records in `b`. */
@@ -223,6 +230,43 @@ describe('node: TlsSocket endings and failures', function () {
       assert.equal(server.socket.destroyed, true, 'the TCP socket is gone too');
     });
 
+    it("destroying the accepted TCP socket (a server tracking its 'connection's) closes the TLS socket, and server.close() completes", async () => {
+      const h = await serve();
+      const accepted: net.Socket[] = [];
+      h.server.on('connection', (raw: net.Socket) => accepted.push(raw));
+      const client = await connect(h.port);
+      client.on('error', () => undefined);
+      const server = await h.socket(0);
+      assert.equal(accepted.length, 1);
+      const closed = Promise.all([once(server, 'close'), once(accepted[0]!, 'close'), once(client, 'close')]);
+      accepted[0]!.destroy();
+      await closed;
+      assert.equal(server.destroyed, true);
+      const count = await new Promise<number>((resolve, reject) => h.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+      assert.equal(count, 0, 'the server counts no connection');
+      await new Promise<void>((resolve, reject) => h.server.close((err) => (err ? reject(err) : resolve())));
+    });
+
+    it('one stream per connection: the TLS socket reads the TCP handle itself, and the accepted socket emits no data', async () => {
+      const h = await serve({}, (s) => s.on('data', (d: Buffer) => s.end(d)));
+      const accepted: net.Socket[] = [];
+      const rawData: Buffer[] = [];
+      h.server.on('connection', (raw: net.Socket) => {
+        accepted.push(raw);
+        raw.on('data', (d: Buffer) => rawData.push(d));
+      });
+      const client = await connect(h.port);
+      const echoed = text(client);
+      client.write('ping');
+      assert.equal(await echoed, 'ping');
+      const server = await h.socket(0);
+      assert.ok(server instanceof net.Socket, 'a net.Socket, as node:tls\'s TLSSocket');
+      assert.ok(server.bytesRead > 0 && server.bytesWritten > 0, 'it counts the ciphertext it moved');
+      assert.deepEqual(rawData, [], 'the accepted socket saw none of it');
+      await once(server, 'close');
+      assert.equal(accepted[0]!.destroyed, true, 'and is released when the TLS socket closes');
+    });
+
     it('destroy(error) emits that error on the server socket, then close', async () => {
       const h = await serve();
       const client = await connect(h.port);
@@ -263,11 +307,11 @@ describe('node: TlsSocket endings and failures', function () {
       const deadline = Date.now() + 10_000;
       while (!answer && Date.now() < deadline) await sleep(5);
       assert.ok(answer, 'the SNICallback was called');
-      assert.equal(raw[0]!.isPaused(), true, 'no reading while the callback is out');
+      assert.equal(tcpReading(raw[0]!), false, 'no reading while the callback is out');
       answer();
       const socket = await client;
       sockets.push(socket);
-      assert.equal(raw[0]!.isPaused(), false, 'reading again');
+      assert.equal(tcpReading(raw[0]!), true, 'reading again');
       assert.equal((await h.socket(0)).servername, 'localhost');
     });
   });

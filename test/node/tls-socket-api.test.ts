@@ -390,6 +390,47 @@ describe('node: the TLSSocket surface, against node:tls', function () {
     assert.deepEqual([server.listenerCount('secureConnection'), server.listenerCount('tlsClientError')], [before + 1, 1], 'other events are untouched');
   });
 
+  it('new tls.TLSSocket(socket, ...) after the ClientHello already sits in the socket: the buffered bytes start the handshake', async () => {
+    const secureContext = puretls.createSecureContext(serverOptions());
+    const buffered: number[] = [];
+    const plain = net.createServer((raw) => {
+      raw.once('data', (first: Buffer) => {
+        // Everything after the command line goes back; then wait for the client's hello to be buffered too.
+        raw.pause();
+        const line = first.indexOf(10);
+        assert.equal(first.subarray(0, line + 1).toString(), 'STARTTLS\n');
+        if (line + 1 < first.length) raw.unshift(first.subarray(line + 1));
+        const wrap = (): void => {
+          if (raw.readableLength === 0) {
+            setTimeout(wrap, 5);
+            return;
+          }
+          buffered.push(raw.readableLength);
+          const secure = new puretls.TLSSocket(raw, { isServer: true, secureContext });
+          secure.once('secure', () => secure.write('hello after a buffered hello'));
+          secure.on('error', () => undefined);
+        };
+        wrap();
+      });
+    });
+    const listening = await listenOnLoopback(plain);
+    closers.push(listening.close);
+    const raw = net.connect(listening.port, '127.0.0.1');
+    closers.push(async () => void raw.destroy());
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write('STARTTLS\n');
+    // No wait for an answer: the ClientHello follows the command at once.
+    const client = tls.connect({ socket: raw, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+    const text = await new Promise<string>((resolve, reject) => {
+      client.once('data', (d: Buffer) => resolve(d.toString()));
+      client.once('error', reject);
+    });
+    assert.equal(text, 'hello after a buffered hello');
+    assert.equal(buffered.length, 1);
+    assert.ok(buffered[0]! > 0, 'bytes of the ClientHello were buffered in the socket before it was wrapped');
+    client.destroy();
+  });
+
   it('new tls.TLSSocket(socket, { isServer: true, secureContext }): a socket wrapped by hand (STARTTLS) does its handshake and talks', async () => {
     const secureContext = puretls.createSecureContext(serverOptions());
     assert.ok(secureContext instanceof TlsContext);
