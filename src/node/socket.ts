@@ -372,7 +372,10 @@ export class TlsSocket extends NetSocket {
   // -------------------------------------------------------------------------------------
   // Moving bytes
 
-  /** A TCP read (net.Socket's onread callback): false stops reading until _read starts it. */
+  /**
+   * A TCP read (net.Socket's onread callback; not for applications): false stops reading
+   * until _read starts it again.
+   */
   receiveCiphertext(ciphertext: Uint8Array): boolean {
     const c = this.connection;
     c.receive(ciphertext);
@@ -389,7 +392,8 @@ export class TlsSocket extends NetSocket {
     const resume = this.waitingOnApplication && !this.connection.busy;
     if (resume) this.waitingOnApplication = false;
     const flowing = this.pump();
-    if (resume && flowing && !this.destroyed) super._read(0);
+    // Not past an application's pause(): its resume() starts reading (net.Socket's, with onread).
+    if (resume && flowing && !this.destroyed && !this.isPaused()) super._read(0);
   }
 
   /**
