@@ -13,8 +13,6 @@ import type { Socket } from 'node:net';
 export interface StreamHandle {
   /** node's http and http2 consume a socket's handle natively when this is true. */
   isStreamBase: boolean;
-  /** node's http marks a handle its parser consumes. */
-  _consumed?: boolean;
 }
 
 interface SocketInternals {
