@@ -77,6 +77,11 @@ class NobleRunningHash implements RunningHash {
   }
 }
 
+/** A running hash on noble (also what the node:crypto provider hashes with by default). */
+export function nobleRunningHash(algorithm: HashAlgorithm): RunningHash {
+  return new NobleRunningHash(algorithm, HASHES[algorithm].create());
+}
+
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
   'aes-128-gcm': 16,
   'aes-256-gcm': 32,
@@ -221,7 +226,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   hash(algorithm: HashAlgorithm): RunningHash {
-    return new NobleRunningHash(algorithm, HASHES[algorithm].create());
+    return nobleRunningHash(algorithm);
   }
 
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {

@@ -26,9 +26,17 @@ const randomBytes = (n: number): Uint8Array => new Uint8Array(nodeRandomBytes(n)
 
 const noble = new NobleCryptoProvider();
 const node = new NodeCryptoProvider();
+/** Hashes and HMACs through node:crypto's createHash / createHmac (the default keeps them on noble). */
+const nodeOpenSslHashing = new NodeCryptoProvider({ hashing: 'openssl' });
 const PROVIDERS: Array<[string, CryptoProvider]> = [
   ['noble', noble],
   ['node:crypto', node],
+  ["node:crypto, hashing: 'openssl'", nodeOpenSslHashing],
+];
+/** The node:crypto provider's two ways of hashing, each checked against noble. */
+const NODE_HASHING: Array<[string, CryptoProvider]> = [
+  ['default hashing', node],
+  ["hashing: 'openssl'", nodeOpenSslHashing],
 ];
 
 describe('NodeCryptoProvider against the noble provider', () => {
@@ -42,10 +50,14 @@ describe('NodeCryptoProvider against the noble provider', () => {
     }
   });
 
-  it('running hashes: the same digests between updates, and clones that run on alone', () => {
+  it("hashing: anything but 'javascript' or 'openssl' is refused when the provider is made", () => {
+    assert.throws(() => new NodeCryptoProvider({ hashing: 'md5' as never }), { code: 'ERR_INVALID_ARG_VALUE' });
+  });
+
+  for (const [how, provider] of NODE_HASHING) it(`running hashes (${how}): the same digests between updates, and clones that run on alone`, () => {
     for (const algorithm of ['sha256', 'sha384'] as const satisfies readonly HashAlgorithm[]) {
       const a = noble.hash(algorithm);
-      const b = node.hash(algorithm);
+      const b = provider.hash(algorithm);
       for (let i = 0; i < 20; i++) {
         const data = randomBytes(i * 13);
         a.update(data);
@@ -60,12 +72,12 @@ describe('NodeCryptoProvider against the noble provider', () => {
     }
   });
 
-  it('HMAC: the same MACs for keys shorter and longer than the block, and several parts', () => {
+  for (const [how, provider] of NODE_HASHING) it(`HMAC (${how}): the same MACs for keys shorter and longer than the block, and several parts`, () => {
     for (const algorithm of ['sha256', 'sha384'] as const satisfies readonly HashAlgorithm[]) {
       for (const k of [0, 13, 32, 48, 64, 128, 129, 200]) {
         const key = randomBytes(k);
         const a = noble.hmac(algorithm, key);
-        const b = node.hmac(algorithm, key);
+        const b = provider.hmac(algorithm, key);
         assert.equal(b.outputLength, a.outputLength);
         for (const parts of [[], [randomBytes(32)], [randomBytes(32), randomBytes(13), randomBytes(64)], [randomBytes(200)]]) {
           assert.equal(hex(b.mac(...parts)), hex(a.mac(...parts)), `${algorithm}, key ${k}, ${parts.length} parts`);
@@ -230,12 +242,15 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
     for (const r of running) await r.close();
   });
 
-  async function serverWith(curve: 'P-256' | 'P-384', options: { tickets?: boolean } = {}): Promise<RunningServer & { resumedBy: Array<string | undefined> }> {
+  async function serverWith(
+    curve: 'P-256' | 'P-384',
+    options: { tickets?: boolean; hashing?: 'javascript' | 'openssl' } = {},
+  ): Promise<RunningServer & { resumedBy: Array<string | undefined> }> {
     const cert = testCertificate(curve);
     const context = new TlsContext({
       key: cert.keyPem,
       cert: cert.certPem,
-      crypto: new NodeCryptoProvider(),
+      crypto: new NodeCryptoProvider(options.hashing ? { hashing: options.hashing } : {}),
       sessionIdContext: 'node-crypto test',
       ...(options.tickets === false ? { tickets: false } : {}),
     });
@@ -289,9 +304,9 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
     });
   }
 
-  it('resumption by session ID and by ticket, with the node:crypto provider on both handshakes', async () => {
-    for (const tickets of [false, true]) {
-      const r = await serverWith('P-256', { tickets });
+  it("resumption by session ID and by ticket, with the node:crypto provider on both handshakes, hashing on noble and with hashing: 'openssl'", async () => {
+    for (const [tickets, hashing] of [[false, 'javascript'], [true, 'javascript'], [false, 'openssl'], [true, 'openssl']] as const) {
+      const r = await serverWith('P-256', { tickets, hashing });
       const first = await connect(r.port, { ecdhCurve: 'X25519:P-256' });
       await echo(first, Buffer.from('one'));
       const session = first.getSession();
@@ -299,7 +314,7 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
       await once(first, 'close');
       assert.ok(session, 'the client got a session');
       const second = await connect(r.port, { ecdhCurve: 'X25519:P-256', session });
-      assert.equal(second.isSessionReused(), true, tickets ? 'ticket' : 'session ID');
+      assert.equal(second.isSessionReused(), true, `${tickets ? 'ticket' : 'session ID'}, hashing ${hashing}`);
       assert.equal((await echo(second, Buffer.from('two'))).toString(), 'two');
       assert.deepEqual(r.resumedBy, [undefined, tickets ? 'ticket' : 'session-id'], 'what the server resumed by');
       second.end();
