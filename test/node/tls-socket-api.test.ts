@@ -43,6 +43,15 @@ function makeServer(kind: Kind, options: tls.TlsOptions, listener: (socket: tls.
   return puretls.createServer(options, listener);
 }
 
+/** A node:tls client (TLS 1.2) to the server on `port`, once its handshake is done; destroyed after the test. */
+function openClient(port: number, client: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...client }, () => resolve(socket));
+    socket.once('error', reject);
+    closers.push(async () => void socket.destroy());
+  });
+}
+
 /**
  * One connection from a node:tls client (TLS 1.2) to a `kind` server; `inspect` runs in
  * the server's secureConnection listener, its result comes back with the open client.
@@ -61,13 +70,8 @@ async function connect<T>(
   });
   const listening = await listenOnLoopback(server);
   closers.push(listening.close);
-  const socket = tls.connect({ port: listening.port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...client });
+  const socket = await openClient(listening.port, client);
   socket.on('error', () => undefined);
-  closers.push(async () => void socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
   return { server: await result, client: socket };
 }
 
@@ -155,13 +159,7 @@ describe('node: the TLSSocket surface, against node:tls', function () {
       });
       const listening = await listenOnLoopback(server);
       closers.push(listening.close);
-      const open = (session?: Buffer): Promise<tls.TLSSocket> =>
-        new Promise((resolve, reject) => {
-          const s = tls.connect({ port: listening.port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...(session ? { session } : {}) }, () => resolve(s));
-          s.once('error', reject);
-          s.resume();
-          closers.push(async () => void s.destroy());
-        });
+      const open = async (session?: Buffer): Promise<tls.TLSSocket> => (await openClient(listening.port, session ? { session } : {})).resume();
       const first = await open();
       const session = first.getSession()!;
       const again = await open(session);
@@ -342,12 +340,7 @@ describe('node: the TLSSocket surface, against node:tls', function () {
       });
       const listening = await listenOnLoopback(server);
       closers.push(listening.close);
-      const open = (session?: Buffer): Promise<tls.TLSSocket> =>
-        new Promise((resolve, reject) => {
-          const s = tls.connect({ port: listening.port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...(session ? { session } : {}) }, () => resolve(s));
-          s.once('error', reject);
-          closers.push(async () => void s.destroy());
-        });
+      const open = (session?: Buffer): Promise<tls.TLSSocket> => openClient(listening.port, session ? { session } : {});
       const echo = (s: tls.TLSSocket, text: string): Promise<string> =>
         new Promise((resolve) => {
           s.once('data', (d: Buffer) => resolve(d.toString()));
