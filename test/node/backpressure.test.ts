@@ -6,6 +6,7 @@ import { afterEach, describe, it } from 'mocha';
 import type { TlsSocket } from '../../src/node/socket.js';
 import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
 import { seededRandom } from '../helpers/openssl.js';
+import { tcpQueued, tcpReading } from '../helpers/tcp-handle.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -42,14 +43,6 @@ function connect(port: number): Promise<tls.TLSSocket> {
     socket.once('error', reject);
   });
 }
-
-/** The TCP handle our TlsSocket took over (internal state we look at, not behaviour we rely on). */
-const tcpHandleOf = (s: TlsSocket): { reading?: boolean; writeQueueSize?: number } | undefined =>
-  (s as unknown as { _handle?: { reading?: boolean; writeQueueSize?: number } })._handle;
-/** Whether libuv is reading from the kernel for this TCP connection (the handle's `reading`). */
-const tcpReading = (s: TlsSocket): boolean => tcpHandleOf(s)?.reading === true;
-/** Records libuv holds because the kernel's send buffer is full (the handle's `writeQueueSize`). */
-const tcpQueued = (s: TlsSocket): number => tcpHandleOf(s)?.writeQueueSize ?? 0;
 
 /** Our socket's own drain; also stops waiting if the socket dies, so a test fails loudly. */
 function drainOrClose(socket: TlsSocket): Promise<void> {

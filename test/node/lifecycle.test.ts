@@ -8,6 +8,7 @@ import { TlsError } from '../../src/errors.js';
 import type { ServerOptions } from '../../src/node/options.js';
 import { TlsSocket } from '../../src/node/socket.js';
 import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
+import { tcpReading } from '../helpers/tcp-handle.js';
 
 const servers: RunningServer[] = [];
 const sockets: net.Socket[] = [];
@@ -90,9 +91,6 @@ const text = (socket: net.Socket): Promise<string> => {
   socket.on('data', (d: Buffer) => (s += d.toString()));
   return new Promise((resolve) => socket.on('end', () => resolve(s)));
 };
-
-/** Whether libuv reads from the kernel for this connection (the TCP handle's `reading`, internal state). */
-const tcpReading = (s: net.Socket): boolean => (s as unknown as { _handle?: { reading?: boolean } })._handle?.reading === true;
 
 describe('node: TlsSocket endings and failures', function () {
   this.timeout(30_000);
