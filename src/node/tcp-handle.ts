@@ -40,8 +40,7 @@ export function hideFromNativeConsumers(handle: StreamHandle): void {
  * `server.close()` and `getConnections()` see) without closing the handle twice.
  */
 export function releaseAcceptedSocket(socket: Socket, handle: StreamHandle | undefined): void {
-  const internals = socket as unknown as SocketInternals;
-  if (handle !== undefined && internals._handle === handle) internals._handle = null;
+  if (handle !== undefined && streamHandleOf(socket) === handle) forgetStreamHandle(socket);
   if (!socket.destroyed) socket.destroy();
 }
 
