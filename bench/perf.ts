@@ -78,7 +78,6 @@ function groupOfSample(sym: string, dso: string): string {
 function jsGroup(sym: string): string {
   const noble = /@noble\/(curves|hashes|ciphers)\//.exec(sym);
   if (noble) return `JS: noble/${noble[1]}`;
-  if (sym.includes('/tweetnacl/')) return 'JS: tweetnacl';
   const own = /\/dist\/(src|bench|test)\/([^:\s]*)\.js/.exec(sym);
   if (own) return own[1] === 'src' ? `JS: puretls src/${own[2]}.ts` : 'JS: bench harness';
   if (/\bnode:/.test(sym)) return 'JS: node internals (net, streams, tls, events)';

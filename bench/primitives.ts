@@ -25,6 +25,7 @@ import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
+import { x25519, x25519Base } from '../src/crypto/x25519.js';
 import { compare, bytesPerOp, type Candidate, type Timing } from './ab.js';
 import { RESULTS_DIR } from './common.js';
 import { AesGcm } from '../src/crypto/gcm.js';
@@ -202,11 +203,13 @@ async function x25519Groups(): Promise<Group[]> {
   const nodeKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), secret]), format: 'der', type: 'pkcs8' });
   const keygen: Candidate[] = [
     { name: 'noble x25519.getPublicKey (Edwards fixed-base table, BigInt)', op: () => nobleX25519.getPublicKey(secret) },
-    { name: 'tweetnacl scalarMult.base (16×16-bit limb ladder; what the noble provider uses)', op: () => nacl.scalarMult.base(secret) },
+    { name: 'tweetnacl scalarMult.base (16×16-bit limb ladder; what the noble provider used before)', op: () => nacl.scalarMult.base(secret) },
+    { name: 'x25519Base (x25519.ts: Edwards base table on our limbs; what the noble provider uses)', op: () => x25519Base(secret) },
   ];
   const ecdh: Candidate[] = [
     { name: 'noble x25519.getSharedSecret (BigInt Montgomery ladder)', op: () => nobleX25519.getSharedSecret(secret, peer) },
-    { name: 'tweetnacl scalarMult (16×16-bit limb ladder; what the noble provider uses)', op: () => nacl.scalarMult(secret, peer) },
+    { name: 'tweetnacl scalarMult (16×16-bit limb ladder; what the noble provider used before)', op: () => nacl.scalarMult(secret, peer) },
+    { name: 'x25519 (x25519.ts: ladder on our limbs, dedicated squaring; what the noble provider uses)', op: () => x25519(secret, peer) },
   ];
   if (stablelib) {
     keygen.push({ name: '@stablelib/x25519 scalarMultBase (limb ladder)', op: () => stablelib.scalarMultBase(secret) });

@@ -913,7 +913,6 @@ async function main(): Promise<void> {
     node: process.version,
     openssl: process.versions.openssl,
     noble: { curves: packageVersion('@noble/curves'), hashes: packageVersion('@noble/hashes'), ciphers: packageVersion('@noble/ciphers') },
-    tweetnacl: packageVersion('tweetnacl'),
     puretls: gitDescribe(),
     settings: s,
     setup: {

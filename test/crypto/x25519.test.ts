@@ -7,8 +7,10 @@ import type { EphemeralKey } from '../../src/crypto/provider.js';
 import { fromHex, hex } from '../helpers/tls-client.js';
 
 /**
- * The noble provider's X25519 (tweetnacl's limb ladder, src/crypto/noble.ts) against RFC
- * 7748's vectors, node:crypto (OpenSSL) and noble's own x25519, which it replaced.
+ * The noble provider's X25519 (our limbs, src/crypto/x25519.ts: the Edwards base table for
+ * the public key, the ladder for the shared secret) against RFC 7748's vectors,
+ * node:crypto (OpenSSL) and noble's own x25519. The arithmetic itself is checked in
+ * x25519-limbs.test.ts.
  */
 
 /** An ephemeral key whose secret is exactly `scalar`. */
@@ -30,7 +32,7 @@ function nodeShared(secret: Uint8Array, peer: Uint8Array): string {
   return hex(diffieHellman({ privateKey, publicKey }));
 }
 
-describe('X25519 in the noble provider (tweetnacl)', () => {
+describe('X25519 in the noble provider', () => {
   it('RFC 7748 §5.2: the two scalar × u-coordinate vectors', () => {
     const vectors = [
       ['a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4', 'e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c', 'c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552'],
