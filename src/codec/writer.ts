@@ -1,5 +1,8 @@
+import { transientBytes } from './bytes.js';
+
 /**
- * A growable byte buffer for encoding wire messages. Length prefixes are back-patched so
+ * A growable byte buffer for encoding wire messages (its buffers come from transientBytes:
+ * what it encodes is sent or hashed, not kept). Length prefixes are back-patched so
  * nested structures are written in one pass without intermediate copies.
  */
 export class Writer {
@@ -7,7 +10,7 @@ export class Writer {
   private len = 0;
 
   constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(initialCapacity);
+    this.buf = transientBytes(initialCapacity);
   }
 
   get length(): number {
@@ -19,7 +22,7 @@ export class Writer {
     if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
+    const next = transientBytes(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }

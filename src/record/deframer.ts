@@ -1,4 +1,4 @@
-import { copyBytes, latin1String } from '../codec/bytes.js';
+import { copyBytes, latin1String, transientBytes } from '../codec/bytes.js';
 import { ContentType } from '../codec/enums.js';
 import { AlertDescription, TlsError } from '../errors.js';
 
@@ -13,7 +13,7 @@ const HTTP_METHODS = ['GET ', 'POST ', 'HEAD ', 'PUT '];
 
 /** A new record of `fragmentLength` bytes after its 5-byte header (RFC 5246 §6.2.1), header written. */
 export function newRecord(type: number, version: number, fragmentLength: number): Uint8Array {
-  const record = new Uint8Array(RECORD_HEADER_LENGTH + fragmentLength);
+  const record = transientBytes(RECORD_HEADER_LENGTH + fragmentLength);
   record[0] = type;
   record[1] = version >>> 8;
   record[2] = version;
