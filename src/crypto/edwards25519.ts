@@ -66,14 +66,19 @@ function finishAddition(p: Point): void {
   mul(p.T, fe, fh);
 }
 
+/** A, B and C of an addition to p of q given as (Y + X, Y - X, 2d·T) (add-2008-hwcd-3). */
+function startAddition(p: Point, ypx: FieldElement, ymx: FieldElement, t2d: FieldElement): void {
+  sub(fa, p.Y, p.X);
+  mul(fa, fa, ymx); // A = (Y1 - X1)(Y2 - X2)
+  add(fb, p.Y, p.X);
+  mul(fb, fb, ypx); // B = (Y1 + X1)(Y2 + X2)
+  mul(fc, p.T, t2d); // C = T1 · 2d·T2
+}
+
 /** p += the affine point (ypx, ymx, xy2d) = (y + x, y - x, 2d·x·y): seven multiplications. */
 function addNiels(p: Point, ypx: FieldElement, ymx: FieldElement, xy2d: FieldElement): void {
-  sub(fa, p.Y, p.X);
-  mul(fa, fa, ymx);
-  add(fb, p.Y, p.X);
-  mul(fb, fb, ypx);
-  mul(fc, p.T, xy2d);
-  add(fd, p.Z, p.Z);
+  startAddition(p, ypx, ymx, xy2d);
+  add(fd, p.Z, p.Z); // D = 2·Z1 (Z2 = 1)
   finishAddition(p);
 }
 
@@ -83,13 +88,9 @@ function addPoint(p: Point, q: Point, d2: FieldElement): void {
   add(ypx, q.Y, q.X);
   sub(ymx, q.Y, q.X);
   mul(t2d, q.T, d2);
-  sub(fa, p.Y, p.X);
-  mul(fa, fa, ymx);
-  add(fb, p.Y, p.X);
-  mul(fb, fb, ypx);
-  mul(fc, p.T, t2d);
+  startAddition(p, ypx, ymx, t2d);
   mul(fd, p.Z, q.Z);
-  add(fd, fd, fd);
+  add(fd, fd, fd); // D = 2·Z1·Z2
   finishAddition(p);
 }
 
