@@ -548,11 +548,7 @@ export class ServerConnection implements HandshakeSettings {
   // -------------------------------------------------------------------------------------
   // Bytes out, plaintext in and out
 
-  /**
-   * Encrypted bytes to send, or undefined. One buffer per call: one socket write. It may be
-   * a view of a larger shared buffer (codec/bytes.ts transientBytes): read its `.buffer`
-   * only through `byteOffset` and `byteLength`, as with a Node Buffer.
-   */
+  /** Encrypted bytes to send, or undefined. One buffer per call: one socket write. Yours: its ArrayBuffer is its own. */
   takeOutput(): Uint8Array | undefined {
     return this.record.takeOutput();
   }

@@ -29,15 +29,16 @@ let slab = new ArrayBuffer(0);
 let slabUsed = 0;
 
 /**
- * A zeroed buffer of n bytes for bytes on their way through the core and out: encoded
- * handshake messages, records, what `takeOutput` returns. V8 gives a typed array of more
- * than 64 bytes an ArrayBuffer of its own, which costs 1.2–2.9 µs on this machine against
- * about 30 ns for a view of a bigger one, and a resumed handshake made about five; so,
- * as Node's Buffer.allocUnsafe pools, these are views carved in turn from a shared 8 KiB
- * slab, which the garbage collector frees once no view of it is left. A slab is never
- * carved twice, so what this returns is fresh zeroes, as `new Uint8Array(n)` is. Not for
- * what a connection or a session keeps (a view keeps its whole slab alive), nor above
- * 4 KiB (bulk records), nor for 64 bytes or fewer: those are plain typed arrays.
+ * A zeroed buffer of n bytes for bytes on their way through the core: encoded handshake
+ * messages, and records until `takeOutput` hands them over in a buffer of the caller's
+ * own (ownedBytes). V8 gives a typed array of more than 64 bytes an ArrayBuffer of its
+ * own, which costs 1.2–2.9 µs on this machine against about 30 ns for a view of a bigger
+ * one, and a resumed handshake made about five; so, as Node's Buffer.allocUnsafe pools,
+ * these are views carved in turn from a shared 8 KiB slab, which the garbage collector
+ * frees once no view of it is left. A slab is never carved twice, so what this returns is
+ * fresh zeroes, as `new Uint8Array(n)` is. Not for what a connection or a session keeps
+ * (a view keeps its whole slab alive), nor for what leaves the core, nor above 4 KiB
+ * (bulk records), nor for 64 bytes or fewer: those are plain typed arrays.
  */
 export function transientBytes(n: number): Uint8Array {
   if (n <= MAX_ON_HEAP || n > MAX_FROM_SLAB) return new Uint8Array(n);
@@ -50,7 +51,7 @@ export function transientBytes(n: number): Uint8Array {
   return view;
 }
 
-/** concatBytes into transientBytes: for output on its way out of the core. */
+/** concatBytes into transientBytes: for bytes still inside the core. */
 export function concatTransient(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -61,6 +62,15 @@ export function concatTransient(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * `b` in a buffer of its own if transientBytes may have carved it from a slab: what leaves
+ * the core is the caller's, who may transfer its `.buffer` to a worker (which would
+ * detach every other view of the slab) or keep it for as long as it likes.
+ */
+export function ownedBytes(b: Uint8Array): Uint8Array {
+  return b.length > MAX_ON_HEAP && b.length <= MAX_FROM_SLAB ? new Uint8Array(b) : b;
 }
 
 /** `v` (0..2^32-1) as four big-endian bytes at `out[at]`. */

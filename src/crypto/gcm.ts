@@ -1,5 +1,5 @@
 import { unsafe } from '@noble/ciphers/aes.js';
-import { copyBytes, transientBytes, writeUint32BE } from '../codec/bytes.js';
+import { copyBytes, writeUint32BE } from '../codec/bytes.js';
 import { CompactGhash } from './ghash.js';
 import { constantTimeEqual, type Aead } from './provider.js';
 
@@ -123,7 +123,7 @@ export class AesGcm implements Aead {
     this.checkLive();
     this.start(nonce);
     const n = plaintext.length;
-    const out = transientBytes(n + TAG_LENGTH);
+    const out = new Uint8Array(n + TAG_LENGTH);
     if (n <= SMALL_RECORD_LENGTH) {
       const blocks = smallRecord.subarray(0, padded(n));
       blocks.set(plaintext);

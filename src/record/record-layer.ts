@@ -1,5 +1,5 @@
 import { AlertDescription, TlsError } from '../errors.js';
-import { concatTransient } from '../codec/bytes.js';
+import { concatBytes, ownedBytes } from '../codec/bytes.js';
 import { ProtocolVersion } from '../codec/enums.js';
 import type { AeadProtection } from './aead.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, RecordDeframer, newRecord } from './deframer.js';
@@ -170,7 +170,8 @@ export class RecordLayer {
   takeOutput(): Uint8Array | undefined {
     if (this.outputLength === 0) return undefined;
     const chunks = this.output;
-    const out = chunks.length === 1 ? chunks[0]! : concatTransient(chunks);
+    // Records may be views of a shared slab (transientBytes); what leaves is the caller's own.
+    const out = chunks.length === 1 ? ownedBytes(chunks[0]!) : concatBytes(chunks);
     this.output = [];
     this.outputLength = 0;
     return out;

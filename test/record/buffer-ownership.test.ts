@@ -44,3 +44,51 @@ describe('buffers handed to receive() are the caller\'s again when it returns', 
     });
   }
 });
+
+/**
+ * Records are built in views of a shared slab (codec/bytes.ts transientBytes); what
+ * `takeOutput` returns must still be the caller's alone: a caller may transfer its
+ * ArrayBuffer to a worker, which detaches it, or keep it as long as it likes.
+ */
+describe('what takeOutput() returns is the caller\'s own buffer', () => {
+  const cert = testCertificate();
+
+  function owned(b: Uint8Array): boolean {
+    return b.byteOffset === 0 && b.buffer.byteLength === b.length;
+  }
+
+  it('for every flight and for records of every size, and transferring one leaves another connection intact', () => {
+    const context = new TlsContext({ key: cert.keyPem, cert: cert.certPem });
+    const [a, b] = [new ServerConnection(context), new ServerConnection(context)];
+    const [clientA, clientB] = [new TlsClient({}), new TlsClient({})];
+    a.receive(clientA.start());
+    b.receive(clientB.start());
+    const firstA = a.takeOutput()!;
+    const firstB = b.takeOutput()!;
+    assert.ok(owned(firstA) && owned(firstB));
+    // Hand A's flight to a "worker": its ArrayBuffer is detached here.
+    const moved = structuredClone(firstA, { transfer: [firstA.buffer as ArrayBuffer] });
+    assert.equal(firstA.length, 0);
+    clientA.receive(moved);
+    clientB.receive(firstB);
+    a.receive(clientA.takeOutput()!);
+    b.receive(clientB.takeOutput()!);
+    for (const [server, client] of [[a, clientA], [b, clientB]] as const) {
+      assert.equal(server.error, undefined, server.error?.message);
+      assert.ok(server.handshakeComplete);
+      const last = server.takeOutput()!;
+      assert.ok(owned(last));
+      client.receive(last);
+    }
+    // Application data across the sizes transientBytes serves from a slab (65..4096 bytes a record).
+    for (const n of [1, 40, 60, 100, 1000, 4000, 4100, 20_000]) {
+      a.write(new Uint8Array(n).fill(n & 0xff));
+      const out = a.takeOutput()!;
+      assert.ok(owned(out), `${n} bytes written`);
+      const copy = structuredClone(out, { transfer: [out.buffer as ArrayBuffer] });
+      clientA.receive(copy);
+      assert.deepEqual(Buffer.from(clientA.takePlaintext()), Buffer.alloc(n, n & 0xff));
+    }
+    assert.equal(a.error, undefined);
+  });
+});
