@@ -17,7 +17,7 @@
  * depends on nothing but its call (constant-time by construction).
  *
  * Limbs may be negative or a little over 16 bits between operations (add and sub do not
- * carry); mul, sqr and mulSmall carry their result, and toBytes reduces it fully.
+ * carry); mul, sqr and mulSmallAdd carry their result, and toBytes reduces it fully.
  */
 
 export type FieldElement = Float64Array;
@@ -38,6 +38,15 @@ export function add(o: FieldElement, a: FieldElement, b: FieldElement): void {
 
 export function sub(o: FieldElement, a: FieldElement, b: FieldElement): void {
   for (let i = 0; i < LIMBS; i++) o[i] = a[i]! - b[i]!;
+}
+
+/** sum = a + b and difference = a - b in one pass (the ladder takes both, three times a step). */
+export function addSub(sum: FieldElement, difference: FieldElement, a: FieldElement, b: FieldElement): void {
+  for (let i = 0; i < LIMBS; i++) {
+    const x = a[i]!, y = b[i]!;
+    sum[i] = x + y;
+    difference[i] = x - y;
+  }
 }
 
 /**
@@ -269,9 +278,9 @@ export function sqr(o: FieldElement, a: FieldElement): void {
   o[15] = r15;
 }
 
-/** o = a·c for a small constant c (below 2^17), such as RFC 7748's a24 = 121665. */
-export function mulSmall(o: FieldElement, a: FieldElement, c: number): void {
-  for (let i = 0; i < LIMBS; i++) o[i] = a[i]! * c;
+/** o = a·c + d for a constant c below 2^17, carried: RFC 7748's AA + a24·E in one pass. */
+export function mulSmallAdd(o: FieldElement, a: FieldElement, c: number, d: FieldElement): void {
+  for (let i = 0; i < LIMBS; i++) o[i] = a[i]! * c + d[i]!;
   carry(o);
   carry(o);
 }

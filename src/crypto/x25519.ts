@@ -1,4 +1,4 @@
-import { add, fieldElement, fromBytes, invert, mul, mulSmall, sqr, sub, swap, toBytes, type FieldElement } from './field25519.js';
+import { addSub, fieldElement, fromBytes, invert, mul, mulSmallAdd, sqr, sub, swap, toBytes, type FieldElement } from './field25519.js';
 import { edwardsBaseMultipleU } from './edwards25519.js';
 
 /**
@@ -65,23 +65,19 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
 
 /** One step of RFC 7748 §5's ladder: (x2:z2) doubled, (x3:z3) the differential sum. */
 function ladderStep(): void {
-  add(ta, x2, z2);
-  sqr(taa, ta); // AA = (x2 + z2)^2
-  sub(tb, x2, z2);
-  sqr(tbb, tb); // BB = (x2 - z2)^2
+  addSub(ta, tb, x2, z2); // A = x2 + z2, B = x2 - z2
+  sqr(taa, ta); // AA
+  sqr(tbb, tb); // BB
   sub(te, taa, tbb); // E = AA - BB
-  add(tc, x3, z3);
-  sub(td, x3, z3);
+  addSub(tc, td, x3, z3); // C = x3 + z3, D = x3 - z3
   mul(tda, td, ta); // DA
   mul(tcb, tc, tb); // CB
-  add(x3, tda, tcb);
+  addSub(x3, z3, tda, tcb);
   sqr(x3, x3); // x3 = (DA + CB)^2
-  sub(z3, tda, tcb);
   sqr(z3, z3);
   mul(z3, z3, x1); // z3 = x1 · (DA - CB)^2
   mul(x2, taa, tbb); // x2 = AA · BB
-  mulSmall(z2, te, A24);
-  add(z2, z2, taa);
+  mulSmallAdd(z2, te, A24, taa);
   mul(z2, z2, te); // z2 = E · (AA + a24 · E)
 }
 

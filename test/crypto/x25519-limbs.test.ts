@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, randomBytes, randomInt } from 'node:
 import { describe, it } from 'mocha';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import nacl from 'tweetnacl';
-import { LIMBS, add, fieldElement, fromBytes, invert, mul, mulSmall, sqr, sub, swap, toBytes, type FieldElement } from '../../src/crypto/field25519.js';
+import { LIMBS, add, addSub, fieldElement, fromBytes, invert, mul, mulSmallAdd, sqr, sub, swap, toBytes, type FieldElement } from '../../src/crypto/field25519.js';
 import { clampScalar, x25519, x25519Base } from '../../src/crypto/x25519.js';
 import { hex } from '../helpers/tls-client.js';
 
@@ -45,7 +45,7 @@ function extremes(): FieldElement[] {
 const LIMB_BOUND = 1 << 18; // wider than any sum or difference the ladder and table feed a product
 
 describe('X25519 arithmetic on 16 limbs (field25519.ts)', () => {
-  it('mul, sqr and mulSmall equal BigInt arithmetic mod p, on random limbs up to ±2^18 and the extremes', () => {
+  it('mul, sqr and mulSmallAdd equal BigInt arithmetic mod p, on random limbs up to ±2^18 and the extremes', () => {
     const inputs = [...extremes(), ...Array.from({ length: 300 }, () => randomLimbs(LIMB_BOUND))];
     const o = fieldElement();
     for (let i = 0; i < inputs.length; i++) {
@@ -55,8 +55,8 @@ describe('X25519 arithmetic on 16 limbs (field25519.ts)', () => {
       assert.equal(mod(valueOf(o)), mod(valueOf(a) * valueOf(b)), `mul ${i}`);
       sqr(o, a);
       assert.equal(mod(valueOf(o)), mod(valueOf(a) ** 2n), `sqr ${i}`);
-      mulSmall(o, a, 121665);
-      assert.equal(mod(valueOf(o)), mod(valueOf(a) * 121665n), `mulSmall ${i}`);
+      mulSmallAdd(o, a, 121665, b);
+      assert.equal(mod(valueOf(o)), mod(valueOf(a) * 121665n + valueOf(b)), `mulSmallAdd ${i}`);
       // Carried results are small enough to be multiplied again.
       for (let l = 0; l < LIMBS; l++) assert.ok(Math.abs(o[l]!) < 1 << 17, `carried limb ${l} of ${i}`);
     }
@@ -72,12 +72,14 @@ describe('X25519 arithmetic on 16 limbs (field25519.ts)', () => {
     assert.equal(mod(valueOf(b)), square);
   });
 
-  it('add, sub and swap', () => {
-    const a = randomLimbs(1 << 16), b = randomLimbs(1 << 16), o = fieldElement();
+  it('add, sub, addSub and swap', () => {
+    const a = randomLimbs(1 << 16), b = randomLimbs(1 << 16), o = fieldElement(), d = fieldElement();
     add(o, a, b);
     assert.equal(valueOf(o), valueOf(a) + valueOf(b));
     sub(o, a, b);
     assert.equal(valueOf(o), valueOf(a) - valueOf(b));
+    addSub(o, d, a, b);
+    assert.deepEqual([valueOf(o), valueOf(d)], [valueOf(a) + valueOf(b), valueOf(a) - valueOf(b)]);
     const [va, vb] = [valueOf(a), valueOf(b)];
     swap(a, b, 0);
     assert.deepEqual([valueOf(a), valueOf(b)], [va, vb]);
