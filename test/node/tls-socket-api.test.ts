@@ -44,6 +44,27 @@ function makeServer(kind: Kind, options: tls.TlsOptions, listener: (socket: tls.
 }
 
 /** A node:tls client (TLS 1.2) to the server on `port`, once its handshake is done; destroyed after the test. */
+/**
+ * The client side of a STARTTLS exchange with `plain`: connects, sends `STARTTLS`, waits for
+ * the server's line when `awaitReply`, then starts node:tls on the same socket and returns
+ * the first data it reads.
+ */
+async function startTlsClient(plain: net.Server, awaitReply: boolean): Promise<string> {
+  const listening = await listenOnLoopback(plain);
+  closers.push(listening.close);
+  const raw = net.connect(listening.port, '127.0.0.1');
+  closers.push(async () => void raw.destroy());
+  await new Promise((resolve) => raw.once('connect', resolve));
+  raw.write('STARTTLS\n');
+  if (awaitReply) await new Promise((resolve) => raw.once('data', resolve));
+  const client = tls.connect({ socket: raw, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+  closers.push(async () => void client.destroy());
+  return new Promise<string>((resolve, reject) => {
+    client.once('data', (d: Buffer) => resolve(d.toString()));
+    client.once('error', reject);
+  });
+}
+
 function openClient(port: number, client: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...client }, () => resolve(socket));
@@ -406,22 +427,11 @@ describe('node: the TLSSocket surface, against node:tls', function () {
         wrap();
       });
     });
-    const listening = await listenOnLoopback(plain);
-    closers.push(listening.close);
-    const raw = net.connect(listening.port, '127.0.0.1');
-    closers.push(async () => void raw.destroy());
-    await new Promise((resolve) => raw.once('connect', resolve));
-    raw.write('STARTTLS\n');
     // No wait for an answer: the ClientHello follows the command at once.
-    const client = tls.connect({ socket: raw, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
-    const text = await new Promise<string>((resolve, reject) => {
-      client.once('data', (d: Buffer) => resolve(d.toString()));
-      client.once('error', reject);
-    });
+    const text = await startTlsClient(plain, false);
     assert.equal(text, 'hello after a buffered hello');
     assert.equal(buffered.length, 1);
     assert.ok(buffered[0]! > 0, 'bytes of the ClientHello were buffered in the socket before it was wrapped');
-    client.destroy();
   });
 
   it('new tls.TLSSocket(socket, { isServer: true, secureContext }): a socket wrapped by hand (STARTTLS) does its handshake and talks', async () => {
@@ -437,19 +447,7 @@ describe('node: the TLSSocket surface, against node:tls', function () {
         });
       });
     });
-    const listening = await listenOnLoopback(plain);
-    closers.push(listening.close);
-    const raw = net.connect(listening.port, '127.0.0.1');
-    closers.push(async () => void raw.destroy());
-    await new Promise((resolve) => raw.once('connect', resolve));
-    raw.write('STARTTLS\n');
-    await new Promise((resolve) => raw.once('data', resolve));
-    const client = tls.connect({ socket: raw, rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
-    const text = await new Promise<string>((resolve, reject) => {
-      client.once('data', (d: Buffer) => resolve(d.toString()));
-      client.once('error', reject);
-    });
+    const text = await startTlsClient(plain, true);
     assert.equal(text, 'hello over TLSv1.2');
-    client.destroy();
   });
 });
