@@ -6,11 +6,14 @@ export function copyBytes(b: Uint8Array): Uint8Array {
   return new Uint8Array(b);
 }
 
-/** The parts one after another, in one fresh buffer. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+/**
+ * The parts one after another, in one fresh buffer: a buffer of its own, or, for bytes
+ * still inside the core on their way out, one from `transientBytes`.
+ */
+export function concatBytes(parts: readonly Uint8Array[], allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
+  const out = allocate(n);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
@@ -49,19 +52,6 @@ export function transientBytes(n: number): Uint8Array {
   const view = new Uint8Array(slab, slabUsed, n);
   slabUsed += (n + 7) & ~7; // views 8-byte aligned, as Node's pool keeps them
   return view;
-}
-
-/** concatBytes into transientBytes: for bytes still inside the core. */
-export function concatTransient(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = transientBytes(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { concatTransient, copyBytes, toHex } from '../codec/bytes.js';
+import { concatBytes, copyBytes, toHex, transientBytes } from '../codec/bytes.js';
 import { CipherSuiteId, HandshakeType, ProtocolVersion } from '../codec/enums.js';
 import { constantTimeEqual, type EphemeralKey, type KeyedMac } from '../crypto/provider.js';
 import { AlertDescription, fatal } from '../errors.js';
@@ -700,7 +700,7 @@ export class ServerHandshake {
     if (this.flight.length === 0) return;
     const messages = this.flight;
     this.flight = [];
-    this.output.sendHandshake(messages.length === 1 ? messages[0]! : concatTransient(messages));
+    this.output.sendHandshake(messages.length === 1 ? messages[0]! : concatBytes(messages, transientBytes));
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { concatTransient, latin1Bytes, latin1String, transientBytes } from '../../src/codec/bytes.js';
+import { concatBytes, latin1Bytes, latin1String, transientBytes } from '../../src/codec/bytes.js';
 
 describe('latin1 helpers', () => {
   it('round-trip every byte value, at lengths around the slice size and far beyond (no stack overflow)', () => {
@@ -45,10 +45,11 @@ describe('transientBytes (views carved from a shared slab)', () => {
     }
   });
 
-  it('concatTransient joins its parts', () => {
+  it('concatBytes with transientBytes joins its parts into a slab view', () => {
     const parts = [new Uint8Array(40).fill(1), new Uint8Array(0), new Uint8Array(90).fill(2)];
-    const joined = concatTransient(parts);
+    const joined = concatBytes(parts, transientBytes);
     assert.equal(joined.length, 130);
+    assert.ok(joined.buffer.byteLength > joined.length, 'a view of a slab');
     assert.ok(joined.subarray(0, 40).every((b) => b === 1) && joined.subarray(40).every((b) => b === 2));
   });
 });
