@@ -119,11 +119,12 @@ export class AesGcm implements Aead {
     if (this.disposed) throw new Error('AES-GCM key used after dispose');
   }
 
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, into?: Uint8Array): Uint8Array {
     this.checkLive();
-    this.start(nonce);
     const n = plaintext.length;
-    const out = new Uint8Array(n + TAG_LENGTH);
+    const out = into ?? new Uint8Array(n + TAG_LENGTH);
+    if (out.length !== n + TAG_LENGTH) throw new RangeError('AES-GCM output must be the plaintext length plus the tag');
+    this.start(nonce);
     if (n <= SMALL_RECORD_LENGTH) {
       const blocks = smallRecord.subarray(0, padded(n));
       blocks.set(plaintext);
@@ -136,7 +137,10 @@ export class AesGcm implements Aead {
       return out;
     }
     const ciphertext = out.subarray(0, n);
-    unsafe.ctr32(this.xk, false, counter, aligned(plaintext), ciphertext);
+    // noble's CTR writes through a Uint32Array view; a record's fragment starts at byte 13.
+    const target = ciphertext.byteOffset % 4 === 0 ? ciphertext : new Uint8Array(n);
+    unsafe.ctr32(this.xk, false, counter, aligned(plaintext), target);
+    if (target !== ciphertext) ciphertext.set(target);
     out.set(this.tag(aad, ciphertext), n);
     return out;
   }

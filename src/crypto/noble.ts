@@ -100,9 +100,9 @@ class NobleChaCha20Poly1305 implements Aead {
     this.disposed = true;
     this.key.fill(0);
   }
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array {
     if (this.disposed) throw new Error('chacha20-poly1305 key used after dispose');
-    return chacha20poly1305(this.key, nonce, aad).encrypt(plaintext);
+    return chacha20poly1305(this.key, nonce, aad).encrypt(plaintext, out);
   }
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     if (this.disposed) throw new Error('chacha20-poly1305 key used after dispose');

@@ -32,7 +32,13 @@ export interface KeyedMac {
 
 /** An AEAD bound to one key. `open` returns null on authentication failure, never throws. */
 export interface Aead {
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * The ciphertext followed by the 16-byte tag. Given `out` (exactly plaintext.length + 16
+   * bytes, not overlapping `plaintext`), a provider writes there and returns `out`: the
+   * record layer passes the fragment of the record it is building, so a record is one
+   * allocation and no copy, as OpenSSL seals into its write buffer.
+   */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
   /** Wipes the key and everything derived from it; the AEAD must not be used afterwards. */
   dispose?(): void;

@@ -136,15 +136,18 @@ class NodeAead implements Aead {
     return this.key;
   }
 
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  /** node:crypto has no output argument: `update` makes a buffer, copied once into `out`. */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, into?: Uint8Array): Uint8Array {
+    const n = plaintext.length;
+    const out = into ?? new Uint8Array(n + TAG_LENGTH);
+    if (out.length !== n + TAG_LENGTH) throw new RangeError(`${this.algorithm} output must be the plaintext length plus the tag`);
     const cipher = createCipheriv(this.algorithm as CipherGCMTypes, this.live(), nonce, { authTagLength: TAG_LENGTH });
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    cipher.setAAD(aad, { plaintextLength: n });
     const body = cipher.update(plaintext);
     out.set(body);
     const rest = cipher.final(); // empty for these stream modes, kept for correctness
     out.set(rest, body.length);
-    out.set(cipher.getAuthTag(), plaintext.length);
+    out.set(cipher.getAuthTag(), n);
     return out;
   }
 

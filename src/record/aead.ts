@@ -97,11 +97,13 @@ export class AeadProtection {
   seal(type: number, version: number, plaintext: Uint8Array): Uint8Array {
     this.prepareNonce();
     this.prepareAad(type, version, plaintext.length);
-    const sealed = this.aead.seal(this.nonce, this.aad, plaintext);
-    const fragmentLength = this.explicitNonceLength + sealed.length;
-    const record = newRecord(type, version, fragmentLength);
-    if (this.explicitNonceLength) record.set(this.nonce.subarray(4), RECORD_HEADER_LENGTH);
-    record.set(sealed, RECORD_HEADER_LENGTH + this.explicitNonceLength);
+    const e = this.explicitNonceLength;
+    const record = newRecord(type, version, e + plaintext.length + TAG_LENGTH);
+    if (e) record.set(this.nonce.subarray(4), RECORD_HEADER_LENGTH);
+    const body = record.subarray(RECORD_HEADER_LENGTH + e);
+    const sealed = this.aead.seal(this.nonce, this.aad, plaintext, body);
+    // A provider of the application's that ignores `out` returns an array of its own.
+    if (sealed !== body) body.set(sealed);
     this.seq.increment();
     return record;
   }

@@ -161,10 +161,10 @@ export class RecordingCrypto implements CryptoProvider {
     };
     this.aeads.push(rec);
     return {
-      seal(nonce, aad, plaintext) {
+      seal(nonce, aad, plaintext, out) {
         if (rec.disposed) rec.usedAfterDispose++;
         rec.seals++;
-        return real.seal(nonce, aad, plaintext);
+        return real.seal(nonce, aad, plaintext, out);
       },
       open(nonce, aad, ciphertextAndTag) {
         if (rec.disposed) rec.usedAfterDispose++;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'mocha';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
-import type { AeadAlgorithm } from '../../src/crypto/provider.js';
+import type { Aead, AeadAlgorithm, CryptoProvider } from '../../src/crypto/provider.js';
+import { NodeCryptoProvider } from '../../src/node/node-crypto.js';
 import { AlertDescription, TlsError } from '../../src/errors.js';
 import { suiteById, type CipherSuite } from '../../src/protocol/suites.js';
 import { AeadProtection } from '../../src/record/aead.js';
@@ -235,6 +236,43 @@ describe('AEAD provider against node:crypto: every length, unaligned views, one 
   });
 });
 
+describe("AEAD seal into the caller's buffer (the record layer's fragment), both providers", () => {
+  const providers: Array<[string, CryptoProvider]> = [
+    ['noble', crypto],
+    ['node-crypto', new NodeCryptoProvider()],
+  ];
+  for (const [name, provider] of providers) {
+    for (const algorithm of ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const) {
+      it(`${name} ${algorithm}: writes into out at offsets 0, 5 and 13, returns it, and touches nothing around it`, () => {
+        const key = randomBytes(algorithm === 'aes-128-gcm' ? 16 : 32);
+        const aead = provider.aead(algorithm, key);
+        // 1024 and 1025 straddle AesGcm's small-record path; 4096 the core's slab limit.
+        for (const n of [0, 17, 1024, 1025, 4096, 16384]) {
+          for (const offset of [0, 5, 13]) {
+            const nonce = randomBytes(12);
+            const aad = randomBytes(13);
+            const plaintext = randomBytes(n);
+            const cipher = createCipheriv(algorithm as 'aes-128-gcm', key, nonce, { authTagLength: 16 });
+            cipher.setAAD(aad, { plaintextLength: n });
+            const expected = hex(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+            const backing = new Uint8Array(offset + n + 16 + 7).fill(0xee);
+            const out = backing.subarray(offset, offset + n + 16);
+            const sealed = aead.seal(nonce, aad, plaintext, out);
+            const where = `length ${n}, offset ${offset}`;
+            assert.equal(sealed, out, `the same array comes back, ${where}`);
+            assert.equal(hex(out), expected, `as node:crypto seals it, ${where}`);
+            assert.ok(backing.subarray(0, offset).every((b) => b === 0xee), `nothing written before out, ${where}`);
+            assert.ok(backing.subarray(offset + n + 16).every((b) => b === 0xee), `nothing written after out, ${where}`);
+            assert.equal(hex(aead.open(nonce, aad, out)!), hex(plaintext), `opens, ${where}`);
+          }
+        }
+        assert.throws(() => aead.seal(randomBytes(12), new Uint8Array(13), new Uint8Array(10), new Uint8Array(25)), 'one byte short');
+        assert.throws(() => aead.seal(randomBytes(12), new Uint8Array(13), new Uint8Array(10), new Uint8Array(27)), 'one byte over');
+      });
+    }
+  }
+});
+
 // -------------------------------------------------------------------------------------------
 // The record construction: RFC 5288 (GCM) and RFC 7905 (ChaCha20-Poly1305), checked against
 // records built here with node:crypto.
@@ -291,6 +329,26 @@ for (const id of [Suite.AES128_GCM, Suite.AES256_GCM, Suite.CHACHA20]) {
         assert.equal(record.length, 5 + suite.explicitNonceLength + m.length + 16);
         if (suite.explicitNonceLength) assert.equal(hex(record.subarray(5, 13)), hex(seq8(seq)), 'explicit nonce = seq');
       });
+    });
+
+    it('records of every size class are exact with either provider, and with a provider that ignores `out`', () => {
+      /** A provider of an application's, written against `seal` without `out`: returns its own array. */
+      const ignoringOut: CryptoProvider = Object.create(crypto, {
+        aead: {
+          value: (algorithm: AeadAlgorithm, k: Uint8Array): Aead => {
+            const real = crypto.aead(algorithm, k);
+            return { seal: (nonce, aad, plaintext) => real.seal(nonce, aad, plaintext), open: (nonce, aad, c) => real.open(nonce, aad, c) };
+          },
+        },
+      }) as CryptoProvider;
+      for (const provider of [crypto, new NodeCryptoProvider(), ignoringOut]) {
+        const p = new AeadProtection(provider, suite, key, iv);
+        [0, 1000, 1025, 4096, 4097, 16384].forEach((n, seq) => {
+          const m = Uint8Array.from({ length: n }, (_, i) => (i * 11 + seq) & 0xff);
+          const record = p.seal(23, 0x0303, m);
+          assert.equal(hex(record), hex(expectedRecord(suite, key, iv, seq, 23, m)), `seq ${seq}, ${n} bytes`);
+        });
+      }
     });
 
     it('open reverses seal, in order, for the full plaintext range 0..2^14', () => {
