@@ -52,6 +52,16 @@ const REM_8BIT = (() => {
 
 /** Words 0..63 of the table: n·H for a nibble n; words 64..127: n·H·x^4 (512 bytes in all). */
 const TIMES_X4 = 64;
+const TABLE_WORDS = 2 * TIMES_X4;
+
+/**
+ * Tables of destroyed keys, wiped, kept for the next key: a 512-byte Int32Array gets an
+ * ArrayBuffer of its own, which V8 makes in 1–3 µs, and every connection makes two keys
+ * and retires them when it ends. At most MAX_SPARE_TABLES (32 KiB) are kept.
+ */
+const MAX_SPARE_TABLES = 64;
+const spareTables: Int32Array[] = [];
+const NO_TABLE = new Int32Array(0);
 
 /**
  * An incremental GHASH bound to one hash key H. As noble's GHASH: each `update` is one
@@ -65,7 +75,7 @@ export class CompactGhash {
    * the lowest power first); entry n of the second half is n·H·x^4, so a whole byte is one
    * step (OpenSSL's `Htable` and `Hshr4`, as its gcm_ghash_4bit assembly uses them).
    */
-  private readonly table = new Int32Array(2 * 16 * 4);
+  private table: Int32Array = spareTables.pop() ?? new Int32Array(TABLE_WORDS);
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -133,10 +143,15 @@ export class CompactGhash {
     writeWord(out, 12, this.s3);
   }
 
-  /** The table is H in another form: wipe it, and the running state. */
+  /** The table is H in another form: wipe it (it may serve another key), and the running state. */
   destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
-    this.table.fill(0);
+    const table = this.table;
+    this.table = NO_TABLE;
+    // All zeroes is also what the constructor relies on: it writes every entry but two zero ones.
+    table.fill(0);
+    if (spareTables.length < MAX_SPARE_TABLES) spareTables.push(table);
     this.reset();
   }
 

@@ -87,13 +87,33 @@ describe('CompactGhash (Shoup 4-bit) against noble GHASH', () => {
     assert.equal(ours(g, [fromHex('0388dace60b6a392f328c2b971b2fe78'), lengths]), 'f38cbb1ad69223dcc3457ae5b6b0f885');
   });
 
-  it('destroy wipes the table and refuses further use', () => {
+  it('destroy wipes the table, lets go of it and refuses further use', () => {
     const g = new CompactGhash(randomBytes(16));
     g.update(randomBytes(20));
-    g.destroy();
     const table = (g as unknown as { table: Int32Array }).table;
-    assert.ok(table.every((w) => w === 0));
+    assert.equal(table.length, 128);
+    assert.ok(table.some((w) => w !== 0));
+    g.destroy();
+    assert.ok(table.every((w) => w === 0), 'the table is wiped');
+    assert.equal((g as unknown as { table: Int32Array }).table.length, 0, 'and no longer this key\'s');
     assert.throws(() => g.update(new Uint8Array(1)));
     assert.throws(() => g.digestInto(new Uint8Array(16)));
+    g.destroy(); // twice is harmless: the table is not handed out twice
+    const a = new CompactGhash(randomBytes(16));
+    const b = new CompactGhash(randomBytes(16));
+    assert.notEqual((a as unknown as { table: Int32Array }).table, (b as unknown as { table: Int32Array }).table);
+  });
+
+  it('keys made as others are destroyed (their wiped tables reused) hash as noble does', () => {
+    const live: Array<{ h: Uint8Array; g: CompactGhash }> = [];
+    for (let round = 0; round < 300; round++) {
+      const h = randomBytes(16);
+      live.push({ h, g: new CompactGhash(h) });
+      if (round % 3 !== 0) live.splice((round * 5) % live.length, 1)[0]!.g.destroy();
+      for (const { h: key, g } of live.slice(-4)) {
+        const segments = [randomBytes(round % 40), randomBytes(13)];
+        assert.equal(ours(g, segments), noble(key, segments), `round ${round}`);
+      }
+    }
   });
 });
