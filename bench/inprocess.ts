@@ -253,6 +253,14 @@ function runInProcess(options: InProcessOptions): InProcessResult[] {
   return results;
 }
 
+/** One handshake of `scenario`, replayed per call: for interleaved A/B runs of two builds in one process. */
+export function replayer(scenario: InProcessScenario): () => void {
+  const context = contextFor(scenario);
+  const rec = record(scenario, context);
+  replay(context, rec, scenario, 1, true);
+  return () => void replay(context, rec, scenario, 1, false);
+}
+
 // As a child of run.ts, or on its own.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');

@@ -1,4 +1,5 @@
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import { releaseHash, takeHash, type NobleHash } from './noble-hash-pool.js';
 import type { HashAlgorithm, KeyedMac } from './provider.js';
 
 /**
@@ -14,14 +15,14 @@ import type { HashAlgorithm, KeyedMac } from './provider.js';
  * the outer hash through a view made once. What is still allocated per MAC is the MAC the
  * caller keeps and what noble's `update` and `_cloneInto` make inside (bench/primitives.ts:
  * about 730 bytes per MAC against 1090 before, 1.6 µs against 2.6 µs). The working hashes
- * are wiped (`destroy`) after every MAC. noble keeps a hash's block buffer `protected`, so
- * @noble/hashes is pinned to an exact version, as @noble/ciphers is.
+ * are wiped (`destroy`) after every MAC. The keyed states come from noble-hash-pool.ts and
+ * go back to it, wiped, when the MAC is disposed; the padded key is absorbed from a buffer
+ * made once. noble keeps a hash's block buffer `protected`, so @noble/hashes is pinned to
+ * an exact version, as @noble/ciphers is.
  *
  * Tested against node:crypto's HMAC (test/crypto/hmac.test.ts) and, through the PRF, the
  * published TLS 1.2 PRF vectors (test/vectors/prf.test.ts).
  */
-
-type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
 
 /** noble keeps each hash's block buffer `protected`; digestInto(buffer) is what its own digest() does. */
 const blockBuffer = (h: NobleHash): Uint8Array => (h as unknown as { buffer: Uint8Array }).buffer;
@@ -48,10 +49,14 @@ function workFor(algorithm: HashAlgorithm, inner: NobleHash, outer: NobleHash): 
   return w;
 }
 
+/** The padded key while it is absorbed (blocks of 64 or 128 bytes), in a buffer that has its ArrayBuffer already; wiped at once. */
+const padBuffer = new Uint8Array(new ArrayBuffer(128));
+
 export class NobleHmac implements KeyedMac {
   readonly outputLength: number;
-  private readonly inner: NobleHash;
-  private readonly outer: NobleHash;
+  /** The keyed states; undefined once disposed (they may be another key's by then). */
+  private inner: NobleHash | undefined;
+  private outer: NobleHash | undefined;
 
   constructor(
     private readonly algorithm: HashAlgorithm,
@@ -59,18 +64,19 @@ export class NobleHmac implements KeyedMac {
   ) {
     const hash = HASHES[algorithm];
     const blockLength = hash.blockLen;
-    const pad = new Uint8Array(blockLength);
+    const pad = padBuffer.subarray(0, blockLength);
     // RFC 2104 §2: a key longer than the block is hashed first.
     pad.set(key.length > blockLength ? hash(key) : key);
     for (let i = 0; i < blockLength; i++) pad[i]! ^= 0x36;
-    this.inner = hash.create().update(pad) as NobleHash;
+    this.inner = takeHash(algorithm).update(pad) as NobleHash;
     for (let i = 0; i < blockLength; i++) pad[i]! ^= 0x36 ^ 0x5c;
-    this.outer = hash.create().update(pad) as NobleHash;
-    pad.fill(0);
+    this.outer = takeHash(algorithm).update(pad) as NobleHash;
+    padBuffer.fill(0);
     this.outputLength = hash.outputLen;
   }
 
   mac(...parts: Uint8Array[]): Uint8Array {
+    if (!this.inner || !this.outer) throw new Error('HMAC used after dispose');
     const w = workFor(this.algorithm, this.inner, this.outer);
     const inner = this.inner._cloneInto(w.inner as never) as NobleHash;
     for (let i = 0; i < parts.length; i++) inner.update(parts[i]!);
@@ -86,10 +92,10 @@ export class NobleHmac implements KeyedMac {
     return out;
   }
 
-  /** The key is done with: wipe the keyed inner and outer states (noble's destroy zeroes them). */
+  /** The key is done with: wipe the keyed states (noble's destroy zeroes them); the objects may serve another key. */
   dispose(): void {
-    this.inner.destroy();
-    this.outer.destroy();
+    if (this.inner) releaseHash(this.algorithm, this.inner);
+    if (this.outer) releaseHash(this.algorithm, this.outer);
+    this.inner = this.outer = undefined;
   }
 }
-

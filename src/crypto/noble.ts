@@ -7,6 +7,7 @@ import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { AesGcm } from './gcm.js';
 import { NobleHmac } from './hmac.js';
+import { releaseHash, takeHash, type NobleHash } from './noble-hash-pool.js';
 import { pooledRandom } from './random-pool.js';
 import { x25519, x25519Base } from './x25519.js';
 import type {
@@ -31,14 +32,12 @@ import type {
 } from './provider.js';
 import { RsaCrtSigner, decodeRsaPublicKey, paddingOf, rsaVerify } from './rsa.js';
 
-const HASHES = { sha256, sha384 } as const;
 const SIGNATURE_HASHES = { sha1, sha224, sha256, sha384, sha512 } as const;
 const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
 const EDDSA = { Ed25519: ed25519, Ed448: ed448 } as const;
 /** RFC 8032 key sizes: the secret and the public key are the same length. */
 const EDDSA_KEY_LENGTH: Readonly<Record<EddsaAlgorithm, number>> = { Ed25519: 32, Ed448: 57 };
 
-type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
 
 /*
  * Every ArrayBuffer V8 creates costs about as much as hashing a block, and noble wraps
@@ -59,27 +58,39 @@ function takeDigest(length: number): Uint8Array {
 }
 
 class NobleRunningHash implements RunningHash {
+  /** Undefined once disposed: the object may be another hash's by then. */
+  private state: NobleHash | undefined;
   constructor(
     private readonly algorithm: HashAlgorithm,
-    private readonly state: NobleHash,
-  ) {}
+    state: NobleHash,
+  ) {
+    this.state = state;
+  }
+  private live(): NobleHash {
+    if (!this.state) throw new Error('running hash used after dispose');
+    return this.state;
+  }
   update(data: Uint8Array): void {
-    this.state.update(data);
+    this.live().update(data);
   }
   digest(): Uint8Array {
     // Taking a digest finalises noble's state, so fork it first and keep this one running.
-    const fork = (hashScratch[this.algorithm] = this.state._cloneInto(hashScratch[this.algorithm] as never) as NobleHash);
+    const fork = (hashScratch[this.algorithm] = this.live()._cloneInto(hashScratch[this.algorithm] as never) as NobleHash);
     fork.digestInto(digestOut);
     return takeDigest(fork.outputLen);
   }
   clone(): RunningHash {
-    return new NobleRunningHash(this.algorithm, this.state.clone());
+    return new NobleRunningHash(this.algorithm, this.live()._cloneInto(takeHash(this.algorithm) as never) as NobleHash);
+  }
+  dispose(): void {
+    if (this.state) releaseHash(this.algorithm, this.state);
+    this.state = undefined;
   }
 }
 
 /** A running hash on noble (also what the node:crypto provider hashes with by default). */
 export function nobleRunningHash(algorithm: HashAlgorithm): RunningHash {
-  return new NobleRunningHash(algorithm, HASHES[algorithm].create());
+  return new NobleRunningHash(algorithm, takeHash(algorithm));
 }
 
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {

@@ -20,6 +20,8 @@ export interface RunningHash {
   update(data: Uint8Array): void;
   digest(): Uint8Array;
   clone(): RunningHash;
+  /** The hash is done with: its state may be wiped and reused; it must not be used afterwards. */
+  dispose?(): void;
 }
 
 /** An HMAC keyed once; `mac()` is reusable because the keyed state is cloned per call. */

@@ -660,8 +660,10 @@ export class ServerHandshake {
   }
 
   private finish(hs: Keyed, resumed: boolean): void {
-    // Both Finished messages are done: the master secret's last PRF has run.
+    // Both Finished messages are done: the master secret's last PRF has run, and the
+    // transcript's last digest is taken.
     hs.masterMac.dispose?.();
+    hs.transcript.end();
     if (this.liveMasterMac === hs.masterMac) this.liveMasterMac = undefined;
     this.sessions.countCompleted();
     this.negotiated = {

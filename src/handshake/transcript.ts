@@ -33,6 +33,14 @@ export class Transcript {
     return concatBytes(kept);
   }
 
+  /** Both Finished messages are done: the running hash goes back to the provider. */
+  end(): void {
+    this.hash?.dispose?.();
+    this.hash = undefined;
+    this.buffered = [];
+    this.kept = undefined;
+  }
+
   /** The hash of everything added so far; the transcript keeps running. */
   current(): Uint8Array {
     if (!this.hash) throw new Error('transcript hash used before the suite was chosen');

@@ -64,4 +64,24 @@ describe('NobleHmac against node:crypto createHmac', () => {
     assert.equal(hex(first), kept);
     assert.equal(first.buffer.byteLength, 32, 'a buffer of its own, not a view of a shared one');
   });
+  it('keys made as others are disposed (their hash objects reused) MAC as node:crypto does; a disposed MAC refuses to MAC, and never with another key', () => {
+    const live: Array<{ algorithm: HashAlgorithm; key: Buffer; mac: NobleHmac }> = [];
+    for (let round = 0; round < 200; round++) {
+      const algorithm: HashAlgorithm = round % 3 ? 'sha256' : 'sha384';
+      const key = randomBytes(16 + (round % 150));
+      live.push({ algorithm, key, mac: new NobleHmac(algorithm, key) });
+      // Dispose of some at random: the next keys take their objects.
+      if (round % 2) {
+        const [gone] = live.splice((round * 7) % live.length, 1);
+        gone!.mac.dispose();
+        gone!.mac.dispose(); // twice is harmless
+        assert.throws(() => gone!.mac.mac(Buffer.from('after')), /after dispose/);
+      }
+      for (const { algorithm: a, key: k, mac } of live.slice(-5)) {
+        const data = randomBytes(round % 90);
+        assert.equal(hex(mac.mac(data)), createHmac(a, k).update(data).digest('hex'), `round ${round}`);
+      }
+    }
+    for (const { algorithm, key, mac } of live) assert.equal(hex(mac.mac(Buffer.from('end'))), createHmac(algorithm, key).update('end').digest('hex'));
+  });
 });

@@ -50,10 +50,58 @@ export interface MacRecord {
   readonly algorithm: HashAlgorithm;
   /** A copy of the key as given. */
   readonly key: Uint8Array;
-  /** The provider's own KeyedMac (to look at its state after dispose). */
+  /** The provider's own KeyedMac. */
   readonly inner: KeyedMac;
   macs: number;
   disposed: boolean;
+  /**
+   * For the noble provider's HMAC: its keyed noble hash states (words and block buffers) as
+   * they were right after dispose. Taken then, because the objects go on to serve other keys.
+   */
+  stateAfterDispose?: Uint8Array;
+}
+
+/** The noble hash objects behind a NobleHmac (src/crypto/hmac.ts), while it has them. */
+interface NobleHashState {
+  get(): number[];
+  buffer: Uint8Array;
+}
+
+function heldNobleStates(mac: KeyedMac): NobleHashState[] {
+  const keyed = mac as unknown as { inner?: NobleHashState; outer?: NobleHashState };
+  return [keyed.inner, keyed.outer].filter((h): h is NobleHashState => typeof h?.get === 'function');
+}
+
+/** The states' words (low bytes, then whole) and block buffers, as bytes. */
+function nobleStateBytes(states: NobleHashState[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const h of states) {
+    const words = h.get();
+    parts.push(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), h.buffer);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function recordedHash(inner: RunningHash, rec: HashRecord): RunningHash {
+  const use = (): RunningHash => {
+    if (rec.disposed) rec.usedAfterDispose++;
+    return inner;
+  };
+  return {
+    update: (data) => use().update(data),
+    digest: () => use().digest(),
+    clone: () => use().clone(),
+    dispose() {
+      rec.disposed = true;
+      inner.dispose?.();
+    },
+  };
 }
 
 export interface EphemeralRecord {
@@ -61,6 +109,13 @@ export interface EphemeralRecord {
   /** The shared secret exactly as handed to the server (the same array), once agreed. */
   shared: Uint8Array | null | undefined;
   disposed: boolean;
+}
+
+export interface HashRecord {
+  readonly algorithm: HashAlgorithm;
+  disposed: boolean;
+  /** Calls after dispose (a hash must not be used then: its object may serve another). */
+  usedAfterDispose: number;
 }
 
 export interface VerifyRecord {
@@ -76,6 +131,8 @@ export class RecordingCrypto implements CryptoProvider {
   readonly aeads: AeadRecord[] = [];
   readonly macs: MacRecord[] = [];
   readonly ephemerals: EphemeralRecord[] = [];
+  /** Every running hash made (the transcript's), in order. */
+  readonly hashes: HashRecord[] = [];
   /** Every signature check (ecdsaVerify, rsaVerify, eddsaVerify), in order. */
   readonly verifies: VerifyRecord[] = [];
 
@@ -85,11 +142,14 @@ export class RecordingCrypto implements CryptoProvider {
     return this.inner.randomBytes(length);
   }
   hash(algorithm: HashAlgorithm): RunningHash {
-    return this.inner.hash(algorithm);
+    const rec: HashRecord = { algorithm, disposed: false, usedAfterDispose: 0 };
+    this.hashes.push(rec);
+    return recordedHash(this.inner.hash(algorithm), rec);
   }
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
     const inner = this.inner.hmac(algorithm, key);
     const rec: MacRecord = { algorithm, key: key.slice(), inner, macs: 0, disposed: false };
+    const held = heldNobleStates(inner);
     this.macs.push(rec);
     return {
       outputLength: inner.outputLength,
@@ -100,6 +160,7 @@ export class RecordingCrypto implements CryptoProvider {
       dispose() {
         rec.disposed = true;
         inner.dispose?.();
+        if (held.length > 0) rec.stateAfterDispose = nobleStateBytes(held);
       },
     };
   }

@@ -18,7 +18,7 @@ import { afterEach, describe, it } from 'mocha';
 import { ServerConnection } from '../../src/connection.js';
 import { TlsContext } from '../../src/context.js';
 import { defaultCryptoProvider } from '../../src/crypto/noble.js';
-import type { AeadAlgorithm, KeyedMac } from '../../src/crypto/provider.js';
+import type { AeadAlgorithm } from '../../src/crypto/provider.js';
 import { AlertDescription as A } from '../../src/errors.js';
 import { suiteById } from '../../src/protocol/suites.js';
 import type { TlsSocket } from '../../src/node/socket.js';
@@ -28,9 +28,10 @@ import { MemorySessionCache } from '../../src/session/memory-cache.js';
 import type { Session } from '../../src/session/session.js';
 import type { SessionCache } from '../../src/session/cache.js';
 import { exchangeData, makeContext, type Pair } from '../helpers/handshake-harness.js';
+import { clientCerts } from '../helpers/client-certs.js';
 import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
 import { RecordingCrypto, type AeadRecord, type MacRecord } from '../helpers/recording-crypto.js';
-import { ContentType, Suite, TlsClient, bytesEqual, concat, flipBit, hex, splitRecords, type ClientOptions } from '../helpers/tls-client.js';
+import { ContentType, Suite, TlsClient, bytesEqual, flipBit, hex, splitRecords, type ClientOptions } from '../helpers/tls-client.js';
 import { handshakeInMemory } from '../helpers/in-memory.js';
 
 /** Every provider made by a test, checked after it (see afterEach below). */
@@ -618,15 +619,10 @@ describe('handshake secrets are wiped when their use ends', () => {
     return found[0]!;
   }
 
-  /** The keyed HMAC state behind our KeyedMac (src/crypto/hmac.ts): the inner and outer noble hashes' words and block buffers. */
-  function nobleHmacState(mac: KeyedMac): Uint8Array {
-    const keyed = mac as unknown as { inner: NobleHashState; outer: NobleHashState };
-    const words = [...keyed.inner.get(), ...keyed.outer.get()];
-    return concat(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), keyed.inner.buffer, keyed.outer.buffer);
-  }
-  interface NobleHashState {
-    get(): number[];
-    buffer: Uint8Array;
+  /** The noble HMAC's keyed state as it was right after dispose (recorded then: the objects go on to serve other keys). */
+  function nobleHmacStateAfterDispose(mac: MacRecord): Uint8Array {
+    assert.ok(mac.stateAfterDispose && mac.stateAfterDispose.length >= 2 * (8 + 32 + 64), 'the noble HMAC state was recorded at dispose');
+    return mac.stateAfterDispose;
   }
 
   for (const suite of [Suite.AES128_GCM, Suite.AES256_GCM, Suite.CHACHA20]) {
@@ -653,12 +649,12 @@ describe('handshake secrets are wiped when their use ends', () => {
     assert.equal(new Uint8Array(shared.buffer).length, shared.length, 'the secret is a buffer of its own (nothing of it left beside the view)');
     const mac = masterMacOf(k.crypto, k.server);
     assert.ok(mac.disposed, 'master-secret HMAC not disposed');
-    assert.ok(zero(nobleHmacState(mac.inner)), 'noble HMAC state not zeros');
+    assert.ok(zero(nobleHmacStateAfterDispose(mac)), 'noble HMAC state not zeros');
     // Every HMAC the handshake keyed (with the premaster secret, then the master secret) is disposed.
     assert.equal(k.crypto.macs.length, 2);
     for (const m of k.crypto.macs) {
       assert.ok(m.disposed, `an HMAC keyed with ${m.key.length} bytes was not disposed`);
-      assert.ok(zero(nobleHmacState(m.inner)));
+      assert.ok(zero(nobleHmacStateAfterDispose(m)));
     }
     // The session keeps its master secret: it is what resumes.
     assert.ok(!zero(k.server.session!.masterSecret));
@@ -691,8 +687,45 @@ describe('handshake secrets are wiped when their use ends', () => {
     const resumed = crypto.macs.slice(before).filter((m) => bytesEqual(m.key, server.session!.masterSecret));
     assert.equal(resumed.length, 1);
     assert.ok(resumed[0]!.disposed);
-    assert.ok(zero(nobleHmacState(resumed[0]!.inner)));
+    assert.ok(zero(nobleHmacStateAfterDispose(resumed[0]!)));
   });
+
+  for (const kind of ['full', 'session-id', 'ticket', 'client certificate'] as const) {
+    it(`${kind}: the transcript's running hash is disposed once both Finished messages are done, and never used after`, () => {
+      const crypto = recordingCrypto();
+      const auth = kind === 'client certificate';
+      const context = makeContext({
+        crypto,
+        tickets: kind === 'ticket',
+        ...(auth ? { requestCert: true, ca: clientCerts().root.pem, sessionIdContext: 'transcript' } : {}),
+      });
+      const leaf = clientCerts().p256;
+      const first = new TlsClient({
+        ...(auth ? { clientCertificate: { chain: [leaf.der], key: leaf.keyPem } } : {}),
+        ...(kind === 'ticket' ? { sessionTicket: new Uint8Array(0) } : {}),
+      });
+      const firstServer = new ServerConnection(context);
+      handshakeInMemory(first, firstServer);
+      let pair: Pair = { client: first, server: firstServer };
+      if (kind === 'session-id' || kind === 'ticket') {
+        const session = first.session!;
+        if (kind === 'session-id') delete session.ticket;
+        else assert.ok(session.ticket, 'a ticket was issued');
+        pair = { client: new TlsClient({ resume: session }), server: new ServerConnection(context) };
+        handshakeInMemory(pair.client, pair.server);
+        assert.equal(pair.server.negotiated?.resumedBy, kind);
+      }
+      assert.ok(pair.server.handshakeComplete, pair.server.error?.message);
+      // Every handshake's transcript hash (the first one's too, when this one resumed it).
+      assert.equal(crypto.hashes.length, kind === 'session-id' || kind === 'ticket' ? 2 : 1);
+      for (const h of crypto.hashes) {
+        assert.ok(h.disposed, 'transcript hash not disposed');
+        assert.equal(h.usedAfterDispose, 0);
+      }
+      exchangeData(pair);
+      assert.equal(crypto.hashes.filter((h) => h.usedAfterDispose > 0).length, 0);
+    });
+  }
 
   it('a handshake that fails after the key exchange (bad Finished) disposes the master-secret HMAC', () => {
     const crypto = recordingCrypto();
@@ -705,7 +738,7 @@ describe('handshake secrets are wiped when their use ends', () => {
     assert.equal(crypto.macs.filter((m) => m.key.length === 48).length, 1);
     const mac = crypto.macs.find((m) => m.key.length === 48)!;
     assert.ok(mac.disposed);
-    assert.ok(zero(nobleHmacState(mac.inner)));
+    assert.ok(zero(nobleHmacStateAfterDispose(mac)));
   });
 
   it('a handshake that ends before the key exchange (a fatal alert, or dispose()) wipes the ECDHE private key unused', () => {
