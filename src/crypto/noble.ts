@@ -38,7 +38,6 @@ const EDDSA = { Ed25519: ed25519, Ed448: ed448 } as const;
 /** RFC 8032 key sizes: the secret and the public key are the same length. */
 const EDDSA_KEY_LENGTH: Readonly<Record<EddsaAlgorithm, number>> = { Ed25519: 32, Ed448: 57 };
 
-
 /*
  * Every ArrayBuffer V8 creates costs about as much as hashing a block, and noble wraps
  * each new hash object's block buffer, and each output array it is given, in a DataView

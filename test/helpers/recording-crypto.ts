@@ -5,6 +5,7 @@
  * disposed, every ephemeral key and the shared secret it produced (the very array the server
  * got), and every ECDSA signature check.
  */
+import { concatBytes } from '../../src/codec/bytes.js';
 import { defaultCryptoProvider } from '../../src/crypto/noble.js';
 import type {
   Aead,
@@ -79,13 +80,7 @@ function nobleStateBytes(states: NobleHashState[]): Uint8Array {
     const words = h.get();
     parts.push(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), h.buffer);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function recordedHash(inner: RunningHash, rec: HashRecord): RunningHash {
