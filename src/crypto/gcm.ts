@@ -1,7 +1,7 @@
 import { unsafe } from '@noble/ciphers/aes.js';
 import { copyBytes, writeUint32BE } from '../codec/bytes.js';
 import { CompactGhash } from './ghash.js';
-import { constantTimeEqual, type Aead } from './provider.js';
+import { AEAD_TAG_LENGTH, constantTimeEqual, sealOutput, type Aead } from './provider.js';
 
 /**
  * AES-GCM (NIST SP 800-38D) with the key schedule kept between records.
@@ -17,7 +17,7 @@ import { constantTimeEqual, type Aead } from './provider.js';
  */
 
 const BLOCK = 16;
-const TAG_LENGTH = 16;
+const TAG_LENGTH = AEAD_TAG_LENGTH;
 
 /*
  * Working blocks, shared by every key: seal and open run synchronously from start to end,
@@ -122,8 +122,7 @@ export class AesGcm implements Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, into?: Uint8Array): Uint8Array {
     this.checkLive();
     const n = plaintext.length;
-    const out = into ?? new Uint8Array(n + TAG_LENGTH);
-    if (out.length !== n + TAG_LENGTH) throw new RangeError('AES-GCM output must be the plaintext length plus the tag');
+    const out = sealOutput('AES-GCM', n, into);
     this.start(nonce);
     if (n <= SMALL_RECORD_LENGTH) {
       const blocks = smallRecord.subarray(0, padded(n));

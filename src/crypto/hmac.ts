@@ -1,5 +1,4 @@
-import { sha256, sha384 } from '@noble/hashes/sha2.js';
-import { releaseHash, takeHash, type NobleHash } from './noble-hash-pool.js';
+import { NOBLE_HASHES, releaseHash, takeHash, type NobleHash } from './noble-hash-pool.js';
 import type { HashAlgorithm, KeyedMac } from './provider.js';
 
 /**
@@ -26,8 +25,6 @@ import type { HashAlgorithm, KeyedMac } from './provider.js';
 
 /** noble keeps each hash's block buffer `protected`; digestInto(buffer) is what its own digest() does. */
 const blockBuffer = (h: NobleHash): Uint8Array => (h as unknown as { buffer: Uint8Array }).buffer;
-
-const HASHES = { sha256, sha384 } as const;
 
 /** Two working hashes per algorithm, shared: a MAC runs synchronously from start to end. */
 interface Work {
@@ -62,7 +59,7 @@ export class NobleHmac implements KeyedMac {
     private readonly algorithm: HashAlgorithm,
     key: Uint8Array,
   ) {
-    const hash = HASHES[algorithm];
+    const hash = NOBLE_HASHES[algorithm];
     const blockLength = hash.blockLen;
     const pad = padBuffer.subarray(0, blockLength);
     // RFC 2104 §2: a key longer than the block is hashed first.

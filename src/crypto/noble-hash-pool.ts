@@ -12,7 +12,8 @@ import type { HashAlgorithm } from './provider.js';
 
 export type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;
 
-const HASHES = { sha256, sha384 } as const;
+/** noble's SHA-2 functions for the hashes a TLS 1.2 suite uses (also hmac.ts's). */
+export const NOBLE_HASHES = { sha256, sha384 } as const;
 
 /** At most this many are kept per algorithm: a burst of handshakes leaves no more behind. */
 const MAX_SPARE = 128;
@@ -22,7 +23,7 @@ const empty: Partial<Record<HashAlgorithm, NobleHash>> = {};
 
 /** A hash object in its initial state: a released one if there is one. */
 export function takeHash(algorithm: HashAlgorithm): NobleHash {
-  const start = (empty[algorithm] ??= HASHES[algorithm].create() as NobleHash);
+  const start = (empty[algorithm] ??= NOBLE_HASHES[algorithm].create() as NobleHash);
   return start._cloneInto(spare[algorithm].pop() as never) as NobleHash;
 }
 

@@ -32,6 +32,20 @@ export interface KeyedMac {
   dispose?(): void;
 }
 
+/** The tag of every AEAD puretls speaks (AES-GCM in TLS, RFC 5288; ChaCha20-Poly1305, RFC 8439 §2.8). */
+export const AEAD_TAG_LENGTH = 16;
+
+/**
+ * Where an Aead's `seal` writes: the caller's `out`, which must be exactly the plaintext
+ * length plus the tag, or a fresh array.
+ */
+export function sealOutput(algorithm: string, plaintextLength: number, out: Uint8Array | undefined): Uint8Array {
+  const length = plaintextLength + AEAD_TAG_LENGTH;
+  if (out === undefined) return new Uint8Array(length);
+  if (out.length !== length) throw new RangeError(`${algorithm} output must be the plaintext length plus the tag`);
+  return out;
+}
+
 /** An AEAD bound to one key. `open` returns null on authentication failure, never throws. */
 export interface Aead {
   /**

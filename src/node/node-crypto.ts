@@ -63,13 +63,13 @@ import type {
   RunningHash,
   SignatureHash,
 } from '../crypto/provider.js';
-import { RSA_SCHEME_PADDING } from '../crypto/provider.js';
+import { AEAD_TAG_LENGTH, RSA_SCHEME_PADDING, sealOutput } from '../crypto/provider.js';
 import { NobleHmac } from '../crypto/hmac.js';
 import { defaultCryptoProvider, nobleRunningHash } from '../crypto/noble.js';
 import { pooledRandom } from '../crypto/random-pool.js';
 
 
-const TAG_LENGTH = 16;
+const TAG_LENGTH = AEAD_TAG_LENGTH;
 const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
 
 /** A Buffer's bytes as a plain Uint8Array of their own (a Buffer's `slice` is a view, the core expects a copy). */
@@ -139,8 +139,7 @@ class NodeAead implements Aead {
   /** node:crypto has no output argument: `update` makes a buffer, copied once into `out`. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, into?: Uint8Array): Uint8Array {
     const n = plaintext.length;
-    const out = into ?? new Uint8Array(n + TAG_LENGTH);
-    if (out.length !== n + TAG_LENGTH) throw new RangeError(`${this.algorithm} output must be the plaintext length plus the tag`);
+    const out = sealOutput(this.algorithm, n, into);
     const cipher = createCipheriv(this.algorithm as CipherGCMTypes, this.live(), nonce, { authTagLength: TAG_LENGTH });
     cipher.setAAD(aad, { plaintextLength: n });
     const body = cipher.update(plaintext);

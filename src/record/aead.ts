@@ -1,10 +1,10 @@
 import { writeUint32BE } from '../codec/bytes.js';
 import { AlertDescription, TlsError } from '../errors.js';
-import type { Aead, CryptoProvider } from '../crypto/provider.js';
+import { AEAD_TAG_LENGTH, type Aead, type CryptoProvider } from '../crypto/provider.js';
 import type { CipherSuite } from '../protocol/suites.js';
 import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, newRecord } from './deframer.js';
 
-const TAG_LENGTH = 16;
+const TAG_LENGTH = AEAD_TAG_LENGTH;
 
 /**
  * A 64-bit record sequence number kept as two 32-bit halves, so the hot path has no bigint.
