@@ -1,5 +1,6 @@
 import { unsafe } from '@noble/ciphers/aes.js';
 import { copyBytes, writeUint32BE } from '../codec/bytes.js';
+import { aesCtr32, encryptAesBlock, expandAesKey } from './aes-compact.js';
 import { CompactGhash } from './ghash.js';
 import { AEAD_TAG_LENGTH, constantTimeEqual, sealOutput, type Aead } from './provider.js';
 
@@ -9,11 +10,13 @@ import { AEAD_TAG_LENGTH, constantTimeEqual, sealOutput, type Aead } from './pro
  * noble's `gcm(key, nonce, aad)` expands the AES key, derives the hash key H and builds
  * the GHASH table on every call: that fixed cost is most of the price of a small TLS record
  * (Finished, alerts, short requests). A TLS connection seals thousands of records under one
- * key, so we do that work once per key and reuse it. The block cipher and the CTR keystream
- * are noble's (`unsafe.expandKeyLE`, `unsafe.ctr32`); GHASH is ours (ghash.ts: a 512-byte
- * table per key instead of noble's tens of kilobytes, faster to build and to run). This
- * file assembles GCM from them, and it is checked against noble's own `gcm`, node:crypto
- * and published test vectors.
+ * key, so we do that work once per key and reuse it. GHASH is ours (ghash.ts: a 512-byte
+ * table per key instead of noble's tens of kilobytes, faster to build and to run). So are
+ * the key schedule and the block cipher of records up to 1 KiB (aes-compact.ts: 1.25 KiB of
+ * tables, which stay cheap when a handshake has let noble's 640 KiB of tables fall out of
+ * the CPU's caches); longer records use noble's CTR (`unsafe.ctr32`), faster on warm tables,
+ * on the same round keys. This file assembles GCM from them, and it is checked against
+ * noble's own `gcm`, node:crypto and published test vectors.
  */
 
 const BLOCK = 16;
@@ -22,33 +25,35 @@ const TAG_LENGTH = AEAD_TAG_LENGTH;
 /*
  * Working blocks, shared by every key: seal and open run synchronously from start to end,
  * so no two ever use them at once. Besides saving allocations, they live in one
- * ArrayBuffer that exists already: noble reads its inputs through Uint32Array views, and
- * viewing a fresh small array makes V8 create an ArrayBuffer for it, which costs more than
- * the AES block itself.
+ * ArrayBuffer that exists already: noble's CTR reads the counter through a Uint32Array
+ * view, and viewing a fresh small array makes V8 create an ArrayBuffer for it, which costs
+ * more than an AES block.
  */
-/** Records up to this long are encrypted and decrypted in place in `smallRecord`. */
+/**
+ * Records up to this long go through aes-compact.ts; longer ones through noble's CTR. At
+ * this length the two cost about the same when the tables are cold; past it noble's, on
+ * tables a long record warms, is up to 1.6 times faster.
+ */
 const SMALL_RECORD_LENGTH = 1024;
-const MAX_KEY_LENGTH = 32;
-const scratch = new ArrayBuffer(4 * BLOCK + MAX_KEY_LENGTH + SMALL_RECORD_LENGTH);
+const scratch = new ArrayBuffer(5 * BLOCK);
 /** J0, then the CTR counter. */
 const counter = new Uint8Array(scratch, 0, BLOCK);
 /** E(K, J0), which masks the tag; wiped after each use. Also where H = E(K, 0^128) is made. */
 const keystreamBlock = new Uint8Array(scratch, BLOCK, BLOCK);
 const lengths = new Uint8Array(scratch, 2 * BLOCK, BLOCK);
 const digest = new Uint8Array(scratch, 3 * BLOCK, BLOCK);
-/**
- * The AES key while noble expands it: a key arrives as a view into a fresh key block, and
- * noble's Uint32Array view of it would make V8 give that block an ArrayBuffer. Wiped at once.
- */
-const keyCopy = new Uint8Array(scratch, 4 * BLOCK, MAX_KEY_LENGTH);
-/**
- * Small records are encrypted here, over whole blocks: noble's CTR makes a fresh array for
- * a final partial block, which costs more than the block. The keystream past the record is
- * wiped after each use.
- */
-const smallRecord = new Uint8Array(scratch, 4 * BLOCK + MAX_KEY_LENGTH, SMALL_RECORD_LENGTH);
+/** Encrypted to make the tag mask (CTR over zeros is the keystream); never written. */
+const zeroBlock = new Uint8Array(scratch, 4 * BLOCK, BLOCK);
 
-const padded = (n: number): number => (n + BLOCK - 1) & ~(BLOCK - 1);
+/**
+ * Round keys of retired keys, wiped, kept for the next key of the same size (44 words for
+ * AES-128, 60 for AES-256): as a GHASH table (ghash.ts), a fresh Uint32Array of 176 or 240
+ * bytes gets an ArrayBuffer of its own, and every connection makes two keys and retires
+ * them when it ends. At most MAX_SPARE_ROUND_KEYS of each size (23 KiB in all) are kept.
+ */
+const MAX_SPARE_ROUND_KEYS = 64;
+const spareRoundKeys: Record<number, Uint32Array[]> = { 44: [], 60: [] };
+const NO_ROUND_KEYS = new Uint32Array(0);
 
 /** noble's word-wise helpers read through Uint32Array views, so inputs must be 4-byte aligned. */
 function aligned(b: Uint8Array): Uint8Array {
@@ -63,17 +68,15 @@ function writeBitLengths(out: Uint8Array, aadLength: number, ciphertextLength: n
 }
 
 export class AesGcm implements Aead {
-  private readonly xk: Uint32Array;
+  private xk: Uint32Array;
   private readonly ghash: CompactGhash;
   private disposed = false;
 
   constructor(key: Uint8Array) {
     if (key.length !== 16 && key.length !== 32) throw new RangeError('AES-GCM needs a 16- or 32-byte key');
-    keyCopy.set(key);
-    this.xk = unsafe.expandKeyLE(keyCopy.subarray(0, key.length)) as Uint32Array;
-    keyCopy.fill(0);
-    const h = keystreamBlock.fill(0);
-    unsafe.encryptBlock(this.xk, h); // H = E(K, 0^128), in place
+    this.xk = expandAesKey(key, spareRoundKeys[key.length + 28]!.pop());
+    const h = keystreamBlock;
+    encryptAesBlock(this.xk, zeroBlock, h); // H = E(K, 0^128)
     this.ghash = new CompactGhash(h); // reads H into its table
     h.fill(0);
   }
@@ -87,8 +90,7 @@ export class AesGcm implements Aead {
     c[13] = 0;
     c[14] = 0;
     c[15] = 1;
-    keystreamBlock.fill(0);
-    unsafe.ctr32(this.xk, false, c, keystreamBlock, keystreamBlock);
+    aesCtr32(this.xk, c, zeroBlock, keystreamBlock);
   }
 
   /** GHASH(A, C) XOR E(K, J0) into `digest`; the mask is wiped once used. */
@@ -107,11 +109,15 @@ export class AesGcm implements Aead {
     return d;
   }
 
-  /** The key schedule and the GHASH table are the key in other forms: wipe them. */
+  /** The key schedule and the GHASH table are the key in other forms: wipe them (and keep them for another key). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.xk.fill(0);
+    const xk = this.xk;
+    this.xk = NO_ROUND_KEYS;
+    xk.fill(0);
+    const spares = spareRoundKeys[xk.length]!;
+    if (spares.length < MAX_SPARE_ROUND_KEYS) spares.push(xk);
     this.ghash.destroy();
   }
 
@@ -124,18 +130,12 @@ export class AesGcm implements Aead {
     const n = plaintext.length;
     const out = sealOutput('AES-GCM', n, into);
     this.start(nonce);
+    const ciphertext = out.subarray(0, n);
     if (n <= SMALL_RECORD_LENGTH) {
-      const blocks = smallRecord.subarray(0, padded(n));
-      blocks.set(plaintext);
-      blocks.fill(0, n);
-      unsafe.ctr32(this.xk, false, counter, blocks, blocks);
-      const ciphertext = blocks.subarray(0, n);
-      out.set(ciphertext);
+      aesCtr32(this.xk, counter, plaintext, ciphertext);
       out.set(this.tag(aad, ciphertext), n);
-      blocks.fill(0, n); // keystream past the record
       return out;
     }
-    const ciphertext = out.subarray(0, n);
     // noble's CTR writes through a Uint32Array view; a record's fragment starts at byte 13.
     const target = ciphertext.byteOffset % 4 === 0 ? ciphertext : new Uint8Array(n);
     unsafe.ctr32(this.xk, false, counter, aligned(plaintext), target);
@@ -151,15 +151,11 @@ export class AesGcm implements Aead {
     const n = ciphertextAndTag.length - TAG_LENGTH;
     const receivedTag = ciphertextAndTag.subarray(n);
     if (n <= SMALL_RECORD_LENGTH) {
-      const blocks = smallRecord.subarray(0, padded(n));
-      const ciphertext = blocks.subarray(0, n);
-      ciphertext.set(ciphertextAndTag.subarray(0, n));
+      const ciphertext = ciphertextAndTag.subarray(0, n);
       // Authenticate before decrypting anything.
       if (!constantTimeEqual(this.tag(aad, ciphertext), receivedTag)) return null;
-      blocks.fill(0, n);
-      unsafe.ctr32(this.xk, false, counter, blocks, blocks);
-      const plaintext = blocks.slice(0, n);
-      blocks.fill(0);
+      const plaintext = new Uint8Array(n);
+      aesCtr32(this.xk, counter, ciphertext, plaintext);
       return plaintext;
     }
     const ciphertext = aligned(ciphertextAndTag.subarray(0, n));
