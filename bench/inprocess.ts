@@ -48,6 +48,11 @@ let source: RandomSource = (n) => new Uint8Array(osRandomBytes(n));
 const PROVIDER = process.argv.includes('--provider=node') ? 'node' : 'noble';
 const crypto = PROVIDER === 'node' ? new NodeCryptoProvider({ randomBytes: (n) => source(n) }) : new NobleCryptoProvider({ randomBytes: (n) => source(n) });
 const TICKET_KEYS = new Uint8Array(48).map((_, i) => i * 7 + 1);
+/**
+ * The server's clock, stopped: a full handshake's ticket holds the time in seconds, so a
+ * replay checked in the next second than its recording would differ from it by that alone.
+ */
+const STOPPED_CLOCK = Date.now();
 
 function recording(rng: RandomSource, tape: Uint8Array[]): RandomSource {
   return (n) => {
@@ -85,6 +90,7 @@ function contextFor(scenario: InProcessScenario): TlsContext {
     ciphers: SUITE,
     sessionIdContext: SID_CTX,
     sessionTimeout: 300,
+    now: () => STOPPED_CLOCK,
   };
   // As in the socket view: tickets off for session-ID resumption, the defaults (tickets and cache) otherwise.
   if (scenario === 'session-id') options.tickets = false;
