@@ -33,6 +33,13 @@ const PROVIDERS: Array<[string, CryptoProvider]> = [
   ['node:crypto', node],
   ["node:crypto, hashing: 'openssl'", nodeOpenSslHashing],
 ];
+/** Every AES-GCM record through OpenSSL (the default sends those of up to 256 bytes to gcm.ts). */
+const nodeOpenSslRecords = new NodeCryptoProvider({ smallRecords: 'openssl' });
+/** The node:crypto provider's two ways of sealing small AES-GCM records, each checked against noble. */
+const NODE_RECORDS: Array<[string, CryptoProvider]> = [
+  ['default small records', node],
+  ["smallRecords: 'openssl'", nodeOpenSslRecords],
+];
 /** The node:crypto provider's two ways of hashing, each checked against noble. */
 const NODE_HASHING: Array<[string, CryptoProvider]> = [
   ['default hashing', node],
@@ -50,8 +57,47 @@ describe('NodeCryptoProvider against the noble provider', () => {
     }
   });
 
-  it("hashing: anything but 'javascript' or 'openssl' is refused when the provider is made", () => {
+  it("hashing and smallRecords: anything but 'javascript' or 'openssl' is refused when the provider is made", () => {
     assert.throws(() => new NodeCryptoProvider({ hashing: 'md5' as never }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => new NodeCryptoProvider({ smallRecords: 'wasm' as never }), { code: 'ERR_INVALID_ARG_VALUE' });
+  });
+
+  it('AES-GCM split by record size: no KeyObject until the first record over 256 bytes; the waiting key copy is wiped then, or at dispose', () => {
+    interface Split {
+      large: unknown;
+      pendingKey: Uint8Array | undefined;
+    }
+    for (const algorithm of ['aes-128-gcm', 'aes-256-gcm'] as const) {
+      const key = randomBytes(algorithm === 'aes-128-gcm' ? 16 : 32);
+      const expected = noble.aead(algorithm, key);
+      const split = node.aead(algorithm, key);
+      const inside = split as unknown as Split;
+      const pending = inside.pendingKey!;
+      assert.equal(hex(pending), hex(key), `${algorithm}: the key waits`);
+      for (const n of [0, 16, 255, 256]) {
+        const nonce = randomBytes(12);
+        const plaintext = randomBytes(n);
+        const sealed = split.seal(nonce, randomBytes(0), plaintext);
+        assert.equal(hex(sealed), hex(expected.seal(nonce, randomBytes(0), plaintext)), `${algorithm}: ${n} bytes`);
+        assert.equal(hex(split.open(nonce, randomBytes(0), sealed)!), hex(plaintext));
+      }
+      assert.equal(inside.large, undefined, `${algorithm}: records of up to 256 bytes make no KeyObject`);
+      const nonce = randomBytes(12);
+      const long = randomBytes(257);
+      assert.equal(hex(split.seal(nonce, randomBytes(0), long)), hex(expected.seal(nonce, randomBytes(0), long)), `${algorithm}: 257 bytes`);
+      assert.notEqual(inside.large, undefined, `${algorithm}: a record of 257 bytes goes to OpenSSL`);
+      assert.equal(inside.pendingKey, undefined);
+      assert.ok(pending.every((b) => b === 0), `${algorithm}: the waiting copy is wiped once the KeyObject holds the key`);
+
+      const unused = node.aead(algorithm, key);
+      const unusedPending = (unused as unknown as Split).pendingKey!;
+      unused.dispose?.();
+      assert.ok(unusedPending.every((b) => b === 0), `${algorithm}: dispose wipes a key copy that never became a KeyObject`);
+      for (const n of [1, 300]) assert.throws(() => unused.seal(randomBytes(12), randomBytes(0), randomBytes(n)), /used after dispose/, `${algorithm}: ${n} bytes after dispose`);
+    }
+    // ChaCha20-Poly1305 and smallRecords: 'openssl' are OpenSSL's for every record.
+    assert.equal((node.aead('chacha20-poly1305', randomBytes(32)) as unknown as Split).pendingKey, undefined);
+    assert.equal((nodeOpenSslRecords.aead('aes-128-gcm', randomBytes(16)) as unknown as Split).pendingKey, undefined);
   });
 
   for (const [how, provider] of NODE_HASHING) it(`running hashes (${how}): the same digests between updates, and clones that run on alone`, () => {
@@ -96,12 +142,12 @@ describe('NodeCryptoProvider against the noble provider', () => {
     }
   });
 
-  for (const algorithm of ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const satisfies readonly AeadAlgorithm[]) {
-    it(`${algorithm}: the same sealed bytes, each opens what the other sealed, both refuse tampering`, () => {
+  for (const algorithm of ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const satisfies readonly AeadAlgorithm[]) for (const [how, provider] of NODE_RECORDS) {
+    it(`${algorithm} (${how}): the same sealed bytes, each opens what the other sealed, both refuse tampering`, () => {
       const key = randomBytes(algorithm === 'aes-128-gcm' ? 16 : 32);
       const a = noble.aead(algorithm, key);
-      const b = node.aead(algorithm, key);
-      for (const n of [0, 1, 15, 16, 17, 100, 1024, 1025, 16384]) {
+      const b = provider.aead(algorithm, key);
+      for (const n of [0, 1, 15, 16, 17, 100, 255, 256, 257, 1024, 1025, 16384, 200]) {
         const nonce = randomBytes(12);
         const aad = randomBytes(13);
         const plaintext = randomBytes(n);
@@ -118,7 +164,7 @@ describe('NodeCryptoProvider against the noble provider', () => {
       }
       b.dispose?.();
       assert.throws(() => b.seal(randomBytes(12), new Uint8Array(0), new Uint8Array(1)), /key used after dispose/);
-      assert.throws(() => node.aead(algorithm, new Uint8Array(algorithm === 'aes-128-gcm' ? 32 : 16)), RangeError);
+      assert.throws(() => provider.aead(algorithm, new Uint8Array(algorithm === 'aes-128-gcm' ? 32 : 16)), RangeError);
     });
   }
 
@@ -244,13 +290,13 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
 
   async function serverWith(
     curve: 'P-256' | 'P-384',
-    options: { tickets?: boolean; hashing?: 'javascript' | 'openssl' } = {},
+    options: { tickets?: boolean; hashing?: 'javascript' | 'openssl'; smallRecords?: 'javascript' | 'openssl' } = {},
   ): Promise<RunningServer & { resumedBy: Array<string | undefined> }> {
     const cert = testCertificate(curve);
     const context = new TlsContext({
       key: cert.keyPem,
       cert: cert.certPem,
-      crypto: new NodeCryptoProvider(options.hashing ? { hashing: options.hashing } : {}),
+      crypto: new NodeCryptoProvider({ ...(options.hashing ? { hashing: options.hashing } : {}), ...(options.smallRecords ? { smallRecords: options.smallRecords } : {}) }),
       sessionIdContext: 'node-crypto test',
       ...(options.tickets === false ? { tickets: false } : {}),
     });
@@ -285,14 +331,15 @@ describe('NodeCryptoProvider behind a real server, with node:tls clients', () =>
   }
 
   const CASES = [
-    { suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', ecdhCurve: 'X25519:P-256', cert: 'P-256', group: 'X25519' },
-    { suite: 'ECDHE-ECDSA-AES256-GCM-SHA384', ecdhCurve: 'P-256', cert: 'P-256', group: 'prime256v1' },
-    { suite: 'ECDHE-ECDSA-CHACHA20-POLY1305', ecdhCurve: 'P-384', cert: 'P-384', group: 'secp384r1' },
+    { suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', ecdhCurve: 'X25519:P-256', cert: 'P-256', group: 'X25519', smallRecords: 'javascript' },
+    { suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', ecdhCurve: 'X25519:P-256', cert: 'P-256', group: 'X25519', smallRecords: 'openssl' },
+    { suite: 'ECDHE-ECDSA-AES256-GCM-SHA384', ecdhCurve: 'P-256', cert: 'P-256', group: 'prime256v1', smallRecords: 'javascript' },
+    { suite: 'ECDHE-ECDSA-CHACHA20-POLY1305', ecdhCurve: 'P-384', cert: 'P-384', group: 'secp384r1', smallRecords: 'javascript' },
   ] as const;
 
   for (const c of CASES) {
-    it(`${c.suite} over ${c.group} with a ${c.cert} certificate: handshake, data both ways, close`, async () => {
-      const r = await serverWith(c.cert);
+    it(`${c.suite} over ${c.group} with a ${c.cert} certificate, small records on ${c.smallRecords}: handshake, data both ways, close`, async () => {
+      const r = await serverWith(c.cert, { smallRecords: c.smallRecords });
       const client = await connect(r.port, { ciphers: c.suite, ecdhCurve: c.ecdhCurve });
       assert.equal(client.getCipher().name, c.suite);
       assert.equal(client.getEphemeralKeyInfo() && (client.getEphemeralKeyInfo() as { name: string }).name, c.group);
