@@ -50,7 +50,7 @@ const crypto = PROVIDER === 'node' ? new NodeCryptoProvider({ randomBytes: (n) =
 const TICKET_KEYS = new Uint8Array(48).map((_, i) => i * 7 + 1);
 /**
  * The server's clock, stopped: a full handshake's ticket holds the time in seconds, so a
- * replay checked in the next second than its recording would differ from it by that alone.
+ * replay checked in a later second than its recording would differ from it by that alone.
  */
 const STOPPED_CLOCK = Date.now();
 

@@ -14,7 +14,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testCertificate } from '../test/helpers/fixtures.js';
-import { SUITE, median, type Resumption, type ServerConfig, type ServerKind } from './common.js';
+import { SUITE, median, type FromServer, type Resumption, type ServerConfig, type ServerKind, type ToServer } from './common.js';
 import { HandshakeLoad, clientContext, fetchSession } from './load.js';
 
 interface Turn {
@@ -48,26 +48,30 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** One turn: a fresh server child, warmed up, then its CPU per handshake over the window. */
 async function cpuPerHandshake(turn: Turn): Promise<number> {
   const child = fork(path.join(turn.dist, 'bench', 'server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies: Array<(m: any) => void> = [];
-  child.on('message', (m) => replies.shift()?.(m));
-  const ask = (message?: object): Promise<any> =>
-    new Promise((resolve) => {
-      replies.push(resolve);
+  const replies: Array<(m: FromServer) => void> = [];
+  child.on('message', (m: FromServer) => {
+    if (m.type === 'error') throw new Error(`${turn.label} server: ${m.message}`);
+    replies.shift()?.(m);
+  });
+  /** The server's next message (after sending `message`), which must be of type `type`. */
+  const next = <T extends FromServer['type']>(type: T, message?: ToServer): Promise<Extract<FromServer, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      replies.push((m) => (m.type === type ? resolve(m as Extract<FromServer, { type: T }>) : reject(new Error(`${turn.label} server: ${m.type}, not ${type}`))));
       if (message) child.send(message);
     });
   try {
-    await ask(); // 'ready'
+    await next('ready');
     const config: ServerConfig = { kind: turn.kind, mode: 'greet', resumption, ciphers: SUITE, ...certificate };
-    const { port } = await ask({ type: 'start', config });
+    const { port } = await next('listening', { type: 'start', config });
     const sessions = resumption === 'none' ? [] : [await fetchSession(port, secureContext)];
     const load = new HandshakeLoad(port, resumption, secureContext, sessions, 4);
     load.start();
     await sleep(2500);
-    await ask({ type: 'mark' });
+    await next('marked', { type: 'mark' });
     await sleep(windowMs);
-    const report = await ask({ type: 'report' });
+    const report = await next('report', { type: 'report' });
     await load.stop();
-    const { full, sessionId, ticket } = report.counts as { full: number; sessionId: number; ticket: number };
+    const { full, sessionId, ticket } = report.counts;
     if (load.counters.errors || load.counters.wrong) throw new Error(`${turn.label}: ${load.counters.errors} errors, ${load.counters.wrong} handshakes of the wrong kind`);
     return report.cpuUs / (full + sessionId + ticket);
   } finally {

@@ -371,6 +371,13 @@ export interface NodeCryptoProviderOptions {
   smallRecords?: 'javascript' | 'openssl';
 }
 
+/** Whether an option choosing between 'javascript' (the default) and 'openssl' says OpenSSL. */
+function inOpenSsl(name: string, value: 'javascript' | 'openssl' | undefined): boolean {
+  if (value === undefined || value === 'javascript') return false;
+  if (value === 'openssl') return true;
+  throw new TlsConfigError('ERR_INVALID_ARG_VALUE', `${name} must be 'javascript' or 'openssl', not ${String(value)}`);
+}
+
 /**
  * puretls/node-crypto: the same CryptoProvider on node:crypto (OpenSSL), opt-in, for speed:
  * give it as `crypto` to a TlsContext. The core never imports it.
@@ -383,16 +390,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   constructor(options: NodeCryptoProviderOptions = {}) {
     // The OS CSPRNG through OpenSSL (RAND_bytes), pooled as the default provider's is.
     this.random = options.randomBytes ?? pooledRandom((out) => randomFillSync(out));
-    const hashing = options.hashing ?? 'javascript';
-    if (hashing !== 'javascript' && hashing !== 'openssl') {
-      throw new TlsConfigError('ERR_INVALID_ARG_VALUE', `hashing must be 'javascript' or 'openssl', not ${String(hashing)}`);
-    }
-    this.hashInOpenSsl = hashing === 'openssl';
-    const smallRecords = options.smallRecords ?? 'javascript';
-    if (smallRecords !== 'javascript' && smallRecords !== 'openssl') {
-      throw new TlsConfigError('ERR_INVALID_ARG_VALUE', `smallRecords must be 'javascript' or 'openssl', not ${String(smallRecords)}`);
-    }
-    this.smallRecordsInOpenSsl = smallRecords === 'openssl';
+    this.hashInOpenSsl = inOpenSsl('hashing', options.hashing);
+    this.smallRecordsInOpenSsl = inOpenSsl('smallRecords', options.smallRecords);
   }
 
   randomBytes(length: number): Uint8Array {
