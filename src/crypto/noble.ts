@@ -30,6 +30,7 @@ import type {
   RunningHash,
   SignatureHash,
 } from './provider.js';
+import { checkAeadKey } from './provider.js';
 import { RsaCrtSigner, decodeRsaPublicKey, paddingOf, rsaVerify } from './rsa.js';
 
 const SIGNATURE_HASHES = { sha1, sha224, sha256, sha384, sha512 } as const;
@@ -91,12 +92,6 @@ class NobleRunningHash implements RunningHash {
 export function nobleRunningHash(algorithm: HashAlgorithm): RunningHash {
   return new NobleRunningHash(algorithm, takeHash(algorithm));
 }
-
-const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = {
-  'aes-128-gcm': 16,
-  'aes-256-gcm': 32,
-  'chacha20-poly1305': 32,
-};
 
 /** ChaCha20-Poly1305 (RFC 8439) through noble's one-shot API. */
 class NobleChaCha20Poly1305 implements Aead {
@@ -247,8 +242,8 @@ export class NobleCryptoProvider implements CryptoProvider {
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
     // AES-GCM keeps its key schedule per key (see gcm.ts); ChaCha20-Poly1305 derives a
     // fresh Poly1305 key per nonce anyway, so noble's one-shot API costs nothing extra.
+    checkAeadKey(algorithm, key);
     if (algorithm === 'chacha20-poly1305') return new NobleChaCha20Poly1305(key);
-    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
     return new AesGcm(key);
   }
 

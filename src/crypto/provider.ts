@@ -32,6 +32,14 @@ export interface KeyedMac {
   dispose?(): void;
 }
 
+/** The key length of each AEAD (RFC 5288 for AES-GCM, RFC 7905 for ChaCha20-Poly1305). */
+export const AEAD_KEY_LENGTH: Readonly<Record<AeadAlgorithm, number>> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
+
+/** Refuses a key of the wrong length for `algorithm` (every provider's `aead` checks the same way). */
+export function checkAeadKey(algorithm: AeadAlgorithm, key: Uint8Array): void {
+  if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
+}
+
 /** The tag of every AEAD puretls speaks (AES-GCM in TLS, RFC 5288; ChaCha20-Poly1305, RFC 8439 §2.8). */
 export const AEAD_TAG_LENGTH = 16;
 

@@ -65,7 +65,7 @@ import type {
   RunningHash,
   SignatureHash,
 } from '../crypto/provider.js';
-import { AEAD_TAG_LENGTH, RSA_SCHEME_PADDING, sealOutput } from '../crypto/provider.js';
+import { AEAD_TAG_LENGTH, RSA_SCHEME_PADDING, checkAeadKey, sealOutput } from '../crypto/provider.js';
 import { AesGcm } from '../crypto/gcm.js';
 import { NobleHmac } from '../crypto/hmac.js';
 import { defaultCryptoProvider, nobleRunningHash } from '../crypto/noble.js';
@@ -73,7 +73,6 @@ import { pooledRandom } from '../crypto/random-pool.js';
 
 
 const TAG_LENGTH = AEAD_TAG_LENGTH;
-const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
 
 /** A Buffer's bytes as a plain Uint8Array of their own (a Buffer's `slice` is a view, the core expects a copy). */
 function own(b: Buffer): Uint8Array {
@@ -130,7 +129,6 @@ class NodeAead implements Aead {
     private readonly algorithm: AeadAlgorithm,
     key: Uint8Array,
   ) {
-    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
     this.key = createSecretKey(key);
   }
 
@@ -202,7 +200,6 @@ class SplitAesGcm implements Aead {
     private readonly algorithm: 'aes-128-gcm' | 'aes-256-gcm',
     key: Uint8Array,
   ) {
-    if (key.length !== AEAD_KEY_LENGTH[algorithm]) throw new RangeError(`${algorithm} needs a ${AEAD_KEY_LENGTH[algorithm]}-byte key`);
     this.small = new AesGcm(key);
     this.pendingKey = copyBytes(key);
   }
@@ -407,6 +404,7 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
+    checkAeadKey(algorithm, key);
     if (algorithm === 'chacha20-poly1305' || this.smallRecordsInOpenSsl) return new NodeAead(algorithm, key);
     return new SplitAesGcm(algorithm, key);
   }
