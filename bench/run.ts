@@ -6,12 +6,11 @@
  * rounds (A B C, then C B A) so that noise on a shared machine hits all of them.
  * See bench/README.md for the method and what each figure means.
  */
-import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { fork, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { testCertificate } from '../test/helpers/fixtures.js';
 import { serverCertificate } from '../test/helpers/server-certs.js';
 import { RedisServer } from '../test/helpers/redis.js';
 import {
@@ -26,16 +25,15 @@ import {
   median,
   percentile,
   sleep,
-  type FromServer,
   type MemorySample,
   type PureOrNode,
   type Resumption,
   type ServerConfig,
   type ServerKind,
   type ThreadCpu,
-  type ToServer,
 } from './common.js';
 import type { InProcessResult, PrimitiveCost } from './inprocess.js';
+import { ServerChild } from './server-child.js';
 import { HandshakeLoad, bulkRead, clientContext, closeAll, fetchSession, openIdle, type LoadCounters } from './load.js';
 import { perfAvailable, perfMarkdown, startPerfRecord, summarisePerf, type PerfSummary } from './perf.js';
 import { profileMarkdown, summarise, type CpuProfile, type ProfileSummary } from './profile.js';
@@ -140,12 +138,9 @@ function parseArgs(argv: string[]): { settings: Settings; parts: Set<Part>; outp
   return { settings: quick ? QUICK : FULL, parts, output };
 }
 
-const cert = testCertificate('P-256');
 /** The `rsa` part: full handshakes with an RSA-2048 certificate (made by the openssl CLI) and an ECDHE-RSA suite. */
 const RSA_SUITE = 'ECDHE-RSA-AES128-GCM-SHA256';
 const rsaCertificate = (): { keyPem: string; certPem: string } => serverCertificate('rsa2048');
-/** Extra node flags for the server children, for experiments (e.g. "--max-semi-space-size=64"). */
-const EXTRA_SERVER_ARGS = (process.env.PURETLS_BENCH_SERVER_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 
 function log(message: string): void {
   process.stderr.write(`[bench ${((performance.now() - startedAt) / 1000).toFixed(1)}s] ${message}\n`);
@@ -155,101 +150,7 @@ const startedAt = performance.now();
 // ---------------------------------------------------------------------------------------
 // Server children
 
-type Reply<T extends FromServer['type']> = Extract<FromServer, { type: T }>;
-
-class ServerChild {
-  port = 0;
-  private pending: Array<{ type: string; resolve: (m: FromServer) => void; reject: (e: Error) => void }> = [];
-  private exited: Promise<void>;
-
-  private constructor(
-    readonly kind: ServerKind,
-    readonly child: ChildProcess,
-  ) {
-    child.on('message', (m: FromServer) => {
-      if (m.type === 'error') {
-        const err = new Error(`${kind} server: ${m.message}`);
-        for (const p of this.pending.splice(0)) p.reject(err);
-        log(err.message);
-        return;
-      }
-      const i = this.pending.findIndex((p) => p.type === m.type);
-      if (i >= 0) this.pending.splice(i, 1)[0]!.resolve(m);
-    });
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        const err = new Error(`${kind} server exited (${signal ?? code})`);
-        for (const p of this.pending.splice(0)) p.reject(err);
-        resolve();
-      }),
-    );
-  }
-
-  static async start(
-    config: Omit<ServerConfig, 'keyPem' | 'certPem'>,
-    extraArgs: string[] = [],
-    certificate: { keyPem: string; certPem: string } = cert,
-  ): Promise<ServerChild> {
-    const child = fork(path.join(BENCH_DIST_DIR, 'server.js'), [], {
-      execArgv: ['--expose-gc', '--max-old-space-size=12288', ...EXTRA_SERVER_ARGS, ...extraArgs],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const server = new ServerChild(config.kind, child);
-    await server.waitFor('ready', 30_000);
-    // Prefilling a million sessions takes a while on a busy machine.
-    const m = await server.request({ type: 'start', config: { ...config, keyPem: certificate.keyPem, certPem: certificate.certPem } }, 'listening', 300_000);
-    server.port = m.port;
-    server.prefill = m.prefill;
-    return server;
-  }
-
-  prefill: Reply<'listening'>['prefill'];
-
-  send(message: ToServer): void {
-    this.child.send(message);
-  }
-
-  /** The next message of `type`; fails after `timeoutMs` (a child that hangs must not hang the bench). */
-  waitFor<T extends FromServer['type']>(type: T, timeoutMs = 120_000): Promise<Reply<T>> {
-    return new Promise((resolve, reject) => {
-      const entry = {
-        type,
-        resolve: (m: FromServer) => {
-          clearTimeout(timer);
-          resolve(m as Reply<T>);
-        },
-        reject: (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.pending = this.pending.filter((p) => p !== entry);
-        this.child.kill('SIGKILL');
-        reject(new Error(`${this.kind} server: no '${type}' within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.pending.push(entry);
-    });
-  }
-
-  request<T extends FromServer['type']>(message: ToServer, reply: T, timeoutMs?: number): Promise<Reply<T>> {
-    const p = this.waitFor(reply, timeoutMs);
-    this.send(message);
-    return p;
-  }
-
-  async memory(): Promise<MemorySample> {
-    return (await this.request({ type: 'memory' }, 'memory')).memory;
-  }
-
-  async exit(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.send({ type: 'exit' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
+ServerChild.log = log;
 
 async function startAll(
   config: Omit<ServerConfig, 'keyPem' | 'certPem' | 'kind'>,

@@ -4,23 +4,22 @@
  * Two builds of puretls over sockets, interleaved: in each round the bench server child of
  * this build, of the baseline build (DIR holds its dist/, e.g. a `git worktree` of an older
  * commit built with `npx tsc -p .`) and node:tls each take a turn, in a rotated order, under
- * the same client (load.ts, 4 connections in flight). Each turn warms up for 2.5 s, then
+ * the same client (load.ts, 4 connections in flight), each server a child started as run.ts
+ * starts them (server-child.ts). Each turn warms up for 2.5 s, then
  * counts the server's CPU over a window. Prints each round and, per server, the median CPU
  * per handshake and the median of the per-round ratios to node:tls. A slow period of the
  * machine then hits one round of every server instead of all rounds of one server, which
  * is what a change of a few percent needs on a shared machine.
  */
-import { fork } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { testCertificate } from '../test/helpers/fixtures.js';
-import { SUITE, median, type FromServer, type Resumption, type ServerConfig, type ServerKind, type ToServer } from './common.js';
+import { BENCH_DIST_DIR, SUITE, median, sleep, type Resumption, type ServerKind } from './common.js';
 import { HandshakeLoad, clientContext, fetchSession } from './load.js';
+import { ServerChild } from './server-child.js';
 
 interface Turn {
   label: string;
-  /** The dist/ directory holding bench/server.js. */
-  dist: string;
+  /** The dist/bench directory holding the build's server.js. */
+  benchDir: string;
   kind: ServerKind;
 }
 
@@ -34,48 +33,32 @@ const resumption = arg('resumption', 'session-id') as Resumption;
 const rounds = Number(arg('rounds', '8'));
 const windowMs = Number(arg('window', '6')) * 1000;
 const kind: ServerKind = arg('provider', 'noble') === 'node' ? 'native' : 'puretls';
-const thisDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const turns: Turn[] = [
-  { label: 'this build', dist: thisDist, kind },
-  { label: 'baseline', dist: path.resolve(baseline, 'dist'), kind },
-  { label: 'node:tls', dist: thisDist, kind: 'node' },
+  { label: 'this build', benchDir: BENCH_DIST_DIR, kind },
+  { label: 'baseline', benchDir: path.resolve(baseline, 'dist', 'bench'), kind },
+  { label: 'node:tls', benchDir: BENCH_DIST_DIR, kind: 'node' },
 ];
 
-const certificate = testCertificate('P-256');
 const secureContext = clientContext(SUITE);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One turn: a fresh server child, warmed up, then its CPU per handshake over the window. */
 async function cpuPerHandshake(turn: Turn): Promise<number> {
-  const child = fork(path.join(turn.dist, 'bench', 'server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies: Array<(m: FromServer) => void> = [];
-  child.on('message', (m: FromServer) => {
-    if (m.type === 'error') throw new Error(`${turn.label} server: ${m.message}`);
-    replies.shift()?.(m);
-  });
-  /** The server's next message (after sending `message`), which must be of type `type`. */
-  const next = <T extends FromServer['type']>(type: T, message?: ToServer): Promise<Extract<FromServer, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      replies.push((m) => (m.type === type ? resolve(m as Extract<FromServer, { type: T }>) : reject(new Error(`${turn.label} server: ${m.type}, not ${type}`))));
-      if (message) child.send(message);
-    });
+  const config = { kind: turn.kind, mode: 'greet', resumption, ciphers: SUITE } as const;
+  const server = await ServerChild.start(config, [], undefined, turn.benchDir);
   try {
-    await next('ready');
-    const config: ServerConfig = { kind: turn.kind, mode: 'greet', resumption, ciphers: SUITE, ...certificate };
-    const { port } = await next('listening', { type: 'start', config });
-    const sessions = resumption === 'none' ? [] : [await fetchSession(port, secureContext)];
-    const load = new HandshakeLoad(port, resumption, secureContext, sessions, 4);
+    const sessions = resumption === 'none' ? [] : [await fetchSession(server.port, secureContext)];
+    const load = new HandshakeLoad(server.port, resumption, secureContext, sessions, 4);
     load.start();
     await sleep(2500);
-    await next('marked', { type: 'mark' });
+    await server.request({ type: 'mark' }, 'marked');
     await sleep(windowMs);
-    const report = await next('report', { type: 'report' });
+    const report = await server.request({ type: 'report' }, 'report');
     await load.stop();
     const { full, sessionId, ticket } = report.counts;
     if (load.counters.errors || load.counters.wrong) throw new Error(`${turn.label}: ${load.counters.errors} errors, ${load.counters.wrong} handshakes of the wrong kind`);
     return report.cpuUs / (full + sessionId + ticket);
   } finally {
-    child.kill();
+    await server.exit();
   }
 }
 
