@@ -5,7 +5,7 @@
  * interleaved (ab.ts): time per operation, and bytes allocated per operation measured in a
  * child process whose new space is large enough that no collection runs during a batch.
  * This is where the choices in src/crypto/ are measured: the compact GHASH against noble's,
- * the X25519 implementations, noble's base-point tables, the HMAC, and the node:crypto
+ * the X25519 implementations, noble's base-point tables, SHA-256 and the HMAC, and the node:crypto
  * provider against the noble one.
  *
  * --baseline=DIR adds the AES-GCM, the provider and the in-process handshake of another
@@ -16,7 +16,7 @@
  * install --no-save @stablelib/x25519 curve25519-js`) and skipped otherwise.
  */
 import { fork } from 'node:child_process';
-import { createHmac, generateKeyPairSync, diffieHellman, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, diffieHellman, createPrivateKey, createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +32,7 @@ import { unsafe as nobleAes } from '@noble/ciphers/aes.js';
 import { aesCtr32, expandAesKey } from '../src/crypto/aes-compact.js';
 import { AesGcm } from '../src/crypto/gcm.js';
 import { CompactGhash } from '../src/crypto/ghash.js';
+import { Sha256 } from '../src/crypto/sha256.js';
 import { NobleCryptoProvider } from '../src/crypto/noble.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
 import { NodeCryptoProvider } from '../src/node/node-crypto.js';
@@ -230,8 +231,25 @@ function hmacGroups(baseline: Baseline | undefined): Group[] {
   const noble = new NobleCryptoProvider();
   const mac = noble.hmac('sha256', key);
   const groups: Group[] = [];
+  // SHA-256 alone: a fresh hash of a PRF-sized input, and of a 16 KiB one (the compression's own speed).
+  const ours = new Sha256();
+  const digest = new Uint8Array(32);
+  for (const n of [109, 16384]) {
+    const input = bytes(n, 6);
+    groups.push({
+      section: 'hmac',
+      title: `SHA-256 of ${n} bytes`,
+      candidates: [
+        { name: 'sha256.ts (reset, update, digestInto)', op: () => ours.reset().update(input).digestInto(digest) },
+        { name: 'noble sha256()', op: () => sha256(input) },
+        { name: 'node:crypto createHash (reference)', op: () => createHash('sha256').update(input).digest() },
+      ],
+      allocN: n > 1024 ? 200 : 5000,
+    });
+  }
   const one: Candidate[] = [
     { name: 'KeyedMac.mac (this build)', op: () => mac.mac(a, label, seed) },
+    { name: 'KeyedMac.macInto (this build)', op: () => mac.macInto!(digest, 0, a, label, seed) },
     { name: 'node:crypto createHmac (reference)', op: () => createHmac('sha256', key).update(a).update(label).update(seed).digest() },
   ];
   if (baseline) {

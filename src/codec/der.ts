@@ -41,26 +41,40 @@ export interface Tlv {
 }
 
 export class DerReader {
-  private offset = 0;
+  private offset: number;
+  /** Where this reader's bytes end in `buf`: a reader for a SEQUENCE's content shares its parent's array, with no view made for it. */
+  private readonly limit: number;
+  /** The content of the element `next` read last: `buf[valueStart, valueEnd)`. */
+  private valueStart = 0;
+  private valueEnd = 0;
 
-  constructor(private readonly buf: Uint8Array) {}
+  constructor(
+    private readonly buf: Uint8Array,
+    start = 0,
+    limit = buf.length,
+  ) {
+    this.offset = start;
+    this.limit = limit;
+  }
 
   get remaining(): number {
-    return this.buf.length - this.offset;
+    return this.limit - this.offset;
   }
 
   atEnd(): boolean {
-    return this.offset >= this.buf.length;
+    return this.offset >= this.limit;
   }
 
   peekTag(): number | undefined {
-    return this.offset < this.buf.length ? this.buf[this.offset] : undefined;
+    return this.offset < this.limit ? this.buf[this.offset] : undefined;
   }
 
-  read(): Tlv {
+  /** Reads the next element's header, moves past the element and returns its tag; its content is at valueStart..valueEnd. */
+  private next(): number {
     const start = this.offset;
     const b = this.buf;
-    if (start + 2 > b.length) fail('truncated DER element');
+    const limit = this.limit;
+    if (start + 2 > limit) fail('truncated DER element');
     const tag = b[start]!;
     if ((tag & 0x1f) === 0x1f) fail('high tag numbers are not supported');
     let len = b[start + 1]!;
@@ -69,21 +83,34 @@ export class DerReader {
       const n = len & 0x7f;
       if (n === 0) fail('indefinite length is not DER');
       if (n > 4) fail('DER length too large');
-      if (at + n > b.length) fail('truncated DER length');
+      if (at + n > limit) fail('truncated DER length');
       len = 0;
       for (let i = 0; i < n; i++) len = len * 256 + b[at + i]!;
       if (b[at] === 0 || len < 0x80) fail('non-minimal DER length');
       at += n;
     }
-    if (len > b.length - at) fail('DER element overruns its container');
+    if (len > limit - at) fail('DER element overruns its container');
     this.offset = at + len;
-    return { tag, value: b.subarray(at, at + len), raw: b.subarray(start, at + len) };
+    this.valueStart = at;
+    this.valueEnd = at + len;
+    return tag;
+  }
+
+  read(): Tlv {
+    const start = this.offset;
+    const tag = this.next();
+    return { tag, value: this.buf.subarray(this.valueStart, this.valueEnd), raw: this.buf.subarray(start, this.valueEnd) };
+  }
+
+  /** Reads the next element, which must have `tag`. */
+  private nextOf(tag: number, what: string): void {
+    const got = this.next();
+    if (got !== tag) fail(`${what}: expected tag 0x${tag.toString(16)}, got 0x${got.toString(16)}`);
   }
 
   expect(tag: number, what: string): Uint8Array {
-    const tlv = this.read();
-    if (tlv.tag !== tag) fail(`${what}: expected tag 0x${tag.toString(16)}, got 0x${tlv.tag.toString(16)}`);
-    return tlv.value;
+    this.nextOf(tag, what);
+    return this.buf.subarray(this.valueStart, this.valueEnd);
   }
 
   /** Reads the element only if its tag matches (for OPTIONAL fields). */
@@ -92,12 +119,14 @@ export class DerReader {
   }
 
   sequence(what = 'SEQUENCE'): DerReader {
-    return new DerReader(this.expect(Tag.SEQUENCE, what));
+    this.nextOf(Tag.SEQUENCE, what);
+    return new DerReader(this.buf, this.valueStart, this.valueEnd);
   }
 
   /** INTEGER as a JS number; it must be non-negative and fit in 2^53. */
   uint(what = 'INTEGER'): number {
-    return derUintValue(this.expect(Tag.INTEGER, what), what);
+    this.nextOf(Tag.INTEGER, what);
+    return derUint(this.buf, this.valueStart, this.valueEnd, what);
   }
 
   /** INTEGER as its unsigned big-endian magnitude (leading sign byte dropped). */
@@ -155,8 +184,9 @@ export class DerReader {
 
   /** The content of an EXPLICIT [n] wrapper, if present. */
   explicit(n: number): DerReader | undefined {
-    const v = this.optional(contextTag(n, true));
-    return v === undefined ? undefined : new DerReader(v);
+    if (this.peekTag() !== contextTag(n, true)) return undefined;
+    this.next();
+    return new DerReader(this.buf, this.valueStart, this.valueEnd);
   }
 
   end(what: string): void {
@@ -165,18 +195,29 @@ export class DerReader {
 }
 
 function checkInteger(v: Uint8Array, what: string): void {
-  if (v.length === 0) fail(`${what}: empty INTEGER`);
-  if (v.length > 1 && ((v[0] === 0 && !(v[1]! & 0x80)) || (v[0] === 0xff && v[1]! & 0x80))) {
+  checkIntegerAt(v, 0, v.length, what);
+}
+
+/** X.690 §8.3.2: an INTEGER's content `b[start, end)` is at least one byte, and minimal. */
+function checkIntegerAt(b: Uint8Array, start: number, end: number, what: string): void {
+  if (end === start) fail(`${what}: empty INTEGER`);
+  const first = b[start]!;
+  if (end - start > 1 && ((first === 0 && !(b[start + 1]! & 0x80)) || (first === 0xff && b[start + 1]! & 0x80))) {
     fail(`${what}: non-minimal INTEGER`);
   }
 }
 
 export function derUintValue(v: Uint8Array, what: string): number {
-  checkInteger(v, what);
-  if (v[0]! & 0x80) fail(`${what}: negative`);
-  if (v.length > 7) fail(`${what}: too large`);
+  return derUint(v, 0, v.length, what);
+}
+
+/** The INTEGER whose content is `b[start, end)` as a JS number: non-negative and below 2^53. */
+function derUint(b: Uint8Array, start: number, end: number, what: string): number {
+  checkIntegerAt(b, start, end, what);
+  if (b[start]! & 0x80) fail(`${what}: negative`);
+  if (end - start > 7) fail(`${what}: too large`);
   let n = 0;
-  for (const byte of v) n = n * 256 + byte;
+  for (let i = start; i < end; i++) n = n * 256 + b[i]!;
   if (!Number.isSafeInteger(n)) fail(`${what}: too large`);
   return n;
 }

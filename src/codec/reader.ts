@@ -6,20 +6,31 @@ import { AlertDescription, TlsError } from '../errors.js';
  * Slices are views into the input, never copies.
  */
 export class Reader {
-  private offset = 0;
+  private offset: number;
+  /** Where this reader's bytes start and end in `buf`: a sub-reader shares its parent's array, with no view made for it. */
+  private readonly start: number;
+  private readonly end: number;
 
-  constructor(private readonly buf: Uint8Array) {}
-
-  get remaining(): number {
-    return this.buf.length - this.offset;
+  constructor(
+    private readonly buf: Uint8Array,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.offset = this.start = start;
+    this.end = end;
   }
 
+  get remaining(): number {
+    return this.end - this.offset;
+  }
+
+  /** Bytes read so far. */
   get position(): number {
-    return this.offset;
+    return this.offset - this.start;
   }
 
   private need(n: number): void {
-    if (n > this.buf.length - this.offset) {
+    if (n > this.end - this.offset) {
       throw new TlsError(AlertDescription.decode_error, `truncated: need ${n} bytes, have ${this.remaining}`, { reason: 'ERR_LENGTH_MISMATCH' });
     }
   }
@@ -79,22 +90,36 @@ export class Reader {
     return this.bytes(this.u24());
   }
 
+  /** Skips `n` bytes (an extension ignored) without a view of them. */
+  skip(n: number): void {
+    this.need(n);
+    this.offset += n;
+  }
+
+  /** A sub-reader over the next `n` bytes, which it alone reads: this reader moves past them. */
+  private sub(n: number): Reader {
+    this.need(n);
+    const start = this.offset;
+    this.offset += n;
+    return new Reader(this.buf, start, start + n);
+  }
+
   /** A sub-reader over a length-prefixed block; the caller must consume it all. */
   sub8(): Reader {
-    return new Reader(this.vec8());
+    return this.sub(this.u8());
   }
 
   sub16(): Reader {
-    return new Reader(this.vec16());
+    return this.sub(this.u16());
   }
 
   sub24(): Reader {
-    return new Reader(this.vec24());
+    return this.sub(this.u24());
   }
 
   /** A decoder must consume exactly its input. */
   expectEmpty(what: string): void {
-    if (this.offset !== this.buf.length) {
+    if (this.offset !== this.end) {
       throw new TlsError(AlertDescription.decode_error, `${this.remaining} trailing bytes after ${what}`, { reason: 'ERR_LENGTH_MISMATCH' });
     }
   }

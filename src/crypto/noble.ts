@@ -6,9 +6,10 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { AesGcm } from './gcm.js';
-import { NobleHmac } from './hmac.js';
+import { keyedHmac } from './hmac.js';
 import { releaseHash, takeHash, type NobleHash } from './noble-hash-pool.js';
 import { pooledRandom } from './random-pool.js';
+import { SHA256_OUTPUT_LENGTH, Sha256, releaseSha256, takeSha256 } from './sha256.js';
 import { x25519, x25519Base } from './x25519.js';
 import type {
   Aead,
@@ -88,9 +89,45 @@ class NobleRunningHash implements RunningHash {
   }
 }
 
-/** A running hash on noble (also what the node:crypto provider hashes with by default). */
-export function nobleRunningHash(algorithm: HashAlgorithm): RunningHash {
-  return new NobleRunningHash(algorithm, takeHash(algorithm));
+/** Where a SHA-256 transcript's digest is taken, shared: a digest is synchronous, and this is wiped after each. */
+const sha256Fork = new Sha256();
+
+/** A running SHA-256 on sha256.ts: a digest allocates the 32 bytes returned and nothing else. */
+class Sha256RunningHash implements RunningHash {
+  /** Undefined once disposed: the object may be another hash's by then. */
+  private state: Sha256 | undefined;
+  constructor(state: Sha256) {
+    this.state = state;
+  }
+  private live(): Sha256 {
+    if (!this.state) throw new Error('running hash used after dispose');
+    return this.state;
+  }
+  update(data: Uint8Array): void {
+    this.live().update(data);
+  }
+  digest(): Uint8Array {
+    // Taking a digest finishes a state, so fork it first and keep this one running.
+    const out = new Uint8Array(SHA256_OUTPUT_LENGTH);
+    sha256Fork.copyFrom(this.live()).digestInto(out);
+    sha256Fork.wipe();
+    return out;
+  }
+  clone(): RunningHash {
+    return new Sha256RunningHash(takeSha256().copyFrom(this.live()));
+  }
+  dispose(): void {
+    if (this.state) releaseSha256(this.state);
+    this.state = undefined;
+  }
+}
+
+/**
+ * The pure providers' running hash (also what the node:crypto provider hashes with by
+ * default): SHA-256 on sha256.ts, SHA-384 on noble.
+ */
+export function runningHash(algorithm: HashAlgorithm): RunningHash {
+  return algorithm === 'sha256' ? new Sha256RunningHash(takeSha256()) : new NobleRunningHash(algorithm, takeHash(algorithm));
 }
 
 /** ChaCha20-Poly1305 (RFC 8439) through noble's one-shot API. */
@@ -232,11 +269,11 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   hash(algorithm: HashAlgorithm): RunningHash {
-    return nobleRunningHash(algorithm);
+    return runningHash(algorithm);
   }
 
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
-    return new NobleHmac(algorithm, key); // hmac.ts: keyed once, no per-MAC clone of noble's HMAC object
+    return keyedHmac(algorithm, key); // hmac.ts: keyed once, nothing allocated per MAC for SHA-256
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {

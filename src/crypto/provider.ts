@@ -28,6 +28,13 @@ export interface RunningHash {
 export interface KeyedMac {
   readonly outputLength: number;
   mac(...parts: Uint8Array[]): Uint8Array;
+  /**
+   * Optional: the MAC of `first || second || third` written to `out` from `at`
+   * (`outputLength` bytes), with nothing allocated. The PRF uses it when it is there
+   * (the pure providers' HMAC-SHA-256 has it), and `mac()` otherwise. `out` is never one
+   * of the inputs.
+   */
+  macInto?(out: Uint8Array, at: number, first: Uint8Array, second?: Uint8Array, third?: Uint8Array): void;
   /** Wipes the keyed state (it is the key in another form); the MAC must not be used afterwards. */
   dispose?(): void;
 }

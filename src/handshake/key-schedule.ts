@@ -11,9 +11,37 @@ const LABEL_SERVER_FINISHED = encoder.encode('server finished');
 
 export const VERIFY_DATA_LENGTH = 12;
 
+/** The PRF's working blocks for one output length: A(i), A(i+1), and a last block that is cut short. */
+interface PrfWork {
+  a: Uint8Array;
+  next: Uint8Array;
+  partial: Uint8Array;
+}
+const prfWork = new Map<number, PrfWork>();
+
+/** The working blocks for an HMAC of `n` bytes (32 or 48), made once: a PRF runs synchronously, and wipes them before it returns. */
+function prfWorkFor(n: number): PrfWork {
+  let w = prfWork.get(n);
+  if (!w) prfWork.set(n, (w = { a: new Uint8Array(n), next: new Uint8Array(n), partial: new Uint8Array(n) }));
+  return w;
+}
+
+/** HMAC(first || second || third) into `out` at `at`: with the provider's `macInto` when it has one, else a copy of `mac()`'s, wiped. */
+function macTo(mac: KeyedMac, out: Uint8Array, at: number, first: Uint8Array, second?: Uint8Array, third?: Uint8Array): void {
+  if (mac.macInto) {
+    mac.macInto(out, at, first, second, third);
+    return;
+  }
+  const m = second === undefined ? mac.mac(first) : third === undefined ? mac.mac(first, second) : mac.mac(first, second, third);
+  out.set(m, at);
+  m.fill(0);
+}
+
 /**
  * The TLS 1.2 PRF (RFC 5246 §5): P_hash(secret, label || seed), with the HMAC keyed once.
  * A(0) = seed', A(i) = HMAC(A(i-1)), output = HMAC(A(1) || seed') || HMAC(A(2) || seed') ...
+ * Every HMAC goes straight into the output or into working blocks made once, so what a
+ * PRF allocates is its output.
  */
 export function prf(
   crypto: CryptoProvider,
@@ -26,21 +54,31 @@ export function prf(
   // A connection runs three PRFs over its master secret; it may pass the HMAC keyed once.
   const keyedHere = secret instanceof Uint8Array;
   const mac = keyedHere ? crypto.hmac(hash, secret) : secret;
+  const n = mac.outputLength;
+  const w = prfWorkFor(n);
   const out = new Uint8Array(length);
-  let a = mac.mac(label, seed);
+  let a = w.a;
+  let next = w.next;
+  macTo(mac, a, 0, label, seed);
   for (let at = 0; at < length; ) {
-    const block = mac.mac(a, label, seed);
-    const n = Math.min(block.length, length - at);
-    out.set(n === block.length ? block : block.subarray(0, n), at);
-    block.fill(0); // output bytes: they are `out` now, and only there
-    at += n;
+    if (length - at >= n) {
+      macTo(mac, out, at, a, label, seed);
+      at += n;
+    } else {
+      macTo(mac, w.partial, 0, a, label, seed);
+      for (let i = 0; at < length; i++) out[at++] = w.partial[i]!;
+    }
     if (at < length) {
-      const next = mac.mac(a);
-      a.fill(0);
+      macTo(mac, next, 0, a);
+      const done = a;
       a = next;
+      next = done;
     }
   }
-  a.fill(0);
+  // A(i) and the block cut short are the secret's work: wipe them.
+  w.a.fill(0);
+  w.next.fill(0);
+  w.partial.fill(0);
   // The HMAC keyed with a secret of the caller's (the premaster secret) ends here.
   if (keyedHere) mac.dispose?.();
   return out;

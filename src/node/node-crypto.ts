@@ -2,7 +2,8 @@
  * `puretls/node-crypto`: a CryptoProvider on node:crypto, for Node users who want
  * OpenSSL's speed and not purity. The protocol code is the same; only the primitives
  * change: X25519, P-256 and P-384 ECDHE, ECDSA, RSA, AES-GCM and ChaCha20-Poly1305 come
- * from OpenSSL through node:crypto. The handshake's SHA-2 and HMAC stay on noble unless
+ * from OpenSSL through node:crypto. The handshake's SHA-2 and HMAC stay in JavaScript
+ * (SHA-256 on sha256.ts, SHA-384 on noble, as in the default provider) unless
  * `hashing: 'openssl'` is given: measured over sockets, that is 7–10% less server CPU per
  * handshake (node:crypto makes a native object per hash or MAC, and each must be collected).
  * For the same reason AES-GCM records of up to 256 bytes go to puretls's own AES-GCM
@@ -67,8 +68,8 @@ import type {
 } from '../crypto/provider.js';
 import { AEAD_TAG_LENGTH, RSA_SCHEME_PADDING, checkAeadKey, sealOutput } from '../crypto/provider.js';
 import { AesGcm } from '../crypto/gcm.js';
-import { NobleHmac } from '../crypto/hmac.js';
-import { defaultCryptoProvider, nobleRunningHash } from '../crypto/noble.js';
+import { keyedHmac } from '../crypto/hmac.js';
+import { defaultCryptoProvider, runningHash } from '../crypto/noble.js';
 import { pooledRandom } from '../crypto/random-pool.js';
 
 
@@ -353,7 +354,8 @@ export interface NodeCryptoProviderOptions {
   randomBytes?: RandomBytes;
   /**
    * Where the handshake's hashes and HMACs (transcript, PRF, Finished, tickets) run:
-   * 'javascript' (default), on noble as in the default provider, or 'openssl', through
+   * 'javascript' (default), as in the default provider (SHA-256 on sha256.ts, SHA-384 on
+   * noble), or 'openssl', through
    * node:crypto's createHash and createHmac. Their inputs are handshake-sized, and a
    * node:crypto Hash or Hmac object per call, a native object for the GC to collect, costs
    * more than the hashing (measured in the README's node-crypto section).
@@ -396,11 +398,11 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   hash(algorithm: HashAlgorithm): RunningHash {
-    return this.hashInOpenSsl ? new NodeRunningHash(createHash(algorithm)) : nobleRunningHash(algorithm);
+    return this.hashInOpenSsl ? new NodeRunningHash(createHash(algorithm)) : runningHash(algorithm);
   }
 
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
-    return this.hashInOpenSsl ? new NodeKeyedMac(algorithm, key) : new NobleHmac(algorithm, key);
+    return this.hashInOpenSsl ? new NodeKeyedMac(algorithm, key) : keyedHmac(algorithm, key);
   }
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {

@@ -5,6 +5,7 @@ import type { CipherSuite } from '../protocol/suites.js';
 import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, newRecord } from './deframer.js';
 
 const TAG_LENGTH = AEAD_TAG_LENGTH;
+const EMPTY = new Uint8Array(0);
 
 /**
  * A 64-bit record sequence number kept as two 32-bit halves, so the hot path has no bigint.
@@ -44,18 +45,28 @@ export class AeadProtection {
   /** Our reason when a record does not authenticate (see errors.ts: node's code differs by cipher). */
   private readonly badTagReason: string;
   private readonly explicitNonceLength: number;
+  /**
+   * The nonce of the record at hand. With an explicit nonce (AES-GCM), its first four bytes
+   * are the implicit salt for good, set here; the key block it came from is wiped once both
+   * directions are keyed.
+   */
   private readonly nonce = new Uint8Array(12);
   private readonly aad = new Uint8Array(13);
-  /** The implicit IV, our own copy: the key block it came from is wiped once both directions are keyed. */
+  /** ChaCha20-Poly1305's 12-byte IV, our own copy, which each nonce is the sequence number XORed into; empty for AES-GCM. */
   private readonly iv: Uint8Array;
 
   constructor(crypto: CryptoProvider, suite: CipherSuite, key: Uint8Array, iv: Uint8Array) {
-    this.iv = iv.slice();
+    this.explicitNonceLength = suite.explicitNonceLength;
+    if (iv.length + this.explicitNonceLength !== 12) throw new RangeError('AEAD IV length does not fit the suite');
+    if (this.explicitNonceLength) {
+      this.nonce.set(iv);
+      this.iv = EMPTY;
+    } else {
+      this.iv = iv.slice();
+    }
     this.aead = crypto.aead(suite.aead, key);
     // OpenSSL 3 reports an AES-GCM tag that does not verify from its cipher provider, not as a bad record MAC.
     this.badTagReason = suite.aead.startsWith('aes') ? 'ERR_AES_GCM_TAG_MISMATCH' : 'ERR_BAD_RECORD_MAC';
-    this.explicitNonceLength = suite.explicitNonceLength;
-    if (iv.length + this.explicitNonceLength !== 12) throw new RangeError('AEAD IV length does not fit the suite');
   }
 
   /** Worst-case growth of a record's fragment. */
@@ -67,8 +78,7 @@ export class AeadProtection {
   private prepareNonce(): void {
     const n = this.nonce;
     if (this.explicitNonceLength === 8) {
-      n.set(this.iv, 0);
-      this.seq.writeTo(n, 4);
+      this.seq.writeTo(n, 4); // after the salt
     } else {
       n.fill(0, 0, 4);
       this.seq.writeTo(n, 4);
@@ -99,7 +109,8 @@ export class AeadProtection {
     this.prepareAad(type, version, plaintext.length);
     const e = this.explicitNonceLength;
     const record = newRecord(type, version, e + plaintext.length + TAG_LENGTH);
-    if (e) record.set(this.nonce.subarray(4), RECORD_HEADER_LENGTH);
+    // The explicit nonce is the sequence number (RFC 5288 §3 lets the sender choose it).
+    for (let i = 0; i < e; i++) record[RECORD_HEADER_LENGTH + i] = this.nonce[4 + i]!;
     const body = record.subarray(RECORD_HEADER_LENGTH + e);
     const sealed = this.aead.seal(this.nonce, this.aad, plaintext, body);
     // A provider of the application's that ignores `out` returns an array of its own.
@@ -116,8 +127,7 @@ export class AeadProtection {
     }
     const plaintextLength = fragment.length - e - TAG_LENGTH;
     if (e) {
-      this.nonce.set(this.iv, 0);
-      this.nonce.set(fragment.subarray(0, e), 4);
+      for (let i = 0; i < e; i++) this.nonce[4 + i] = fragment[i]!;
     } else {
       this.prepareNonce();
     }

@@ -135,11 +135,11 @@ export class RecordLayer {
 
   /** Queues `data` as records of `type`, at most `maxSendFragment` bytes of plaintext each. */
   send(type: number, data: Uint8Array): void {
-    if (data.length === 0) {
-      this.sendFragment(type, data);
+    const max = this.maxSendFragment;
+    if (data.length <= max) {
+      this.sendFragment(type, data); // one record (an empty one included), and no view made
       return;
     }
-    const max = this.maxSendFragment;
     for (let at = 0; at < data.length; at += max) {
       this.sendFragment(type, data.subarray(at, Math.min(at + max, data.length)));
     }

@@ -1,3 +1,4 @@
+import { latin1String } from '../codec/bytes.js';
 import { constantTimeEqual, type Aead, type CryptoProvider } from '../crypto/provider.js';
 import { TlsConfigError } from '../errors.js';
 import { Session } from './session.js';
@@ -229,10 +230,12 @@ function sharedKey(material: Uint8Array): SharedTicketKey {
   return { material: copy, name: copy.subarray(0, TICKET_KEY_NAME_LENGTH), aeads: new Map() };
 }
 
+/**
+ * A key name as a Map key: its 16 bytes as one latin1 string. Not hex: that was a string
+ * and a padded copy per byte, on every ticket opened.
+ */
 function nameKey(name: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < name.length; i++) s += name[i]!.toString(16).padStart(2, '0');
-  return s;
+  return latin1String(name);
 }
 
 function checkKeys(keys: unknown): asserts keys is Uint8Array {
@@ -265,7 +268,7 @@ export class TicketKeyring {
   private readonly now: () => number;
   private readonly lifetimeMs: number;
   private readonly rotationMs: number;
-  /** Every key that can open tickets, current included, by hex key name. */
+  /** Every key that can open tickets, current included, by key name (nameKey). */
   private readonly keys = new Map<string, TicketKey>();
   private current: TicketKey;
   /** ms timestamp at which `current` became current. */

@@ -56,29 +56,38 @@ export interface MacRecord {
   macs: number;
   disposed: boolean;
   /**
-   * For the noble provider's HMAC: its keyed noble hash states (words and block buffers) as
+   * For the pure providers' HMAC: its keyed hash states (words and block buffers) as
    * they were right after dispose. Taken then, because the objects go on to serve other keys.
    */
   stateAfterDispose?: Uint8Array;
 }
 
-/** The noble hash objects behind a NobleHmac (src/crypto/hmac.ts), while it has them. */
+/**
+ * The hash states behind the pure providers' HMAC (src/crypto/hmac.ts), while it has them:
+ * noble objects (SHA-384, and NobleHmac for either) or sha256.ts states (SHA-256).
+ */
 interface NobleHashState {
   get(): number[];
   buffer: Uint8Array;
 }
+interface Sha256State {
+  state: Int32Array;
+  block: Uint8Array;
+}
 
-function heldNobleStates(mac: KeyedMac): NobleHashState[] {
-  const keyed = mac as unknown as { inner?: NobleHashState; outer?: NobleHashState };
-  return [keyed.inner, keyed.outer].filter((h): h is NobleHashState => typeof h?.get === 'function');
+function heldHashStates(mac: KeyedMac): Array<NobleHashState | Sha256State> {
+  const keyed = mac as unknown as { inner?: unknown; outer?: unknown };
+  return [keyed.inner, keyed.outer].filter(
+    (h): h is NobleHashState | Sha256State => typeof (h as NobleHashState)?.get === 'function' || (h as Sha256State)?.state instanceof Int32Array,
+  );
 }
 
 /** The states' words (low bytes, then whole) and block buffers, as bytes. */
-function nobleStateBytes(states: NobleHashState[]): Uint8Array {
+function hashStateBytes(states: Array<NobleHashState | Sha256State>): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const h of states) {
-    const words = h.get();
-    parts.push(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words).buffer), h.buffer);
+    const words = 'get' in h ? h.get() : Array.from(h.state);
+    parts.push(Uint8Array.from(words.map((w) => w & 0xff)), new Uint8Array(Uint32Array.from(words, (w) => w >>> 0).buffer), 'get' in h ? h.buffer : h.block);
   }
   return concatBytes(parts);
 }
@@ -144,7 +153,7 @@ export class RecordingCrypto implements CryptoProvider {
   hmac(algorithm: HashAlgorithm, key: Uint8Array): KeyedMac {
     const inner = this.inner.hmac(algorithm, key);
     const rec: MacRecord = { algorithm, key: key.slice(), inner, macs: 0, disposed: false };
-    const held = heldNobleStates(inner);
+    const held = heldHashStates(inner);
     this.macs.push(rec);
     return {
       outputLength: inner.outputLength,
@@ -152,10 +161,17 @@ export class RecordingCrypto implements CryptoProvider {
         rec.macs++;
         return inner.mac(...parts);
       },
+      // Passed on when the provider has it, so the PRF takes the same path as without the recording.
+      ...(inner.macInto && {
+        macInto(out: Uint8Array, at: number, first: Uint8Array, second?: Uint8Array, third?: Uint8Array) {
+          rec.macs++;
+          inner.macInto!(out, at, first, second, third);
+        },
+      }),
       dispose() {
         rec.disposed = true;
         inner.dispose?.();
-        if (held.length > 0) rec.stateAfterDispose = nobleStateBytes(held);
+        if (held.length > 0) rec.stateAfterDispose = hashStateBytes(held);
       },
     };
   }

@@ -62,7 +62,10 @@ describe('the npm package, installed from a tarball into an empty project', func
     for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/core.js', 'dist/src/cli.js']) {
       assert.ok(paths.includes(needed), `${needed} is missing from the package`);
     }
-    assert.ok(packed.unpackedSize < 1_000_000, `unpacked ${packed.unpackedSize} bytes`);
+    // The library's JavaScript and types with their comments, and the documents, came to
+    // 1.00 MB when SHA-256 became ours (2026-12-05); dist/test alone is 3 MB, so this still catches
+    // a package that takes more than it should, with room for the library to grow.
+    assert.ok(packed.unpackedSize < 1_250_000, `unpacked ${packed.unpackedSize} bytes`);
   });
 
   it('ESM: named exports from puretls and puretls/core', () => {

@@ -273,6 +273,20 @@ describe('record key lifetime: keys are wiped when a direction ends', () => {
       layer.retireWrite();
       assert.ok(crypto.aeads.every((a) => a.disposeCalls === 1), crypto.describe());
     });
+
+    for (const [id, ivLength] of [[Suite.AES128_GCM, 4], [Suite.CHACHA20, 12]] as const) {
+      it(`suite 0x${id.toString(16)}: dispose wipes the protection's copy of the implicit IV (in the nonce for AES-GCM, its own for ChaCha20)`, () => {
+        const given = bytes(ivLength, 24);
+        const p = new AeadProtection(defaultCryptoProvider, suiteById(id)!, bytes(suiteById(id)!.keyLength, 25), given);
+        p.seal(ContentType.handshake, 0x0303, bytes(20));
+        const held = p as unknown as { nonce: Uint8Array; iv: Uint8Array };
+        const holds = (b: Uint8Array): boolean => hex(b).includes(hex(given));
+        assert.ok(holds(held.nonce) || holds(held.iv), 'the IV is held before dispose');
+        p.dispose();
+        assert.ok(held.nonce.every((b) => b === 0) && held.iv.every((b) => b === 0), `nonce ${hex(held.nonce)}, iv ${hex(held.iv)}`);
+        assert.ok(given.some((b) => b !== 0), 'the caller\'s IV is the caller\'s: it is not the array wiped');
+      });
+    }
   });
 
   describe('close_notify, one side at a time', () => {
@@ -619,9 +633,9 @@ describe('handshake secrets are wiped when their use ends', () => {
     return found[0]!;
   }
 
-  /** The noble HMAC's keyed state as it was right after dispose (recorded then: the objects go on to serve other keys). */
-  function nobleHmacStateAfterDispose(mac: MacRecord): Uint8Array {
-    assert.ok(mac.stateAfterDispose && mac.stateAfterDispose.length >= 2 * (8 + 32 + 64), 'the noble HMAC state was recorded at dispose');
+  /** The HMAC's keyed states as they were right after dispose (recorded then: the objects go on to serve other keys). */
+  function hmacStateAfterDispose(mac: MacRecord): Uint8Array {
+    assert.ok(mac.stateAfterDispose && mac.stateAfterDispose.length >= 2 * (8 + 32 + 64), 'the HMAC state was recorded at dispose');
     return mac.stateAfterDispose;
   }
 
@@ -640,7 +654,7 @@ describe('handshake secrets are wiped when their use ends', () => {
     });
   }
 
-  it('full handshake: the ECDHE shared secret is zeros, the master-secret HMAC disposed and its noble state zeros', () => {
+  it('full handshake: the ECDHE shared secret is zeros, the master-secret HMAC disposed and its hash states zeros', () => {
     const k = connectKeyed();
     assert.equal(k.crypto.ephemerals.length, 1);
     const shared = k.crypto.ephemerals[0]!.shared;
@@ -649,12 +663,12 @@ describe('handshake secrets are wiped when their use ends', () => {
     assert.equal(new Uint8Array(shared.buffer).length, shared.length, 'the secret is a buffer of its own (nothing of it left beside the view)');
     const mac = masterMacOf(k.crypto, k.server);
     assert.ok(mac.disposed, 'master-secret HMAC not disposed');
-    assert.ok(zero(nobleHmacStateAfterDispose(mac)), 'noble HMAC state not zeros');
+    assert.ok(zero(hmacStateAfterDispose(mac)), 'HMAC state not zeros');
     // Every HMAC the handshake keyed (with the premaster secret, then the master secret) is disposed.
     assert.equal(k.crypto.macs.length, 2);
     for (const m of k.crypto.macs) {
       assert.ok(m.disposed, `an HMAC keyed with ${m.key.length} bytes was not disposed`);
-      assert.ok(zero(nobleHmacStateAfterDispose(m)));
+      assert.ok(zero(hmacStateAfterDispose(m)));
     }
     // The session keeps its master secret: it is what resumes.
     assert.ok(!zero(k.server.session!.masterSecret));
@@ -687,7 +701,7 @@ describe('handshake secrets are wiped when their use ends', () => {
     const resumed = crypto.macs.slice(before).filter((m) => bytesEqual(m.key, server.session!.masterSecret));
     assert.equal(resumed.length, 1);
     assert.ok(resumed[0]!.disposed);
-    assert.ok(zero(nobleHmacStateAfterDispose(resumed[0]!)));
+    assert.ok(zero(hmacStateAfterDispose(resumed[0]!)));
   });
 
   for (const kind of ['full', 'session-id', 'ticket', 'client certificate'] as const) {
@@ -738,7 +752,7 @@ describe('handshake secrets are wiped when their use ends', () => {
     assert.equal(crypto.macs.filter((m) => m.key.length === 48).length, 1);
     const mac = crypto.macs.find((m) => m.key.length === 48)!;
     assert.ok(mac.disposed);
-    assert.ok(zero(nobleHmacStateAfterDispose(mac)));
+    assert.ok(zero(hmacStateAfterDispose(mac)));
   });
 
   it('a handshake that ends before the key exchange (a fatal alert, or dispose()) wipes the ECDHE private key unused', () => {

@@ -4,6 +4,7 @@ import { describe, it } from 'mocha';
 import { TlsContext } from '../../src/context.js';
 import { ServerConnection } from '../../src/connection.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
+import type { KeyedMac } from '../../src/crypto/provider.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, prf, verifyData } from '../../src/handshake/key-schedule.js';
 import { suiteById } from '../../src/protocol/suites.js';
 import { testCertificate } from '../helpers/fixtures.js';
@@ -68,12 +69,19 @@ describe('TLS 1.2 PRF (RFC 5246 §5)', () => {
     assert.equal(hex(pHash('sha384', fromHex(PRF_SHA384.secret), 'test label', fromHex(PRF_SHA384.seed), 148)), PRF_SHA384.output);
   });
 
-  it('agrees with Node-HMAC P_hash at every length around the block boundaries', () => {
+  it('agrees with Node-HMAC P_hash at every length around the block boundaries, through macInto and through mac() alone', () => {
     const secret = fromHex('0102030405060708090a0b0c0d0e0f10111213');
     const seed = fromHex('a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0');
     for (const hash of ['sha256', 'sha384'] as const) {
+      const keyed = crypto.hmac(hash, secret);
+      assert.equal(typeof keyed.macInto, hash === 'sha256' ? 'function' : 'undefined', 'the pure HMAC-SHA-256 writes into the PRF\'s blocks');
+      // A provider's HMAC without macInto: the PRF copies what mac() returns.
+      const macOnly: KeyedMac = { outputLength: keyed.outputLength, mac: (...parts) => keyed.mac(...parts) };
       for (const length of [0, 1, 12, 31, 32, 33, 47, 48, 49, 63, 64, 65, 96, 97, 104, 136, 200]) {
-        assert.equal(hex(prf(crypto, hash, secret, text('key expansion'), seed, length)), hex(pHash(hash, secret, 'key expansion', seed, length)), `${hash} ${length}`);
+        const expected = hex(pHash(hash, secret, 'key expansion', seed, length));
+        assert.equal(hex(prf(crypto, hash, secret, text('key expansion'), seed, length)), expected, `${hash} ${length}`);
+        assert.equal(hex(prf(crypto, hash, keyed, text('key expansion'), seed, length)), expected, `${hash} ${length}, keyed once`);
+        assert.equal(hex(prf(crypto, hash, macOnly, text('key expansion'), seed, length)), expected, `${hash} ${length}, mac() only`);
       }
     }
   });

@@ -153,7 +153,7 @@ export function parseClientExtensions(r: Reader): ClientExtensions {
         break;
       }
       default:
-        body.rest(); // tolerated and ignored
+        body.skip(body.remaining); // tolerated and ignored
     }
     body.expectEmpty(`extension ${type}`);
   }
