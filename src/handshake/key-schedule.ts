@@ -59,28 +59,31 @@ export function prf(
   const out = new Uint8Array(length);
   let a = w.a;
   let next = w.next;
-  macTo(mac, a, 0, label, seed);
-  for (let at = 0; at < length; ) {
-    if (length - at >= n) {
-      macTo(mac, out, at, a, label, seed);
-      at += n;
-    } else {
-      macTo(mac, w.partial, 0, a, label, seed);
-      for (let i = 0; at < length; i++) out[at++] = w.partial[i]!;
+  try {
+    macTo(mac, a, 0, label, seed);
+    for (let at = 0; at < length; ) {
+      if (length - at >= n) {
+        macTo(mac, out, at, a, label, seed);
+        at += n;
+      } else {
+        macTo(mac, w.partial, 0, a, label, seed);
+        for (let i = 0; at < length; i++) out[at++] = w.partial[i]!;
+      }
+      if (at < length) {
+        macTo(mac, next, 0, a);
+        const done = a;
+        a = next;
+        next = done;
+      }
     }
-    if (at < length) {
-      macTo(mac, next, 0, a);
-      const done = a;
-      a = next;
-      next = done;
-    }
+  } finally {
+    // A(i) and the block cut short are the secret's work: wipe them, whatever happened.
+    w.a.fill(0);
+    w.next.fill(0);
+    w.partial.fill(0);
+    // The HMAC keyed with a secret of the caller's (the premaster secret) ends here.
+    if (keyedHere) mac.dispose?.();
   }
-  // A(i) and the block cut short are the secret's work: wipe them.
-  w.a.fill(0);
-  w.next.fill(0);
-  w.partial.fill(0);
-  // The HMAC keyed with a secret of the caller's (the premaster secret) ends here.
-  if (keyedHere) mac.dispose?.();
   return out;
 }
 

@@ -4,7 +4,7 @@ import { describe, it } from 'mocha';
 import { TlsContext } from '../../src/context.js';
 import { ServerConnection } from '../../src/connection.js';
 import { NobleCryptoProvider } from '../../src/crypto/noble.js';
-import type { KeyedMac } from '../../src/crypto/provider.js';
+import type { CryptoProvider, HashAlgorithm, KeyedMac } from '../../src/crypto/provider.js';
 import { deriveTrafficKeys, extendedMasterSecret, masterSecret, prf, verifyData } from '../../src/handshake/key-schedule.js';
 import { suiteById } from '../../src/protocol/suites.js';
 import { testCertificate } from '../helpers/fixtures.js';
@@ -84,6 +84,32 @@ describe('TLS 1.2 PRF (RFC 5246 §5)', () => {
         assert.equal(hex(prf(crypto, hash, macOnly, text('key expansion'), seed, length)), expected, `${hash} ${length}, mac() only`);
       }
     }
+  });
+
+  it('an HMAC that fails in the middle of a PRF is still disposed when the PRF keyed it, and the next PRF is right', () => {
+    const secret = fromHex(PRF_SHA256.secret);
+    const seed = fromHex(PRF_SHA256.seed);
+    let calls = 0;
+    let disposed = false;
+    const failing: CryptoProvider = Object.assign(Object.create(crypto) as CryptoProvider, {
+      hmac(hash: HashAlgorithm, key: Uint8Array): KeyedMac {
+        const inner = crypto.hmac(hash, key);
+        return {
+          outputLength: inner.outputLength,
+          mac(...parts: Uint8Array[]): Uint8Array {
+            if (++calls === 3) throw new Error('the third HMAC fails');
+            return inner.mac(...parts);
+          },
+          dispose() {
+            disposed = true;
+            inner.dispose?.();
+          },
+        };
+      },
+    });
+    assert.throws(() => prf(failing, 'sha256', secret, text('test label'), seed, 100), /third HMAC/);
+    assert.ok(disposed, 'the HMAC keyed with the secret was disposed');
+    assert.equal(hex(prf(crypto, 'sha256', secret, text('test label'), seed, 100)), PRF_SHA256.output);
   });
 
   it('an output is a prefix of any longer output, and the label, seed and secret all matter', () => {
