@@ -7,9 +7,8 @@ import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { AesGcm } from './gcm.js';
 import { keyedHmac } from './hmac.js';
-import { releaseHash, takeHash, type NobleHash } from './noble-hash-pool.js';
 import { pooledRandom } from './random-pool.js';
-import { SHA256_OUTPUT_LENGTH, Sha256, releaseSha256, takeSha256 } from './sha256.js';
+import { runningHash } from './running-hash.js';
 import { x25519, x25519Base } from './x25519.js';
 import type {
   Aead,
@@ -39,96 +38,6 @@ const CURVES = { 'P-256': p256, 'P-384': p384 } as const;
 const EDDSA = { Ed25519: ed25519, Ed448: ed448 } as const;
 /** RFC 8032 key sizes: the secret and the public key are the same length. */
 const EDDSA_KEY_LENGTH: Readonly<Record<EddsaAlgorithm, number>> = { Ed25519: 32, Ed448: 57 };
-
-/*
- * Every ArrayBuffer V8 creates costs about as much as hashing a block, and noble wraps
- * each new hash object's block buffer, and each output array it is given, in a DataView
- * (which makes V8 create one). A handshake takes dozens of MACs and digests, each
- * synchronously, so they are computed in one set of objects per algorithm, shared by all
- * connections: the running or keyed state is copied in, the digest goes to a buffer that
- * exists already and is copied out. noble wipes a hash object when its digest is taken.
- */
-const hashScratch: Partial<Record<HashAlgorithm, NobleHash>> = {};
-const digestOut = new Uint8Array(new ArrayBuffer(64));
-
-/** The digest as the caller's own bytes; a MAC of key material does not linger here. */
-function takeDigest(length: number): Uint8Array {
-  const out = digestOut.slice(0, length);
-  digestOut.fill(0, 0, length);
-  return out;
-}
-
-class NobleRunningHash implements RunningHash {
-  /** Undefined once disposed: the object may be another hash's by then. */
-  private state: NobleHash | undefined;
-  constructor(
-    private readonly algorithm: HashAlgorithm,
-    state: NobleHash,
-  ) {
-    this.state = state;
-  }
-  private live(): NobleHash {
-    if (!this.state) throw new Error('running hash used after dispose');
-    return this.state;
-  }
-  update(data: Uint8Array): void {
-    this.live().update(data);
-  }
-  digest(): Uint8Array {
-    // Taking a digest finalises noble's state, so fork it first and keep this one running.
-    const fork = (hashScratch[this.algorithm] = this.live()._cloneInto(hashScratch[this.algorithm] as never) as NobleHash);
-    fork.digestInto(digestOut);
-    return takeDigest(fork.outputLen);
-  }
-  clone(): RunningHash {
-    return new NobleRunningHash(this.algorithm, this.live()._cloneInto(takeHash(this.algorithm) as never) as NobleHash);
-  }
-  dispose(): void {
-    if (this.state) releaseHash(this.algorithm, this.state);
-    this.state = undefined;
-  }
-}
-
-/** Where a SHA-256 transcript's digest is taken, shared: a digest is synchronous, and this is wiped after each. */
-const sha256Fork = new Sha256();
-
-/** A running SHA-256 on sha256.ts: a digest allocates the 32 bytes returned and nothing else. */
-class Sha256RunningHash implements RunningHash {
-  /** Undefined once disposed: the object may be another hash's by then. */
-  private state: Sha256 | undefined;
-  constructor(state: Sha256) {
-    this.state = state;
-  }
-  private live(): Sha256 {
-    if (!this.state) throw new Error('running hash used after dispose');
-    return this.state;
-  }
-  update(data: Uint8Array): void {
-    this.live().update(data);
-  }
-  digest(): Uint8Array {
-    // Taking a digest finishes a state, so fork it first and keep this one running.
-    const out = new Uint8Array(SHA256_OUTPUT_LENGTH);
-    sha256Fork.copyFrom(this.live()).digestInto(out);
-    sha256Fork.wipe();
-    return out;
-  }
-  clone(): RunningHash {
-    return new Sha256RunningHash(takeSha256().copyFrom(this.live()));
-  }
-  dispose(): void {
-    if (this.state) releaseSha256(this.state);
-    this.state = undefined;
-  }
-}
-
-/**
- * The pure providers' running hash (also what the node:crypto provider hashes with by
- * default): SHA-256 on sha256.ts, SHA-384 on noble.
- */
-export function runningHash(algorithm: HashAlgorithm): RunningHash {
-  return algorithm === 'sha256' ? new Sha256RunningHash(takeSha256()) : new NobleRunningHash(algorithm, takeHash(algorithm));
-}
 
 /** ChaCha20-Poly1305 (RFC 8439) through noble's one-shot API. */
 class NobleChaCha20Poly1305 implements Aead {

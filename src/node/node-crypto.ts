@@ -69,7 +69,8 @@ import type {
 import { AEAD_TAG_LENGTH, RSA_SCHEME_PADDING, checkAeadKey, sealOutput } from '../crypto/provider.js';
 import { AesGcm } from '../crypto/gcm.js';
 import { keyedHmac } from '../crypto/hmac.js';
-import { defaultCryptoProvider, runningHash } from '../crypto/noble.js';
+import { defaultCryptoProvider } from '../crypto/noble.js';
+import { runningHash } from '../crypto/running-hash.js';
 import { pooledRandom } from '../crypto/random-pool.js';
 
 
