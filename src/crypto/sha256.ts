@@ -120,15 +120,16 @@ export class Sha256 {
       at = take;
       if (buffered < SHA256_BLOCK_LENGTH) {
         this.buffered = buffered;
-        return this;
+        return this; // nothing compressed: the schedule holds nothing of this input
       }
       compress(this.state, block, 0);
       buffered = 0;
     }
+    const compressed = at > 0 || n >= SHA256_BLOCK_LENGTH;
     for (; at + SHA256_BLOCK_LENGTH <= n; at += SHA256_BLOCK_LENGTH) compress(this.state, data, at);
     while (at < n) block[buffered++] = data[at++]!;
     this.buffered = buffered;
-    W.fill(0);
+    if (compressed) W.fill(0);
     return this;
   }
 
