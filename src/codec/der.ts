@@ -102,6 +102,25 @@ export class DerReader {
     return { tag, value: this.buf.subarray(this.valueStart, this.valueEnd), raw: this.buf.subarray(start, this.valueEnd) };
   }
 
+  /** The tag of the element `enter` read last. */
+  enteredTag = 0;
+
+  /**
+   * The next element, whatever its tag, as a reader over its content (`enteredTag` says
+   * what it was): for walking a SEQUENCE's optional fields without a view of each.
+   */
+  enter(): DerReader {
+    this.enteredTag = this.next();
+    return new DerReader(this.buf, this.valueStart, this.valueEnd);
+  }
+
+  /** Whatever this reader has not read yet, as a view; the reader is then at its end. */
+  rest(): Uint8Array {
+    const v = this.buf.subarray(this.offset, this.limit);
+    this.offset = this.limit;
+    return v;
+  }
+
   /** Reads the next element, which must have `tag`. */
   private nextOf(tag: number, what: string): void {
     const got = this.next();

@@ -99,9 +99,11 @@ export class HandshakeJoiner {
   next(): HandshakeMessage | undefined {
     if (this.message === undefined && !this.startMessage()) return undefined;
     const message = this.message!;
-    const n = Math.min(message.length - this.filled, this.input.length);
+    const input = this.input;
+    const n = Math.min(message.length - this.filled, input.length);
     if (n > 0) {
-      message.set(this.input.subarray(0, n), this.filled);
+      // Usually the rest of the record is the rest of the message: no view of it then.
+      message.set(n === input.length ? input : input.subarray(0, n), this.filled);
       this.filled += n;
       this.consume(n);
     }
@@ -138,7 +140,7 @@ export class HandshakeJoiner {
       );
     }
     const message = new Uint8Array(HANDSHAKE_HEADER_LENGTH + length);
-    message.set(header.subarray(0, HANDSHAKE_HEADER_LENGTH));
+    for (let i = 0; i < HANDSHAKE_HEADER_LENGTH; i++) message[i] = header[i]!;
     if (header === this.input) this.consume(HANDSHAKE_HEADER_LENGTH);
     this.headerLength = 0;
     this.message = message;

@@ -95,37 +95,29 @@ export function packSession(s: SessionFields): Uint8Array {
 
 /** The fields of a packed session, each array a copy of its own (the caller may wipe the master secret). */
 export function unpackSession(p: Uint8Array): SessionFields {
-  const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  // Read in place, without a DataView or helper closures: a resumption from the cache unpacks one session.
   const flags = p[14]!;
   let at = IDS_AT;
-  const take8 = (): Uint8Array => {
-    const n = p[at++]!;
-    const b = p.slice(at, at + n);
-    at += n;
-    return b;
-  };
-  const take16 = (): string | undefined => {
-    const n = view.getUint16(at);
-    at += 2;
-    if (n === ABSENT16) return undefined;
-    const s = latin1String(p.subarray(at, at + n));
-    at += n;
-    return s;
-  };
-  const sessionId = take8();
-  const sidCtx = take8();
-  const serverName = take16();
-  const alpn = take16();
-  const peerLength = view.getUint32(at);
+  const sessionIdLength = p[at++]!;
+  const sessionId = p.slice(at, (at += sessionIdLength));
+  const sidCtxLength = p[at++]!;
+  const sidCtx = p.slice(at, (at += sidCtxLength));
+  const nameLength = u16(p, at);
+  at += 2;
+  const serverName = nameLength === ABSENT16 ? undefined : latin1String(p.subarray(at, (at += nameLength)));
+  const alpnLength = u16(p, at);
+  at += 2;
+  const alpn = alpnLength === ABSENT16 ? undefined : latin1String(p.subarray(at, (at += alpnLength)));
+  const peerLength = u32(p, at);
   at += 4;
   return {
-    version: view.getUint16(0),
-    cipherSuite: view.getUint16(2),
+    version: u16(p, 0),
+    cipherSuite: u16(p, 2),
     createdAt: packedCreatedAt(p),
-    timeout: view.getUint32(10),
+    timeout: u32(p, 10),
     extendedMasterSecret: (flags & FLAG_EMS) !== 0,
-    kexGroup: flags & FLAG_KEX_GROUP ? view.getUint16(15) : undefined,
-    verifyResult: flags & FLAG_VERIFY_RESULT ? view.getUint32(17) : undefined,
+    kexGroup: flags & FLAG_KEX_GROUP ? u16(p, 15) : undefined,
+    verifyResult: flags & FLAG_VERIFY_RESULT ? u32(p, 17) : undefined,
     masterSecret: p.slice(SECRET_AT, SECRET_AT + MASTER_SECRET_LENGTH),
     sessionId,
     sidCtx,
@@ -135,13 +127,14 @@ export function unpackSession(p: Uint8Array): SessionFields {
   };
 }
 
+const u16 = (p: Uint8Array, at: number): number => (p[at]! << 8) | p[at + 1]!;
+const u32 = (p: Uint8Array, at: number): number => ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
+
 /** createdAt + timeout, read in place (the cache's sweep looks at every entry). */
 export function packedExpiry(p: Uint8Array): number {
-  return packedCreatedAt(p) + (((p[10]! << 24) | (p[11]! << 16) | (p[12]! << 8) | p[13]!) >>> 0);
+  return packedCreatedAt(p) + u32(p, 10);
 }
 
 function packedCreatedAt(p: Uint8Array): number {
-  const hi = (p[4]! << 8) | p[5]!;
-  const lo = ((p[6]! << 24) | (p[7]! << 16) | (p[8]! << 8) | p[9]!) >>> 0;
-  return hi * 2 ** 32 + lo;
+  return u16(p, 4) * 2 ** 32 + u32(p, 6);
 }

@@ -34,6 +34,9 @@ const FIELD_KIND: Readonly<Record<number, 'octets' | 'uint' | 'cert'>> = {
   14: 'uint', 15: 'uint', 16: 'octets', 17: 'uint', 18: 'octets', 19: 'uint', 20: 'octets',
 };
 
+/** Each field's name in errors, made once rather than per field decoded (n <= 30: contextTag's range). */
+const FIELD_NAME: readonly string[] = Array.from({ length: 31 }, (_, n) => `field [${n}]`);
+
 // ---------------------------------------------------------------------------------------
 // Encoding
 
@@ -145,7 +148,8 @@ function parseSession(der: Uint8Array): SessionFields {
   // DER orders the OPTIONAL fields by tag; a repeat or a step back is malformed.
   let last = -1;
   while (!r.atEnd()) {
-    const { tag, value } = r.read();
+    const inner = r.enter();
+    const tag = r.enteredTag;
     const n = tag & 0x1f;
     if ((tag & 0xc0) !== 0x80) fail(`unexpected tag 0x${tag.toString(16)} after master_key`);
     if (n <= last) fail(`field [${n}] is out of order or repeated`);
@@ -156,11 +160,10 @@ function parseSession(der: Uint8Array): SessionFields {
     // key_arg is the one IMPLICIT field; all the others wrap their value.
     const constructed = n !== 0;
     if ((tag & 0x20) !== (constructed ? 0x20 : 0)) fail(`field [${n}] has the wrong form`);
-    const inner = new DerReader(value);
-    const what = `field [${n}]`;
+    const what = FIELD_NAME[n]!;
     switch (kind) {
       case 'octets': {
-        const octets = n === 0 ? value : inner.octetString(what);
+        const octets = n === 0 ? inner.rest() : inner.octetString(what);
         if (n === 4) s.sidCtx = bounded(octets, MAX_SID_CTX_LENGTH, 'session_id_context');
         else if (n === 6) s.serverName = latin1(octets, true);
         else if (n === 16) s.alpn = latin1(octets, false);

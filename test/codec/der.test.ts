@@ -65,6 +65,25 @@ describe('DER encoding', () => {
 });
 
 describe('DerReader', () => {
+  it('enter reads any element as a window with its tag; rest takes what a window has left; neither reads past its element', () => {
+    const der = sequence(tlv(contextTag(0, false), Uint8Array.of(1, 2, 3)), explicit(4, octetString(Uint8Array.of(7))), uint(5));
+    const r = new DerReader(der).sequence();
+    const implicit = r.enter();
+    assert.equal(r.enteredTag, contextTag(0, false));
+    assert.equal(hex(implicit.rest()), '010203');
+    assert.ok(implicit.atEnd());
+    assert.throws(() => implicit.octetString(), TlsDecodeError, 'the window ends with its element');
+    const wrapped = r.enter();
+    assert.equal(r.enteredTag, contextTag(4, true));
+    assert.equal(hex(wrapped.octetString()), '07');
+    wrapped.end('[4]');
+    assert.equal(r.uint(), 5, 'the parent goes on after both');
+    r.end('sequence');
+    // A length that runs past the window (but not past the whole input) is refused.
+    const overrun = Uint8Array.of(0x30, 0x03, 0x04, 0x03, 0x01, 0x02, 0x03);
+    assert.throws(() => new DerReader(overrun).sequence().octetString(), TlsDecodeError);
+  });
+
   it('reads back what the encoders write', () => {
     const when = new Date(Date.UTC(2031, 4, 6, 7, 8, 9));
     const later = new Date(Date.UTC(2151, 0, 2, 3, 4, 5));

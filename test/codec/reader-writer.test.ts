@@ -135,6 +135,27 @@ describe('Reader', () => {
     assert.equal(r.u8(), 0xbb);
   });
 
+  it('a sub-reader is a window on its parent\'s bytes: position counts from its start, skip moves without a view, and both stop at its end', () => {
+    const r = new Reader(Uint8Array.of(9, 0, 3, 0xaa, 0xbb, 0xcc, 0xdd));
+    assert.equal(r.u8(), 9);
+    const sub = r.sub16();
+    assert.equal(sub.position, 0);
+    assert.equal(sub.remaining, 3);
+    sub.skip(1);
+    assert.equal(sub.position, 1);
+    assert.equal(hex(sub.bytes(2)), 'bbcc');
+    sub.expectEmpty('window');
+    assert.throws(() => sub.skip(1), isDecodeError, 'skip stops at the window too');
+    assert.equal(r.position, 6);
+    assert.equal(r.u8(), 0xdd);
+    const nested = new Reader(Uint8Array.of(0, 4, 2, 0xee, 0xff, 0x11)).sub16();
+    const inner = nested.sub8();
+    assert.equal(hex(inner.rest()), 'eeff');
+    assert.throws(() => inner.u8(), isDecodeError);
+    assert.equal(nested.u8(), 0x11);
+    assert.throws(() => new Reader(Uint8Array.of(1, 2)).skip(3), isDecodeError);
+  });
+
   it('expectEmpty is a decode_error when bytes are left over', () => {
     const r = new Reader(Uint8Array.of(1, 2));
     r.u8();
