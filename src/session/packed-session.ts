@@ -93,6 +93,10 @@ export function packSession(s: SessionFields): Uint8Array {
   return out;
 }
 
+/** Big-endian integers read in place. */
+const u16 = (p: Uint8Array, at: number): number => (p[at]! << 8) | p[at + 1]!;
+const u32 = (p: Uint8Array, at: number): number => ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
+
 /** The fields of a packed session, each array a copy of its own (the caller may wipe the master secret). */
 export function unpackSession(p: Uint8Array): SessionFields {
   // Read in place, without a DataView or helper closures: a resumption from the cache unpacks one session.
@@ -126,9 +130,6 @@ export function unpackSession(p: Uint8Array): SessionFields {
     peerCertificate: peerLength === ABSENT32 ? undefined : p.slice(at, at + peerLength),
   };
 }
-
-const u16 = (p: Uint8Array, at: number): number => (p[at]! << 8) | p[at + 1]!;
-const u32 = (p: Uint8Array, at: number): number => ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
 
 /** createdAt + timeout, read in place (the cache's sweep looks at every entry). */
 export function packedExpiry(p: Uint8Array): number {
