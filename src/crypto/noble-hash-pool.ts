@@ -5,9 +5,10 @@ import type { HashAlgorithm } from './provider.js';
  * noble SHA-256 / SHA-384 objects, reused. Creating one costs about 1.8 µs, nearly all of
  * it the DataView noble wraps around its block buffer (which makes V8 give that 64- or
  * 128-byte buffer an ArrayBuffer of its own); copying a state into one that exists costs
- * about 0.1 µs. A handshake makes three (its transcript, and the master secret's HMAC
- * states) and is done with them when both Finished messages are: `release` wipes an object
- * (noble's `destroy` zeroes its state and buffer) and keeps it for the next `take`.
+ * about 0.1 µs. A handshake of a SHA-384 suite makes three (its transcript, and the master
+ * secret's HMAC states; SHA-256 suites use sha256.ts's states, pooled the same way) and is
+ * done with them when both Finished messages are: `release` wipes an object (noble's
+ * `destroy` zeroes its state and buffer) and keeps it for the next `take`.
  */
 
 export type NobleHash = ReturnType<typeof sha256.create> | ReturnType<typeof sha384.create>;

@@ -1,3 +1,5 @@
+import { writeUint32BE } from '../codec/bytes.js';
+
 /**
  * SHA-256 (FIPS 180-4 §6.2) with nothing allocated once a state exists: the state is eight
  * words in an Int32Array, the partial block a 64-byte array, both made with the object (at
@@ -151,10 +153,10 @@ export class Sha256 {
     }
     block.fill(0, used, SHA256_BLOCK_LENGTH - 8);
     const bits = this.length * 8;
-    writeWord(block, 56, Math.floor(bits / 0x100000000));
-    writeWord(block, 60, bits >>> 0); // ToUint32 is the value modulo 2^32
+    writeUint32BE(block, 56, Math.floor(bits / 0x100000000));
+    writeUint32BE(block, 60, bits >>> 0); // ToUint32 is the value modulo 2^32
     compress(state, block, 0);
-    for (let i = 0; i < 8; i++) writeWord(out, at + 4 * i, state[i]!);
+    for (let i = 0; i < 8; i++) writeUint32BE(out, at + 4 * i, state[i]!);
     block.fill(0);
     W.fill(0);
     this.buffered = 0;
@@ -167,13 +169,6 @@ export class Sha256 {
     this.buffered = 0;
     this.length = 0;
   }
-}
-
-function writeWord(out: Uint8Array, at: number, word: number): void {
-  out[at] = word >>> 24;
-  out[at + 1] = word >>> 16;
-  out[at + 2] = word >>> 8;
-  out[at + 3] = word;
 }
 
 /** Released states kept for `takeSha256`; a burst of handshakes leaves no more than this behind. */
