@@ -2,7 +2,7 @@ import { clientAuthMode, stricterClientAuth, type ClientAuthMode } from './clien
 import { bytesEqual, copyBytes } from './codec/bytes.js';
 import { ContentType, ProtocolVersion, protocolName } from './codec/enums.js';
 import { groupName } from './config-names.js';
-import type { SniCallback, TlsContext } from './context.js';
+import { SID_CTX_BYTES, type SniCallback, type TlsContext } from './context.js';
 import { AlertDescription, AlertLevel, TlsConfigError, TlsError, alertName, fatal } from './errors.js';
 import type { DirectionKeys, HandshakeOutput, HandshakeSettings, HandshakeWait } from './handshake/output.js';
 import { ServerHandshake, type NegotiatedParameters } from './handshake/server.js';
@@ -121,8 +121,8 @@ export class ServerConnection implements HandshakeSettings {
 
   constructor(context: TlsContext, options: ConnectionOptions = {}) {
     this.currentContext = context;
-    // SSL_new: the connection starts with a copy of the context's sid_ctx.
-    this.connectionSidCtx = context.sessionIdContext;
+    // SSL_new: the connection starts with the context's sid_ctx (shared, not copied: see SID_CTX_BYTES).
+    this.connectionSidCtx = context[SID_CTX_BYTES];
     if (options.sessionIdContext !== undefined) this.setSessionIdContext(options.sessionIdContext);
     // SSL_new copies the verify mode too; a per-connection setting overrides it (SSL_set_verify).
     this.verifyMode = clientAuthMode(
@@ -144,6 +144,10 @@ export class ServerConnection implements HandshakeSettings {
     return this.currentContext;
   }
 
+  /**
+   * The sid_ctx itself, which this connection may share with its context: read it, never
+   * write into it (`sessionIdContext` is a copy). A new value replaces the array.
+   */
   get sidCtx(): Uint8Array {
     return this.connectionSidCtx;
   }
@@ -193,8 +197,8 @@ export class ServerConnection implements HandshakeSettings {
    */
   switchContext(context: TlsContext): void {
     if (context === this.currentContext) return;
-    if (bytesEqual(this.connectionSidCtx, this.currentContext.sessionIdContext)) {
-      this.connectionSidCtx = context.sessionIdContext;
+    if (bytesEqual(this.connectionSidCtx, this.currentContext[SID_CTX_BYTES])) {
+      this.connectionSidCtx = context[SID_CTX_BYTES];
     }
     this.verifyMode = stricterClientAuth(this.verifyMode, context.clientAuth);
     this.verifyDepth = Math.min(this.verifyDepth, context.maxCertificateChain);

@@ -38,6 +38,12 @@ export interface ServerSessionSettings {
 /** Parts of a context that a derived one shares instead of parsing again (never public). */
 const SHARED_PARTS = Symbol('shared parts');
 
+/**
+ * The key of a context's sid_ctx itself, not a copy, which connections made from it hold
+ * as their own: SSL_new's copy, made by sharing the bytes (connection.ts).
+ */
+export const SID_CTX_BYTES = Symbol('sid_ctx bytes');
+
 interface SharedParts {
   readonly certificates: readonly ServerCertificate[];
   readonly trustStore: TrustStore | undefined;
@@ -270,6 +276,16 @@ export class TlsContext {
   /** The sid_ctx connections made from now on start with (a copy). */
   get sessionIdContext(): Uint8Array {
     return this.sidCtx.slice();
+  }
+
+  /**
+   * The sid_ctx itself, for the connections made from this context: sharing it gives them
+   * what SSL_new's copy gives, because this context replaces its array when the value
+   * changes (setSessionIdContext) and never writes into it, so a connection keeps the value
+   * it started with. Nobody may write into what this returns.
+   */
+  get [SID_CTX_BYTES](): Uint8Array {
+    return this.sidCtx;
   }
 
   /**

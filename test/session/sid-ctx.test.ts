@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { afterEach, describe, it } from 'mocha';
 import { explicit, octetString, sequence, uint } from '../../src/codec/der.js';
 import { ServerConnection } from '../../src/connection.js';
-import { TlsContext, type TlsContextOptions } from '../../src/context.js';
+import { SID_CTX_BYTES, TlsContext, type TlsContextOptions } from '../../src/context.js';
 import { AlertDescription, TlsConfigError, TlsDecodeError } from '../../src/errors.js';
 import { resolveServerOptions } from '../../src/node/options.js';
 import type { TlsSocket } from '../../src/node/socket.js';
@@ -133,6 +133,26 @@ describe('session id context: setSessionIdContext', () => {
       assert.deepEqual(early.sessionIdContext, utf8('v1'));
       assert.deepEqual(late.sessionIdContext, utf8('v2'));
       assert.deepEqual(new ServerConnection(ctx).sessionIdContext, EMPTY);
+    });
+
+    it("shares the context's bytes instead of copying them, which gives what a copy gives: the context replaces its array, and the caller's arrays are never held", () => {
+      const given = utf8('shared');
+      const ctx = new TlsContext({ tickets: false, sessionIdContext: given });
+      given[0] = 0x58; // the context copied what it was given
+      const conn = new ServerConnection(ctx);
+      assert.equal(conn.sidCtx, ctx[SID_CTX_BYTES], 'one array for the context and its connection');
+      const copy = conn.sessionIdContext;
+      copy[0] = 0x58; // what the public getter returns is a copy
+      assert.deepEqual(conn.sidCtx, utf8('shared'));
+      ctx.setSessionIdContext('changed');
+      assert.notEqual(conn.sidCtx, ctx[SID_CTX_BYTES]);
+      assert.deepEqual(conn.sessionIdContext, utf8('shared'), 'the connection keeps the value it started with');
+      assert.deepEqual(new ServerConnection(ctx).sessionIdContext, utf8('changed'));
+      const own = Uint8Array.of(1, 2, 3);
+      conn.setSessionIdContext(own);
+      own[0] = 9;
+      assert.deepEqual(conn.sessionIdContext, Uint8Array.of(1, 2, 3), "the connection copied the caller's array");
+      assert.deepEqual(ctx.sessionIdContext, utf8('changed'), 'the context is not changed');
     });
 
     it('a per-connection value (option or method) overrides it for that connection only', () => {
