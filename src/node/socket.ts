@@ -132,6 +132,9 @@ export class TlsSocket extends NetSocket {
   /** The handle taken over from `socket`, closed by this socket. */
   private readonly tcpHandle: StreamHandle | undefined;
 
+  /** When the socket was made (performance.now()): where its handshake's duration starts. */
+  readonly startedAt = performance.now();
+
   /** The sans-IO connection this socket carries: all the TLS happens there. */
   readonly connection: ServerConnection;
 
