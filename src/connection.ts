@@ -265,6 +265,20 @@ export class ServerConnection implements HandshakeSettings {
   }
 
   /**
+   * dispose(), and forget what the handshake negotiated and any plaintext not taken: the
+   * getters answer as before a handshake (`negotiated`, `session`, `cipher`, ... undefined).
+   * For an adapter whose socket is gone, as node:tls's sockets drop their TLS state with
+   * their handle: a closed socket can outlive its connection by a second (an application's
+   * listener on it, in a listener array V8 made in the old generation, keeps it until the
+   * next full collection), and every scavenge until then copies what it still reaches.
+   */
+  release(): void {
+    this.dispose();
+    this.handshake.release();
+    this.plaintext = [];
+  }
+
+  /**
    * Everything the handshake agreed (suite, group, ALPN, SNI, session, randoms, Finished data),
    * once it is complete.
    */

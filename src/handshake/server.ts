@@ -265,6 +265,15 @@ export class ServerHandshake {
     if (failed && session) this.sessions.invalidate(session);
   }
 
+  /**
+   * After dispose: forgets what was negotiated (the session, the randoms, the Finished
+   * data), for a connection whose socket has closed (see ServerConnection.release).
+   */
+  release(): void {
+    this.negotiated = undefined;
+    this.resumingSession = undefined;
+  }
+
   /** The serving context's session service (it changes with the context on an SNI switch). */
   private get sessions(): ServerSessions {
     return this.settings.context.sessions;

@@ -102,6 +102,22 @@ describe('the connection: exporters and Finished data (RFC 5705, RFC 5929)', () 
     assert.throws(() => server.exportKeyingMaterial(16, 'x'), { code: 'ERR_TLS_INVALID_STATE' });
   });
 
+  it('release(): what dispose() does, and the negotiated parameters are let go (the getters answer as before a handshake)', () => {
+    const { server } = connected();
+    const kept = server.negotiated!.masterSecret;
+    assert.ok(server.session && server.cipher && server.finished, 'negotiated before');
+    server.release();
+    assert.ok(kept.every((b) => b === 0), 'wiped, as by dispose()');
+    assert.deepEqual(
+      [server.negotiated, server.session, server.cipher, server.protocol, server.finished, server.peerFinished, server.serverName, server.peerVerification],
+      [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+    );
+    assert.equal(server.isSessionReused, false);
+    assert.deepEqual(server.peerCertificateChain, []);
+    assert.deepEqual(server.takePlaintext(), []);
+    assert.throws(() => server.exportKeyingMaterial(16, 'x'), { code: 'ERR_TLS_INVALID_STATE' });
+  });
+
   it('a fatal error after the handshake wipes it too', () => {
     const { client, server } = connected();
     const kept = server.negotiated!.masterSecret;

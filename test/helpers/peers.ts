@@ -337,6 +337,8 @@ export interface ServerSaw {
   extendedMasterSecret: boolean | undefined;
   /** ECDHE group as OpenSSL names it; undefined on a resumption. */
   group: string | undefined;
+  /** The session ID of the server's session (read here: a destroyed socket answers as before a handshake). */
+  sessionId: Uint8Array | undefined;
   socket: TlsSocket;
 }
 
@@ -403,6 +405,7 @@ export function observe(server: Server, options: { keylog?: boolean } = {}): Obs
       servername: socket.servername,
       extendedMasterSecret: c.negotiated?.extendedMasterSecret,
       group: c.groupName,
+      sessionId: c.session?.sessionId,
       socket,
     });
     notify();

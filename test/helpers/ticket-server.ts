@@ -12,6 +12,8 @@ import { startServer, type RunningServer } from './fixtures.js';
 export interface HandshakeRecord {
   resumed: boolean;
   resumedBy: NegotiatedParameters['resumedBy'];
+  /** The socket's isSessionReused() while it was open (a destroyed socket's TLS getters answer as before a handshake). */
+  socketReused: boolean;
   ticketIssued: boolean;
   /** The server-side session (its session ID is the one the cache knows it by). */
   sessionId: Uint8Array;
@@ -45,6 +47,7 @@ export async function startTicketServer(options: ServerOptions = {}): Promise<Ti
     handshakes.push({
       resumed: n.resumed,
       resumedBy: n.resumedBy,
+      socketReused: socket.isSessionReused(),
       ticketIssued: n.ticketIssued,
       sessionId: n.session.sessionId.slice(),
       socket,

@@ -231,6 +231,32 @@ describe('node: the TLSSocket surface, against node:tls', function () {
     assert.deepEqual(r.puretls.server[0], ['ECDSA+SHA256', 'ECDSA+SHA384', 'ECDSA+SHA512', 'ECDSA+SHA224']);
   });
 
+  it("once destroyed: alpnProtocol, servername, authorized and authorizationError keep their values as node:tls's do; the other getters answer as before a handshake (node:tls's: null), the connection having let go of what it negotiated", async () => {
+    // Wrapped, so that connect() hands the promise back before the socket closes.
+    const afterClose = (s: tls.TLSSocket): { closed: Promise<Record<string, unknown>> } => ({
+      closed: new Promise((resolve) =>
+        s.resume().once('close', () => {
+          const connection = (s as unknown as Partial<TlsSocket>).connection;
+          resolve({
+            alpnProtocol: s.alpnProtocol,
+            servername: s.servername,
+            authorized: s.authorized,
+            authorizationError: s.authorizationError,
+            getters: [s.getCipher(), s.getSession(), s.isSessionReused(), s.getFinished(), s.getPeerFinished()],
+            ...(connection ? { released: [connection.negotiated, connection.session] } : {}),
+          });
+        }),
+      ),
+    });
+    const r = await onBoth(serverOptions({ ALPNProtocols: ['h2'] }), afterClose, { ALPNProtocols: ['h2'], servername: 'localhost' });
+    r['node:tls'].client.destroy();
+    r.puretls.client.destroy();
+    const [node, ours] = await Promise.all([r['node:tls'].server.closed, r.puretls.server.closed]);
+    const kept = { alpnProtocol: 'h2', servername: 'localhost', authorized: false, authorizationError: null };
+    assert.deepEqual(node, { ...kept, getters: [null, null, null, null, null] });
+    assert.deepEqual(ours, { ...kept, getters: [undefined, undefined, false, undefined, undefined], released: [undefined, undefined] });
+  });
+
   describe('setMaxSendFragment: the records on the wire', () => {
     it('512 cuts a 2000-byte write into records of 512, 512, 512 and 464 bytes; 100 and 16385 are refused (false) as node:tls refuses them', async () => {
       const verdicts: boolean[] = [];
