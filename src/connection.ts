@@ -273,7 +273,7 @@ export class ServerConnection implements HandshakeSettings {
    * next full collection), and every scavenge until then copies what it still reaches.
    */
   release(): void {
-    this.dispose();
+    if (!this.disposed) this.dispose();
     this.handshake.release();
     this.plaintext = [];
   }
