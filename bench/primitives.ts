@@ -8,7 +8,7 @@
  * the X25519 implementations, noble's base-point tables, SHA-256 and the HMAC, and the node:crypto
  * provider against the noble one.
  *
- * --baseline=DIR adds the AES-GCM, the provider and the in-process handshake of another
+ * --baseline=DIR adds the AES-GCM, the provider, X25519 and the in-process handshake of another
  *   build (DIR holds its dist/, e.g. a `git archive` of an older commit built with
  *   `npx tsc -p .`): before/after in one process.
  * --write  also writes bench/results/primitives.md.
@@ -56,6 +56,7 @@ const bytes = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }
 interface Baseline {
   AesGcm: new (key: Uint8Array) => { seal(n: Uint8Array, a: Uint8Array, p: Uint8Array): Uint8Array; dispose?(): void };
   provider: CryptoProvider;
+  x25519: { x25519(k: Uint8Array, u: Uint8Array): Uint8Array; x25519Base(k: Uint8Array): Uint8Array };
 }
 
 async function loadBaseline(dir: string | undefined): Promise<Baseline | undefined> {
@@ -63,7 +64,8 @@ async function loadBaseline(dir: string | undefined): Promise<Baseline | undefin
   const at = (p: string): string => pathToFileURL(path.resolve(dir, 'dist', 'src', 'crypto', p)).href;
   const gcm = (await import(at('gcm.js'))) as { AesGcm: Baseline['AesGcm'] };
   const noble = (await import(at('noble.js'))) as { NobleCryptoProvider: new () => CryptoProvider };
-  return { AesGcm: gcm.AesGcm, provider: new noble.NobleCryptoProvider() };
+  const x25519 = (await import(at('x25519.js'))) as Baseline['x25519'];
+  return { AesGcm: gcm.AesGcm, provider: new noble.NobleCryptoProvider(), x25519 };
 }
 
 async function optional<T>(name: string): Promise<T | undefined> {
@@ -269,7 +271,7 @@ function hmacGroups(baseline: Baseline | undefined): Group[] {
   return groups;
 }
 
-async function x25519Groups(): Promise<Group[]> {
+async function x25519Groups(baseline: Baseline | undefined): Promise<Group[]> {
   const secret = bytes(32, 11);
   const peerSecret = bytes(32, 12);
   const peer = nobleX25519.getPublicKey(peerSecret);
@@ -287,6 +289,10 @@ async function x25519Groups(): Promise<Group[]> {
     { name: 'tweetnacl scalarMult (16×16-bit limb ladder; what the noble provider used before)', op: () => nacl.scalarMult(secret, peer) },
     { name: 'x25519 (x25519.ts: ladder on our limbs, dedicated squaring; what the noble provider uses)', op: () => x25519(secret, peer) },
   ];
+  if (baseline) {
+    keygen.push({ name: 'x25519Base (baseline build)', op: () => baseline.x25519.x25519Base(secret) });
+    ecdh.push({ name: 'x25519 (baseline build)', op: () => baseline.x25519.x25519(secret, peer) });
+  }
   if (stablelib) {
     keygen.push({ name: '@stablelib/x25519 scalarMultBase (limb ladder)', op: () => stablelib.scalarMultBase(secret) });
     ecdh.push({ name: '@stablelib/x25519 scalarMult (limb ladder)', op: () => stablelib.scalarMult(secret, peer) });
@@ -480,7 +486,7 @@ async function buildGroups(sections: Section[], baseline: Baseline | undefined, 
     if (s === 'ghash') groups.push(...ghashGroups());
     if (s === 'gcm') groups.push(...gcmGroups(baseline));
     if (s === 'hmac') groups.push(...hmacGroups(baseline));
-    if (s === 'x25519') groups.push(...(await x25519Groups()));
+    if (s === 'x25519') groups.push(...(await x25519Groups(baseline)));
     if (s === 'ecdsa') groups.push(...ecdsaGroups());
     if (s === 'provider') groups.push(...providerGroups());
     if (s === 'handshake') groups.push(...(await handshakeGroups(baselineDir)));

@@ -17,10 +17,12 @@ import { hex } from '../helpers/tls-client.js';
 const P = (1n << 255n) - 19n;
 const mod = (v: bigint): bigint => ((v % P) + P) % P;
 
-/** The value of limbs that may be negative or over 16 bits, as a BigInt. */
+const RADIX = 1 << 22;
+
+/** The value of limbs that may be negative or over 22 bits, as a BigInt. */
 function valueOf(e: FieldElement): bigint {
   let v = 0n;
-  for (let i = LIMBS - 1; i >= 0; i--) v = v * 65536n + BigInt(e[i]!);
+  for (let i = LIMBS - 1; i >= 0; i--) v = v * BigInt(RADIX) + BigInt(e[i]!);
   return v;
 }
 
@@ -31,21 +33,32 @@ function randomLimbs(bound: number): FieldElement {
   return e;
 }
 
-/** The extremes: zero, one, p - 1, p, p + 1, 2^255 - 1, 2^256 - 1, and the widest limbs the code produces. */
+/** The extremes: zero, one, p - 1, p, p + 1, 2^255 - 1, 2^264 - 1, and the widest limbs a product may be given. */
 function extremes(): FieldElement[] {
   const all = (v: number): FieldElement => fieldElement().fill(v);
   const fromBig = (v: bigint): FieldElement => {
     const e = fieldElement();
-    for (let i = 0; i < LIMBS; i++) e[i] = Number((v >> BigInt(16 * i)) & 0xffffn);
+    for (let i = 0; i < LIMBS; i++) e[i] = Number((v >> BigInt(22 * i)) & BigInt(RADIX - 1));
     return e;
   };
-  return [fieldElement(), fieldElement(1), fromBig(P - 1n), fromBig(P), fromBig(P + 1n), fromBig((1n << 255n) - 1n), all(0xffff), all(1 << 18), all(-(1 << 18))];
+  return [fieldElement(), fieldElement(1), fromBig(P - 1n), fromBig(P), fromBig(P + 1n), fromBig((1n << 255n) - 1n), all(RADIX - 1), all(LIMB_BOUND), all(-LIMB_BOUND), alternating()];
 }
 
-const LIMB_BOUND = 1 << 18; // wider than any sum or difference the ladder and table feed a product
+/** +LIMB_BOUND and -LIMB_BOUND in turn: a square's doubled cross products at their most negative. */
+function alternating(): FieldElement {
+  return fieldElement().map((_, i) => (i % 2 ? -LIMB_BOUND : LIMB_BOUND));
+}
 
-describe('X25519 arithmetic on 16 limbs (field25519.ts)', () => {
-  it('mul, sqr and mulSmallAdd equal BigInt arithmetic mod p, on random limbs up to ±2^18 and the extremes', () => {
+/**
+ * The widest limbs field25519.ts promises a product exact for: ±2^24.5, more than a sum or
+ * difference of five carried elements (the most the ladder and edwards25519.ts hand one).
+ */
+const LIMB_BOUND = Math.floor(2 ** 24.5);
+/** How far a carried limb may be from [0, 2^22): the first takes folds of 9728. */
+const CARRIED_BOUND = RADIX + (1 << 14);
+
+describe('X25519 arithmetic on 12 limbs of 22 bits (field25519.ts)', () => {
+  it('mul, sqr and mulSmallAdd equal BigInt arithmetic mod p, on random limbs up to ±2^24.5 and the extremes', () => {
     const inputs = [...extremes(), ...Array.from({ length: 300 }, () => randomLimbs(LIMB_BOUND))];
     const o = fieldElement();
     for (let i = 0; i < inputs.length; i++) {
@@ -58,7 +71,7 @@ describe('X25519 arithmetic on 16 limbs (field25519.ts)', () => {
       mulSmallAdd(o, a, 121665, b);
       assert.equal(mod(valueOf(o)), mod(valueOf(a) * 121665n + valueOf(b)), `mulSmallAdd ${i}`);
       // Carried results are small enough to be multiplied again.
-      for (let l = 0; l < LIMBS; l++) assert.ok(Math.abs(o[l]!) < 1 << 17, `carried limb ${l} of ${i}`);
+      for (let l = 0; l < LIMBS; l++) assert.ok(Math.abs(o[l]!) < CARRIED_BOUND && (l === 0 || o[l]! >= 0), `carried limb ${l} of ${i}`);
     }
   });
 
@@ -73,7 +86,7 @@ describe('X25519 arithmetic on 16 limbs (field25519.ts)', () => {
   });
 
   it('add, sub, addSub and swap', () => {
-    const a = randomLimbs(1 << 16), b = randomLimbs(1 << 16), o = fieldElement(), d = fieldElement();
+    const a = randomLimbs(RADIX), b = randomLimbs(RADIX), o = fieldElement(), d = fieldElement();
     add(o, a, b);
     assert.equal(valueOf(o), valueOf(a) + valueOf(b));
     sub(o, a, b);
