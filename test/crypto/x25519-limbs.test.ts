@@ -57,6 +57,11 @@ const LIMB_BOUND = Math.floor(2 ** 24.5);
 /** How far a carried limb may be from [0, 2^22): the first takes folds of 9728. */
 const CARRIED_BOUND = RADIX + (1 << 14);
 
+/** A carried result is small enough to be multiplied again (five of them summed stay within LIMB_BOUND). */
+function assertCarried(o: FieldElement, what: string): void {
+  for (let l = 0; l < LIMBS; l++) assert.ok(Math.abs(o[l]!) < CARRIED_BOUND && (l === 0 || o[l]! >= 0), `${what}: carried limb ${l} is ${o[l]}`);
+}
+
 describe('X25519 arithmetic on 12 limbs of 22 bits (field25519.ts)', () => {
   it('mul, sqr and mulSmallAdd equal BigInt arithmetic mod p, on random limbs up to ±2^24.5 and the extremes', () => {
     const inputs = [...extremes(), ...Array.from({ length: 300 }, () => randomLimbs(LIMB_BOUND))];
@@ -66,12 +71,13 @@ describe('X25519 arithmetic on 12 limbs of 22 bits (field25519.ts)', () => {
       const b = inputs[(i * 7 + 3) % inputs.length]!;
       mul(o, a, b);
       assert.equal(mod(valueOf(o)), mod(valueOf(a) * valueOf(b)), `mul ${i}`);
+      assertCarried(o, `mul ${i}`);
       sqr(o, a);
       assert.equal(mod(valueOf(o)), mod(valueOf(a) ** 2n), `sqr ${i}`);
+      assertCarried(o, `sqr ${i}`);
       mulSmallAdd(o, a, 121665, b);
       assert.equal(mod(valueOf(o)), mod(valueOf(a) * 121665n + valueOf(b)), `mulSmallAdd ${i}`);
-      // Carried results are small enough to be multiplied again.
-      for (let l = 0; l < LIMBS; l++) assert.ok(Math.abs(o[l]!) < CARRIED_BOUND && (l === 0 || o[l]! >= 0), `carried limb ${l} of ${i}`);
+      assertCarried(o, `mulSmallAdd ${i}`);
     }
   });
 
