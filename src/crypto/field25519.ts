@@ -35,8 +35,8 @@ export const LIMBS = 12;
 
 const RADIX = 4194304; // 2^22
 const TWO_TO_MINUS_22 = 1 / RADIX;
-/** The top limb's bits below 2^255: 255 - 11·22 = 13. */
-const TOP_BITS = 8192; // 2^13
+/** 2^13: a reduced value's top limb holds its bits 242 to 254 (255 - 11·22 = 13 bits). */
+const TOP_RADIX = 8192;
 
 export function fieldElement(small = 0): FieldElement {
   const e = new Float64Array(LIMBS);
@@ -329,7 +329,7 @@ export function swap(a: FieldElement, b: FieldElement, bit: number): void {
 }
 
 /** The limbs of p = 2^255 - 19. */
-const P_LIMBS = Float64Array.from({ length: LIMBS }, (_, i) => (i === 0 ? RADIX - 19 : i === LIMBS - 1 ? TOP_BITS - 1 : RADIX - 1));
+const P_LIMBS = Float64Array.from({ length: LIMBS }, (_, i) => (i === 0 ? RADIX - 19 : i === LIMBS - 1 ? TOP_RADIX - 1 : RADIX - 1));
 
 /**
  * a from 32 little-endian bytes; the top bit is ignored (RFC 7748 §5: "mask the most
@@ -343,7 +343,7 @@ export function fromBytes(o: FieldElement, bytes: Uint8Array): void {
     for (let k = 0; k < 4 && at + k < 32; k++) v |= bytes[at + k]! << (8 * k);
     o[i] = (v >>> shift) & (RADIX - 1);
   }
-  o[LIMBS - 1] = o[LIMBS - 1]! & (TOP_BITS - 1);
+  o[LIMBS - 1] = o[LIMBS - 1]! & (TOP_RADIX - 1);
 }
 
 /**
@@ -358,8 +358,8 @@ function carryBelow255(t: FieldElement): void {
     t[i] = v - c * RADIX;
   }
   const v = t[LIMBS - 1]! + c;
-  c = Math.floor(v / TOP_BITS); // exact: a power of two
-  t[LIMBS - 1] = v - c * TOP_BITS;
+  c = Math.floor(v / TOP_RADIX); // exact: a power of two
+  t[LIMBS - 1] = v - c * TOP_RADIX;
   t[0]! += 19 * c;
 }
 
@@ -377,7 +377,7 @@ export function toBytes(out: Uint8Array, a: FieldElement): void {
   for (let i = 0; i < LIMBS; i++) {
     const v = t[i]! - P_LIMBS[i]! - borrow;
     borrow = (v >> 22) & 1; // v is in [-2^22, 2^22): negative exactly when it borrowed
-    m[i] = v & (i === LIMBS - 1 ? TOP_BITS - 1 : RADIX - 1);
+    m[i] = v & (i === LIMBS - 1 ? TOP_RADIX - 1 : RADIX - 1);
   }
   swap(t, m, 1 - borrow);
   for (let b = 0; b < 32; b++) {
