@@ -26,7 +26,7 @@
  * carry); mul, sqr and mulSmallAdd carry their result, and toBytes reduces it fully. A
  * caller keeps every input of mul and sqr within ±2^24.5 per limb: no more than five
  * carried elements added or subtracted (edwards25519.ts's doubling, the most, multiplies
- * a sum of three by one of four).
+ * a sum of three by one of four; the ladder at most sums of two).
  */
 
 export type FieldElement = Float64Array;

@@ -51,7 +51,7 @@ function alternating(): FieldElement {
 
 /**
  * The widest limbs field25519.ts promises a product exact for: ±2^24.5, more than a sum or
- * difference of five carried elements (the most the ladder and edwards25519.ts hand one).
+ * difference of five carried elements (the ladder and edwards25519.ts hand one four at most).
  */
 const LIMB_BOUND = Math.floor(2 ** 24.5);
 /** How far a carried limb may be from [0, 2^22): the first takes folds of 9728. */
