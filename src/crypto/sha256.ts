@@ -37,28 +37,50 @@ const K = Int32Array.of(
 /** FIPS 180-4 §5.3.3: the initial hash value. */
 const IV = Int32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
 
-/** The message schedule W, shared; it holds words of the message (key blocks too), so it is wiped after each use. */
-const W = new Int32Array(64);
+/**
+ * The message schedule, shared: only its last 16 words are ever needed, so it is a ring of
+ * 16 (word t at t mod 16). It holds words of the message (key blocks too), so it is wiped
+ * after each use. On an ArrayBuffer of its own: `new Int32Array(16)` (64 bytes) would be
+ * kept inside V8's heap object, and compress measured 20% slower reading it that way.
+ */
+const W = new Int32Array(new ArrayBuffer(64));
 
-/** FIPS 180-4 §6.2.2: one 64-byte block of `data` at `at` into `state`. */
+/**
+ * FIPS 180-4 §6.2.2: one 64-byte block of `data` at `at` into `state`. The schedule is
+ * computed as the rounds need it, in a ring of 16 words, and Ch and Maj are written in
+ * their three-operation forms, g ^ (e & (f ^ g)) and (a & b) | (c & (a | b)), equal to
+ * §4.1.2's. The round is written out in both loops on purpose: a helper taking and
+ * returning the eight working variables cannot stay in registers, and one loop that
+ * branches on t measured no faster than a separate 64-word schedule. Per block, hashing
+ * 64 KiB: 251-257 ns against 320-341 with the separate schedule and textbook Ch and Maj
+ * (noble: 323-337).
+ */
 function compress(state: Int32Array, data: Uint8Array, at: number): void {
-  for (let i = 0; i < 16; i++, at += 4) {
-    W[i] = (data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!;
-  }
-  for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15]!;
-    const w2 = W[i - 2]!;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (s1 + W[i - 7]! + s0 + W[i - 16]!) | 0;
-  }
   let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!;
   let e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
-  for (let i = 0; i < 64; i++) {
-    const sigma1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + sigma1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
-    const sigma0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (sigma0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+  // Rounds 0-15: the words of the block.
+  for (let t = 0; t < 16; t++, at += 4) {
+    const w = (data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!;
+    W[t] = w;
+    const t1 = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + (g ^ (e & (f ^ g))) + K[t]! + w) | 0;
+    const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) | (c & (a | b)))) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  // Rounds 16-63: W_t = σ1(W_t-2) + W_t-7 + σ0(W_t-15) + W_t-16, written over W_t-16.
+  for (let t = 16; t < 64; t++) {
+    const w15 = W[(t - 15) & 15]!;
+    const w2 = W[(t - 2) & 15]!;
+    const w = ((((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10)) + W[(t - 7) & 15]! + (((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3)) + W[t & 15]!) | 0;
+    W[t & 15] = w;
+    const t1 = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + (g ^ (e & (f ^ g))) + K[t]! + w) | 0;
+    const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) | (c & (a | b)))) | 0;
     h = g;
     g = f;
     f = e;
