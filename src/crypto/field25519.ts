@@ -14,9 +14,10 @@
  * 2^264 ≡ 2^9·19 = 9728 (mod p). A column times 9728 would pass 2^53, so a product
  * carries its upper columns into limbs before folding them. mul and sqr are written out
  * as their 23 column sums Σ a_i·b_(k-i), each one expression on locals, and carried in
- * locals before anything is stored. The columns are mechanical on purpose: they are
- * checked against BigInt arithmetic on random and extreme limbs
- * (test/crypto/x25519-limbs.test.ts).
+ * locals before anything is stored. The columns are mechanical on purpose: the bodies of
+ * mul and sqr are written by test/crypto/field25519-columns.ts (a test checks that this
+ * file holds what it writes), and checked against BigInt arithmetic on random and extreme
+ * limbs (test/crypto/x25519-limbs.test.ts).
  *
  * Nothing here branches on or indexes by a value: limbs are only added, multiplied and
  * carried with `Math.floor`, and `swap` exchanges by mask, so the time of every function
