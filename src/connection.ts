@@ -566,9 +566,16 @@ export class ServerConnection implements HandshakeSettings {
   // -------------------------------------------------------------------------------------
   // Bytes out, plaintext in and out
 
-  /** Encrypted bytes to send, or undefined. One buffer per call: one socket write. Yours: its ArrayBuffer is its own. */
-  takeOutput(): Uint8Array | undefined {
-    return this.record.takeOutput();
+  /**
+   * Encrypted bytes to send, or undefined. One buffer per call: one socket write. Yours:
+   * its ArrayBuffer is its own, or, given `allocate`, the buffer `allocate(n)` returned
+   * (filled to its last byte). An adapter passes its runtime's pooled allocation there
+   * (Node's Buffer.allocUnsafe): V8 gives each typed array of more than 64 bytes an
+   * ArrayBuffer of its own, about 1–3 µs, and a handshake flight or a short write is
+   * 65 bytes to a few KiB.
+   */
+  takeOutput(allocate?: (n: number) => Uint8Array): Uint8Array | undefined {
+    return this.record.takeOutput(allocate);
   }
 
   /** Bytes wait to be taken with takeOutput(). */

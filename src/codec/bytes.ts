@@ -55,12 +55,16 @@ export function transientBytes(n: number): Uint8Array {
 }
 
 /**
- * `b` in a buffer of its own if transientBytes may have carved it from a slab: what leaves
- * the core is the caller's, who may transfer its `.buffer` to a worker (which would
- * detach every other view of the slab) or keep it for as long as it likes.
+ * `b` in a buffer of the caller's if transientBytes may have carved it from a slab: what
+ * leaves the core is the caller's, who may transfer its `.buffer` to a worker (which would
+ * detach every other view of the slab) or keep it for as long as it likes. The copy goes
+ * into `allocate(b.length)`, a fresh buffer by default.
  */
-export function ownedBytes(b: Uint8Array): Uint8Array {
-  return b.length > MAX_ON_HEAP && b.length <= MAX_FROM_SLAB ? new Uint8Array(b) : b;
+export function ownedBytes(b: Uint8Array, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
+  if (b.length <= MAX_ON_HEAP || b.length > MAX_FROM_SLAB) return b;
+  const out = allocate(b.length);
+  out.set(b);
+  return out;
 }
 
 /** `v` (0..2^32-1) as four big-endian bytes at `out[at]`. */

@@ -16,6 +16,16 @@ function asBuffer(b: Uint8Array): Buffer<ArrayBuffer> {
   return Buffer.from(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
 }
 
+/**
+ * Where a connection's records leave the core (takeOutput): Node's pooled Buffer, carved
+ * from an 8 KiB pool below 4 KiB as node:net does for its own writes, where a typed array of
+ * more than 64 bytes costs an ArrayBuffer of its own. The pool is not zeroed; takeOutput
+ * fills the buffer to its last byte, and what it holds is records on their way to the wire.
+ */
+function outputBuffer(n: number): Buffer {
+  return Buffer.allocUnsafe(n);
+}
+
 /** How a Server makes a TlsSocket around an accepted connection. */
 export interface TlsSocketOptions {
   /** Milliseconds the client has to finish the handshake; 0 for no limit. */
@@ -415,7 +425,7 @@ export class TlsSocket extends NetSocket {
    */
   private pump(): boolean {
     const c = this.connection;
-    const out = c.takeOutput();
+    const out = c.takeOutput(outputBuffer);
     if (out) this.writeToHandle(out);
     if (!this.secureEstablished && c.handshakeComplete) {
       this.secureEstablished = true;
@@ -438,7 +448,7 @@ export class TlsSocket extends NetSocket {
       callback?.();
       return;
     }
-    super._write(asBuffer(records), 'buffer' as BufferEncoding, (err?: Error | null) => {
+    super._write(records instanceof Buffer ? records : asBuffer(records), 'buffer' as BufferEncoding, (err?: Error | null) => {
       if (callback) callback(err);
       else if (err) this.destroy(err);
     });
@@ -485,7 +495,7 @@ export class TlsSocket extends NetSocket {
       callback(e as Error);
       return;
     }
-    const out = c.takeOutput();
+    const out = c.takeOutput(outputBuffer);
     if (!out) {
       callback();
       return;
@@ -524,7 +534,7 @@ export class TlsSocket extends NetSocket {
       return;
     }
     if (!c.error) c.close();
-    const out = c.takeOutput();
+    const out = c.takeOutput(outputBuffer);
     if (!out) {
       super._final(callback);
       return;

@@ -166,12 +166,15 @@ export class RecordLayer {
     return this.outputLength;
   }
 
-  /** Everything queued for the wire, as one buffer (one socket write), or undefined. */
-  takeOutput(): Uint8Array | undefined {
+  /**
+   * Everything queued for the wire, as one buffer (one socket write), or undefined. Records
+   * may be views of a shared slab (transientBytes); what leaves is the caller's own, copied
+   * into `allocate`'s buffer when one is given (see ServerConnection.takeOutput).
+   */
+  takeOutput(allocate?: (n: number) => Uint8Array): Uint8Array | undefined {
     if (this.outputLength === 0) return undefined;
     const chunks = this.output;
-    // Records may be views of a shared slab (transientBytes); what leaves is the caller's own.
-    const out = chunks.length === 1 ? ownedBytes(chunks[0]!) : concatBytes(chunks);
+    const out = chunks.length === 1 ? ownedBytes(chunks[0]!, allocate) : concatBytes(chunks, allocate);
     this.output = [];
     this.outputLength = 0;
     return out;

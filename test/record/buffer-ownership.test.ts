@@ -92,3 +92,54 @@ describe('what takeOutput() returns is the caller\'s own buffer', () => {
     assert.equal(a.error, undefined);
   });
 });
+
+/**
+ * `takeOutput(allocate)`: an adapter's pooled allocation (the Node adapter passes
+ * Buffer.allocUnsafe, whose pool is not zeroed) receives the records in place of a fresh
+ * buffer, filled to its last byte; output that is already the caller's own (a record of
+ * at most 64 bytes or above 4 KiB) is returned as it is.
+ */
+describe('takeOutput(allocate) fills the buffer the caller allocates', () => {
+  const cert = testCertificate();
+
+  /** Views of one unzeroed pool, as Buffer.allocUnsafe carves them; records every request. */
+  function scribbledPool() {
+    const pool = new Uint8Array(1 << 16).fill(0xee);
+    const given: Uint8Array[] = [];
+    let used = 0;
+    const allocate = (n: number): Uint8Array => {
+      const view = pool.subarray(used, used + n);
+      used += n + 3;
+      given.push(view);
+      return view;
+    };
+    return { allocate, given };
+  }
+
+  it('for both flights and for writes of every size, and the client reads them all', () => {
+    const server = new ServerConnection(new TlsContext({ key: cert.keyPem, cert: cert.certPem }));
+    const client = new TlsClient({});
+    const { allocate, given } = scribbledPool();
+    const take = (expectAllocated: boolean, what: string): Uint8Array => {
+      const before = given.length;
+      const out = server.takeOutput(allocate)!;
+      assert.equal(given.length - before, expectAllocated ? 1 : 0, what);
+      if (expectAllocated) assert.equal(out, given[given.length - 1], `${what}: the allocated buffer itself`);
+      return out;
+    };
+    server.receive(client.start());
+    client.receive(take(true, 'first flight'));
+    server.receive(client.takeOutput()!);
+    assert.equal(server.error, undefined, server.error?.message);
+    client.receive(take(true, 'second flight'));
+    assert.ok(client.handshakeComplete);
+    // A record is n + 29 bytes (header, explicit nonce, tag): slab-carved from 65 to 4096.
+    for (const [n, allocated] of [[1, false], [35, false], [36, true], [1000, true], [4067, true], [4068, false], [20_000, true]] as const) {
+      server.write(new Uint8Array(n).fill(n & 0xff));
+      client.receive(take(allocated, `${n} bytes written`));
+      assert.deepEqual(Buffer.from(client.takePlaintext()), Buffer.alloc(n, n & 0xff), `${n} bytes written`);
+    }
+    assert.equal(server.takeOutput(allocate), undefined);
+    assert.equal(server.error, undefined);
+  });
+});
