@@ -578,6 +578,16 @@ export class ServerConnection implements HandshakeSettings {
     return this.record.takeOutput(allocate);
   }
 
+  /**
+   * The same bytes as takeOutput, as buffers for one gathered write (writev), in order:
+   * with a provider whose cipher returns buffers of its own (the node:crypto provider), a
+   * record over 4 KiB goes as header, ciphertext and tag, and its ciphertext is not copied
+   * again; everything else is joined as takeOutput joins it. Each buffer is the caller's.
+   */
+  takeOutputPieces(allocate?: (n: number) => Uint8Array): Uint8Array[] | undefined {
+    return this.record.takeOutputPieces(allocate);
+  }
+
   /** Bytes wait to be taken with takeOutput(). */
   get hasOutput(): boolean {
     return this.record.pendingOutput > 0;

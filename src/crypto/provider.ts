@@ -61,6 +61,12 @@ export function sealOutput(algorithm: string, plaintextLength: number, out: Uint
   return out;
 }
 
+/** What `Aead.sealDetached` returns: the ciphertext (as long as the plaintext) and the tag. */
+export interface DetachedSeal {
+  ciphertext: Uint8Array;
+  tag: Uint8Array;
+}
+
 /** An AEAD bound to one key. `open` returns null on authentication failure, never throws. */
 export interface Aead {
   /**
@@ -70,6 +76,15 @@ export interface Aead {
    * allocation and no copy, as OpenSSL seals into its write buffer.
    */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out?: Uint8Array): Uint8Array;
+  /**
+   * Optional, for a provider whose cipher hands back its output in a buffer of its own
+   * (node:crypto's `update`): the same sealing, with the ciphertext and the 16-byte tag as
+   * the cipher returned them, not copied into one array. Both are the caller's. The record
+   * layer then queues a long record as header, ciphertext and tag, for one gathered write
+   * (see RecordLayer.takeOutputPieces), where `seal` into the record would copy the
+   * ciphertext once more.
+   */
+  sealDetached?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): DetachedSeal;
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
   /** Wipes the key and everything derived from it; the AEAD must not be used afterwards. */
   dispose?(): void;

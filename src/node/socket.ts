@@ -26,6 +26,11 @@ function outputBuffer(n: number): Buffer {
   return Buffer.allocUnsafe(n);
 }
 
+/** A piece of output as the Buffer a socket write takes (most are Buffers already: outputBuffer's, node:crypto's). */
+function bufferOf(b: Uint8Array): Buffer {
+  return b instanceof Buffer ? b : asBuffer(b);
+}
+
 /** How a Server makes a TlsSocket around an accepted connection. */
 export interface TlsSocketOptions {
   /** Milliseconds the client has to finish the handshake; 0 for no limit. */
@@ -425,7 +430,7 @@ export class TlsSocket extends NetSocket {
    */
   private pump(): boolean {
     const c = this.connection;
-    const out = c.takeOutput(outputBuffer);
+    const out = c.takeOutputPieces(outputBuffer);
     if (out) this.writeToHandle(out);
     if (!this.secureEstablished && c.handshakeComplete) {
       this.secureEstablished = true;
@@ -442,16 +447,30 @@ export class TlsSocket extends NetSocket {
     return flowing;
   }
 
-  /** Records straight to the TCP handle (net.Socket's own write path), outside this stream's queue. */
-  private writeToHandle(records: Uint8Array, callback?: (error?: Error | null) => void): void {
+  /**
+   * Records straight to the TCP handle (net.Socket's own write path), outside this stream's
+   * queue: one write, or one gathered write (writev) of the pieces takeOutputPieces gave.
+   */
+  private writeToHandle(pieces: Uint8Array[], callback?: (error?: Error | null) => void): void {
     if (this.destroyed) {
       callback?.();
       return;
     }
-    super._write(records instanceof Buffer ? records : asBuffer(records), 'buffer' as BufferEncoding, (err?: Error | null) => {
+    const done = (err?: Error | null): void => {
       if (callback) callback(err);
       else if (err) this.destroy(err);
-    });
+    };
+    if (pieces.length === 1) {
+      super._write(bufferOf(pieces[0]!), 'buffer' as BufferEncoding, done);
+      return;
+    }
+    // net.Socket's _writev takes what Writable hands it: { chunk, encoding } entries, and
+    // `allBuffers` when every chunk is a Buffer (then node's writev skips the encodings).
+    const entries = Object.assign(
+      pieces.map((p) => ({ chunk: bufferOf(p), encoding: 'buffer' as BufferEncoding })),
+      { allBuffers: true },
+    );
+    super._writev!(entries, done);
   }
 
   override _read(size: number): void {
@@ -495,7 +514,7 @@ export class TlsSocket extends NetSocket {
       callback(e as Error);
       return;
     }
-    const out = c.takeOutput(outputBuffer);
+    const out = c.takeOutputPieces(outputBuffer);
     if (!out) {
       callback();
       return;
@@ -534,7 +553,7 @@ export class TlsSocket extends NetSocket {
       return;
     }
     if (!c.error) c.close();
-    const out = c.takeOutput(outputBuffer);
+    const out = c.takeOutputPieces(outputBuffer);
     if (!out) {
       super._final(callback);
       return;

@@ -2,7 +2,7 @@ import { writeUint32BE } from '../codec/bytes.js';
 import { AlertDescription, TlsError } from '../errors.js';
 import { AEAD_TAG_LENGTH, type Aead, type CryptoProvider } from '../crypto/provider.js';
 import type { CipherSuite } from '../protocol/suites.js';
-import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, newRecord } from './deframer.js';
+import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, newRecord, writeRecordHeader } from './deframer.js';
 
 const TAG_LENGTH = AEAD_TAG_LENGTH;
 const EMPTY = new Uint8Array(0);
@@ -117,6 +117,28 @@ export class AeadProtection {
     if (sealed !== body) body.set(sealed);
     this.seq.increment();
     return record;
+  }
+
+  /** Whether the provider can seal without copying its output (Aead.sealDetached). */
+  get sealsDetached(): boolean {
+    return this.aead.sealDetached !== undefined;
+  }
+
+  /**
+   * A whole record in three pieces, for a gathered write: the header with the explicit
+   * nonce, then the ciphertext and the tag as the provider returned them
+   * (Aead.sealDetached, only when `sealsDetached`).
+   */
+  sealPieces(type: number, version: number, plaintext: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
+    this.prepareNonce();
+    this.prepareAad(type, version, plaintext.length);
+    const e = this.explicitNonceLength;
+    const head = new Uint8Array(RECORD_HEADER_LENGTH + e);
+    writeRecordHeader(head, type, version, e + plaintext.length + TAG_LENGTH);
+    for (let i = 0; i < e; i++) head[RECORD_HEADER_LENGTH + i] = this.nonce[4 + i]!;
+    const { ciphertext, tag } = this.aead.sealDetached!(this.nonce, this.aad, plaintext);
+    this.seq.increment();
+    return [head, ciphertext, tag];
   }
 
   /** The plaintext of a received fragment; bad_record_mac if it does not authenticate. */

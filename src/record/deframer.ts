@@ -14,12 +14,17 @@ const HTTP_METHODS = ['GET ', 'POST ', 'HEAD ', 'PUT '];
 /** A new record of `fragmentLength` bytes after its 5-byte header (RFC 5246 §6.2.1), header written. */
 export function newRecord(type: number, version: number, fragmentLength: number): Uint8Array {
   const record = transientBytes(RECORD_HEADER_LENGTH + fragmentLength);
-  record[0] = type;
-  record[1] = version >>> 8;
-  record[2] = version;
-  record[3] = fragmentLength >>> 8;
-  record[4] = fragmentLength;
+  writeRecordHeader(record, type, version, fragmentLength);
   return record;
+}
+
+/** The 5-byte record header (RFC 5246 §6.2.1) at the start of `out`. */
+export function writeRecordHeader(out: Uint8Array, type: number, version: number, fragmentLength: number): void {
+  out[0] = type;
+  out[1] = version >>> 8;
+  out[2] = version;
+  out[3] = fragmentLength >>> 8;
+  out[4] = fragmentLength;
 }
 
 export interface RawRecord {

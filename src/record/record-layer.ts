@@ -1,5 +1,5 @@
 import { AlertDescription, TlsError } from '../errors.js';
-import { concatBytes, ownedBytes } from '../codec/bytes.js';
+import { MAX_FROM_SLAB, concatBytes, ownedBytes } from '../codec/bytes.js';
 import { ProtocolVersion } from '../codec/enums.js';
 import type { AeadProtection } from './aead.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, RecordDeframer, newRecord } from './deframer.js';
@@ -151,6 +151,14 @@ export class RecordLayer {
     if (this.write.retired) return;
     const version = this.agreedVersion ?? ProtocolVersion.TLSv1_2;
     const writer = this.write.current;
+    if (writer?.sealsDetached && fragment.length > MAX_FROM_SLAB) {
+      // A long record in pieces, the provider's ciphertext uncopied (see takeOutputPieces).
+      for (const piece of writer.sealPieces(type, version, fragment)) {
+        this.output.push(piece);
+        this.outputLength += piece.length;
+      }
+      return;
+    }
     let record: Uint8Array;
     if (writer) {
       record = writer.seal(type, version, fragment);
@@ -178,5 +186,32 @@ export class RecordLayer {
     this.output = [];
     this.outputLength = 0;
     return out;
+  }
+
+  /**
+   * Everything queued for the wire, as buffers for one gathered write (writev), each the
+   * caller's: what is longer than transientBytes makes (a long record, or a provider's
+   * ciphertext from sealDetached) as it is, and each run of shorter pieces between
+   * those joined into one buffer (from `allocate` when given). Undefined when nothing waits.
+   */
+  takeOutputPieces(allocate?: (n: number) => Uint8Array): Uint8Array[] | undefined {
+    if (this.outputLength === 0) return undefined;
+    const chunks = this.output;
+    this.output = [];
+    this.outputLength = 0;
+    const pieces: Uint8Array[] = [];
+    let runStart = 0;
+    const endRun = (end: number): void => {
+      if (end === runStart) return;
+      pieces.push(end - runStart === 1 ? ownedBytes(chunks[runStart]!, allocate) : concatBytes(chunks.slice(runStart, end), allocate));
+    };
+    for (let i = 0; i < chunks.length; i++) {
+      if (chunks[i]!.length <= MAX_FROM_SLAB) continue;
+      endRun(i);
+      pieces.push(chunks[i]!);
+      runStart = i + 1;
+    }
+    endRun(chunks.length);
+    return pieces;
   }
 }

@@ -12,7 +12,8 @@ import { loadAnyPrivateKey } from '../../src/pki/keys.js';
 import { generateKeyPairSync } from 'node:crypto';
 import type { TlsSocket } from '../../src/node/socket.js';
 import { startServer, testCertificate, type RunningServer } from '../helpers/fixtures.js';
-import { flipBit, hex, seededRandom } from '../helpers/tls-client.js';
+import { Suite, TlsClient, flipBit, hex, seededRandom } from '../helpers/tls-client.js';
+import { ServerConnection } from '../../src/connection.js';
 
 /**
  * The node:crypto provider (src/node/node-crypto.ts) checked against the noble provider on
@@ -154,7 +155,13 @@ describe('NodeCryptoProvider against the noble provider', () => {
         const sealedA = a.seal(nonce, aad, plaintext);
         const sealedB = b.seal(nonce, aad, plaintext);
         assert.equal(hex(sealedB), hex(sealedA), `seal, length ${n}`);
-        assert.equal(hex(b.open(nonce, aad, sealedA)!), hex(plaintext), `node opens noble's, length ${n}`);
+        // The same sealing with node's buffers left as they are (a long record's pieces).
+        const detached = b.sealDetached!(nonce, aad, plaintext);
+        assert.equal(detached.ciphertext.length, n, `sealDetached's ciphertext, length ${n}`);
+        assert.equal(hex(detached.ciphertext) + hex(detached.tag), hex(sealedA), `sealDetached, length ${n}`);
+        const opened = b.open(nonce, aad, sealedA)!;
+        assert.equal(hex(opened), hex(plaintext), `node opens noble's, length ${n}`);
+        if (n > 0) assert.ok(opened.byteOffset === 0 && opened.buffer.byteLength === n, `the plaintext is an array of its own, length ${n}`);
         assert.equal(hex(a.open(nonce, aad, sealedB)!), hex(plaintext), `noble opens node's, length ${n}`);
         for (const [name, p] of [['noble', a], ['node', b]] as const) {
           assert.equal(p.open(nonce, aad, flipBit(sealedA, n % sealedA.length)), null, `${name}: tampered, length ${n}`);
@@ -280,6 +287,76 @@ describe('NodeCryptoProvider against the noble provider: RSA and EdDSA', functio
       }
     });
   }
+});
+
+/**
+ * With the node:crypto provider a record over 4 KiB is queued as header, node's ciphertext
+ * and tag (Aead.sealDetached) and leaves through takeOutputPieces uncopied; the bytes are
+ * those takeOutput joins, and the client opens them.
+ */
+describe('takeOutputPieces: long records in pieces with the node:crypto provider', () => {
+  const cert = testCertificate('P-256');
+
+  function established(crypto: CryptoProvider): { server: ServerConnection; client: TlsClient } {
+    const server = new ServerConnection(new TlsContext({ key: cert.keyPem, cert: cert.certPem, crypto }));
+    const client = new TlsClient({ cipherSuites: [Suite.AES128_GCM] });
+    server.receive(client.start());
+    client.receive(server.takeOutputPieces()![0]!); // a flight of short records: one piece
+    server.receive(client.takeOutput()!);
+    client.receive(server.takeOutput()!);
+    assert.ok(server.handshakeComplete && client.handshakeComplete, server.error?.message);
+    return { server, client };
+  }
+
+  const lengths = (pieces: Uint8Array[]): number[] => pieces.map((p) => p.length);
+
+  it("node:crypto: a record over 4 KiB as header, node's own ciphertext buffer and tag; shorter records joined; the client reads it all", () => {
+    const { server, client } = established(node);
+    const given: Uint8Array[] = [];
+    const allocate = (n: number): Uint8Array => {
+      const b = new Uint8Array(n).fill(0xee); // unzeroed, as a pool's
+      given.push(b);
+      return b;
+    };
+    // 16,384 + 3,616 bytes: a detached record, then a sealed one of 3,645 bytes with its tag before it.
+    const data = randomBytes(20_000);
+    server.write(data);
+    const pieces = server.takeOutputPieces(allocate)!;
+    assert.deepEqual(lengths(pieces), [13, 16_384, 16 + 3_645]);
+    assert.ok(Buffer.isBuffer(pieces[1]) && pieces[1].byteOffset === 0 && pieces[1].buffer.byteLength >= 16_384, "the ciphertext is node's own buffer");
+    assert.deepEqual([pieces[0], pieces[2]], given, 'the short runs are in the allocated buffers');
+    client.receive(Buffer.concat(pieces));
+    assert.equal(hex(client.takePlaintext()), hex(data));
+    // Exactly 4 KiB and less is sealed in place; then a write of three detached records back to back.
+    for (const n of [4_096, 4_097, 40_000]) {
+      const more = randomBytes(n);
+      server.write(more);
+      const out = server.takeOutputPieces()!;
+      const expected = n === 4_096 ? [4_125] : n === 4_097 ? [13, 4_097, 16] : [13, 16_384, 16 + 13, 16_384, 16 + 13, 7_232, 16];
+      assert.deepEqual(lengths(out), expected, `${n} bytes written`);
+      client.receive(Buffer.concat(out));
+      assert.equal(hex(client.takePlaintext()), hex(more), `${n} bytes written`);
+    }
+    assert.equal(server.takeOutputPieces(), undefined);
+    // takeOutput joins the same pieces into one buffer.
+    const joined = randomBytes(20_000);
+    server.write(joined);
+    const whole = server.takeOutput()!;
+    assert.equal(whole.length, 13 + 16_384 + 16 + 3_645);
+    client.receive(whole);
+    assert.equal(hex(client.takePlaintext()), hex(joined));
+    assert.equal(server.error, undefined);
+  });
+
+  it('the noble provider: long records whole, as takeOutput gives them', () => {
+    const { server, client } = established(noble);
+    const data = randomBytes(20_000);
+    server.write(data);
+    const pieces = server.takeOutputPieces()!;
+    assert.deepEqual(lengths(pieces), [16_384 + 29, 3_616 + 29]);
+    client.receive(Buffer.concat(pieces));
+    assert.equal(hex(client.takePlaintext()), hex(data));
+  });
 });
 
 describe('NodeCryptoProvider behind a real server, with node:tls clients', () => {

@@ -95,9 +95,9 @@ describe('what takeOutput() returns is the caller\'s own buffer', () => {
 
 /**
  * `takeOutput(allocate)`: an adapter's pooled allocation (the Node adapter passes
- * Buffer.allocUnsafe, whose pool is not zeroed) receives the records in place of a fresh
- * buffer, filled to its last byte; output that is already the caller's own (a record of
- * at most 64 bytes or above 4 KiB) is returned as it is.
+ * Buffer.allocUnsafe, whose pool is not zeroed) receives output of up to 4 KiB in place
+ * of a fresh buffer, filled to its last byte; a single record over 4 KiB is already the
+ * caller's own array and is returned as it is.
  */
 describe('takeOutput(allocate) fills the buffer the caller allocates', () => {
   const cert = testCertificate();
@@ -133,8 +133,8 @@ describe('takeOutput(allocate) fills the buffer the caller allocates', () => {
     assert.equal(server.error, undefined, server.error?.message);
     client.receive(take(true, 'second flight'));
     assert.ok(client.handshakeComplete);
-    // A record is n + 29 bytes (header, explicit nonce, tag): slab-carved from 65 to 4096.
-    for (const [n, allocated] of [[1, false], [35, false], [36, true], [1000, true], [4067, true], [4068, false], [20_000, true]] as const) {
+    // A record is n + 29 bytes (header, explicit nonce, tag); transientBytes makes those up to 4096.
+    for (const [n, allocated] of [[1, true], [35, true], [36, true], [1000, true], [4067, true], [4068, false], [20_000, true]] as const) {
       server.write(new Uint8Array(n).fill(n & 0xff));
       client.receive(take(allocated, `${n} bytes written`));
       assert.deepEqual(Buffer.from(client.takePlaintext()), Buffer.alloc(n, n & 0xff), `${n} bytes written`);
