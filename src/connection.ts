@@ -568,11 +568,12 @@ export class ServerConnection implements HandshakeSettings {
 
   /**
    * Encrypted bytes to send, or undefined. One buffer per call: one socket write. Yours:
-   * its ArrayBuffer is its own, or, given `allocate`, the buffer `allocate(n)` returned
-   * (filled to its last byte). An adapter passes its runtime's pooled allocation there
-   * (Node's Buffer.allocUnsafe): V8 gives each typed array of more than 64 bytes an
-   * ArrayBuffer of its own, about 1–3 µs, and a handshake flight or a short write is
-   * 65 bytes to a few KiB.
+   * its ArrayBuffer is its own. Given `allocate`, what has to be copied or joined goes
+   * into the buffer `allocate(n)` returns (filled to its last byte); a single record over
+   * 4 KiB, an array of its own already, comes as it is. An adapter passes its runtime's
+   * pooled allocation there (Node's Buffer.allocUnsafe): V8 gives each typed array of
+   * more than 64 bytes an ArrayBuffer of its own, about 1–3 µs, and a handshake flight or
+   * a short write is 65 bytes to a few KiB.
    */
   takeOutput(allocate?: (n: number) => Uint8Array): Uint8Array | undefined {
     return this.record.takeOutput(allocate);

@@ -74,7 +74,6 @@ export function ownedBytes(b: Uint8Array, allocate?: (n: number) => Uint8Array):
   return out;
 }
 
-
 /** `v` (0..2^32-1) as four big-endian bytes at `out[at]`. */
 export function writeUint32BE(out: Uint8Array, at: number, v: number): void {
   out[at] = v >>> 24;

@@ -301,7 +301,9 @@ describe('takeOutputPieces: long records in pieces with the node:crypto provider
     const server = new ServerConnection(new TlsContext({ key: cert.keyPem, cert: cert.certPem, crypto }));
     const client = new TlsClient({ cipherSuites: [Suite.AES128_GCM] });
     server.receive(client.start());
-    client.receive(server.takeOutputPieces()![0]!); // a flight of short records: one piece
+    const flight = server.takeOutputPieces()!;
+    assert.equal(flight.length, 1, 'a flight of short records is one piece');
+    client.receive(flight[0]!);
     server.receive(client.takeOutput()!);
     client.receive(server.takeOutput()!);
     assert.ok(server.handshakeComplete && client.handshakeComplete, server.error?.message);
