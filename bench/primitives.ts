@@ -1,5 +1,5 @@
 /**
- * node dist/bench/primitives.js [ghash gcm hmac x25519 ecdsa provider handshake] [--quick] [--baseline=DIR] [--write]
+ * node dist/bench/primitives.js [ghash gcm hmac x25519 ecdsa provider handshake records] [--quick] [--baseline=DIR] [--write]
  *
  * The primitives a handshake is made of, each candidate beside the others in one process,
  * interleaved (ab.ts): time per operation, and bytes allocated per operation measured in a
@@ -8,9 +8,9 @@
  * the X25519 implementations, noble's base-point tables, SHA-256 and the HMAC, and the node:crypto
  * provider against the noble one.
  *
- * --baseline=DIR adds the AES-GCM, the provider, X25519 and the in-process handshake of another
- *   build (DIR holds its dist/, e.g. a `git archive` of an older commit built with
- *   `npx tsc -p .`): before/after in one process.
+ * --baseline=DIR adds the AES-GCM, the provider, X25519, the in-process handshake and the
+ *   node:crypto provider's 16 KiB records of another build (DIR holds its dist/, e.g. a
+ *   `git archive` of an older commit built with `npx tsc -p .`): before/after in one process.
  * --write  also writes bench/results/primitives.md.
  * Optional candidates (@stablelib/x25519, curve25519-js) are measured when installed (`npm
  * install --no-save @stablelib/x25519 curve25519-js`) and skipped otherwise.
@@ -38,8 +38,8 @@ import type { CryptoProvider } from '../src/crypto/provider.js';
 import { NodeCryptoProvider } from '../src/node/node-crypto.js';
 import { prf } from '../src/handshake/key-schedule.js';
 
-type Section = 'ghash' | 'gcm' | 'hmac' | 'x25519' | 'ecdsa' | 'provider' | 'handshake';
-const ALL_SECTIONS: Section[] = ['ghash', 'gcm', 'hmac', 'x25519', 'ecdsa', 'provider', 'handshake'];
+type Section = 'ghash' | 'gcm' | 'hmac' | 'x25519' | 'ecdsa' | 'provider' | 'handshake' | 'records';
+const ALL_SECTIONS: Section[] = ['ghash', 'gcm', 'hmac', 'x25519', 'ecdsa', 'provider', 'handshake', 'records'];
 
 interface Group {
   section: Section;
@@ -47,6 +47,12 @@ interface Group {
   candidates: Candidate[];
   /** Iterations for the allocation count (0: do not count). */
   allocN: number;
+  /**
+   * Longer slices than the default, for operations whose garbage collections come in lumps
+   * (a 16 KiB record's buffers count as external memory, and V8 collects every ~2,000
+   * records): a slice then spans several collections, so each candidate pays its own.
+   */
+  sliceMs?: number;
   note?: string;
 }
 
@@ -469,6 +475,83 @@ async function replayFor(distDir: string, scenario: 'session-id' | 'ticket' | 'f
   };
 }
 
+/**
+ * One 16 KiB application-data record with the node:crypto provider, with the modules of a
+ * given build: written on an established ServerConnection and taken for the socket
+ * (`takeOutputPieces(Buffer.allocUnsafe)` as TlsSocket takes it, where the build has it;
+ * else `takeOutput()`), and opened by the provider's AEAD (`open` keeps no state, so one
+ * sealed record is opened again and again).
+ */
+async function recordsFor(distDir: string, suite: 'AES128_GCM' | 'CHACHA20'): Promise<{ write: () => void; open: () => void }> {
+  const at = (p: string): string => pathToFileURL(path.join(distDir, p)).href;
+  type Conn = {
+    receive(b: Uint8Array): void;
+    write(b: Uint8Array): void;
+    takeOutput(): Uint8Array | undefined;
+    takeOutputPieces?(allocate: (n: number) => Uint8Array): Uint8Array[] | undefined;
+    handshakeComplete: boolean;
+  };
+  const { ServerConnection } = (await import(at('src/connection.js'))) as { ServerConnection: new (c: unknown) => Conn };
+  const { TlsContext } = (await import(at('src/context.js'))) as { TlsContext: new (o: Record<string, unknown>) => unknown };
+  const { NodeCryptoProvider: Provider } = (await import(at('src/node/node-crypto.js'))) as { NodeCryptoProvider: new () => CryptoProvider };
+  const helpers = (await import(at('test/helpers/tls-client.js'))) as typeof import('../test/helpers/tls-client.js');
+  const { testCertificate } = (await import(at('test/helpers/fixtures.js'))) as typeof import('../test/helpers/fixtures.js');
+  const crypto = new Provider();
+  const cert = testCertificate('P-256');
+  const server = new ServerConnection(new TlsContext({ key: cert.keyPem, cert: cert.certPem, crypto }));
+  const client = new helpers.TlsClient({ cipherSuites: [helpers.Suite[suite]] });
+  server.receive(client.start());
+  client.receive(server.takeOutput()!);
+  server.receive(client.takeOutput()!);
+  client.receive(server.takeOutput()!);
+  if (!server.handshakeComplete) throw new Error(`${distDir}: no handshake`);
+  const data = bytes(16384);
+  const pooled = (n: number): Uint8Array => Buffer.allocUnsafe(n);
+  const write = server.takeOutputPieces
+    ? () => {
+        server.write(data);
+        server.takeOutputPieces!(pooled);
+      }
+    : () => {
+        server.write(data);
+        server.takeOutput();
+      };
+  const aead = crypto.aead(suite === 'AES128_GCM' ? 'aes-128-gcm' : 'chacha20-poly1305', bytes(suite === 'AES128_GCM' ? 16 : 32));
+  const [nonce, aad] = [bytes(12), bytes(13)];
+  const sealed = aead.seal(nonce, aad, data);
+  const open = (): void => {
+    if (!aead.open(nonce, aad, sealed)) throw new Error(`${distDir}: the record did not open`);
+  };
+  return { write, open };
+}
+
+/** About 20,000 records a slice: ten or so of the collections their buffers cause. */
+const RECORD_SLICE_MS = 400;
+
+async function recordGroups(baselineDir: string | undefined): Promise<Group[]> {
+  const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const groups: Group[] = [];
+  for (const [suite, name] of [['AES128_GCM', 'AES-128-GCM'], ['CHACHA20', 'ChaCha20-Poly1305']] as const) {
+    const builds = [{ name: 'this build', r: await recordsFor(here, suite) }];
+    if (baselineDir) builds.push({ name: 'baseline build', r: await recordsFor(path.resolve(baselineDir, 'dist'), suite) });
+    groups.push({
+      section: 'records',
+      title: `A 16 KiB ${name} record written and taken for the socket, node:crypto provider`,
+      candidates: builds.map((b) => ({ name: b.name, op: b.r.write })),
+      allocN: 100,
+      sliceMs: RECORD_SLICE_MS,
+    });
+    groups.push({
+      section: 'records',
+      title: `A 16 KiB ${name} record opened, node:crypto provider`,
+      candidates: builds.map((b) => ({ name: b.name, op: b.r.open })),
+      allocN: 100,
+      sliceMs: RECORD_SLICE_MS,
+    });
+  }
+  return groups;
+}
+
 async function handshakeGroups(baselineDir: string | undefined): Promise<Group[]> {
   const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const groups: Group[] = [];
@@ -490,6 +573,7 @@ async function buildGroups(sections: Section[], baseline: Baseline | undefined, 
     if (s === 'ecdsa') groups.push(...ecdsaGroups());
     if (s === 'provider') groups.push(...providerGroups());
     if (s === 'handshake') groups.push(...(await handshakeGroups(baselineDir)));
+    if (s === 'records') groups.push(...(await recordGroups(baselineDir)));
   }
   return groups;
 }
@@ -556,7 +640,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push(`Measured ${new Date().toISOString().slice(0, 10)}, node ${process.version}; medians of interleaved rounds (p25–p75 in brackets).`);
   for (const g of groups) {
-    const timings: Timing[] = compare(g.candidates, args.quick ? { rounds: 7, sliceMs: 10 } : { rounds: 21, sliceMs: 25 });
+    const timings: Timing[] = compare(g.candidates, g.sliceMs ? { rounds: args.quick ? 5 : 9, sliceMs: g.sliceMs } : args.quick ? { rounds: 7, sliceMs: 10 } : { rounds: 21, sliceMs: 25 });
     const fastest = Math.min(...timings.map((t) => t.us));
     lines.push('', `**${g.title}**`, '', '| candidate | µs per op | vs fastest | bytes allocated per op |', '| --- | ---: | ---: | ---: |');
     for (const t of timings) {

@@ -175,8 +175,8 @@ class NodeAead implements Aead {
         return null;
       }
       // update's Buffer is node's own allocation of exactly n bytes: the caller's as it is.
-      // A copy cost 7.5 µs more per received 16 KiB AES-128-GCM record in process (23.1
-      // against 15.6 µs, interleaved with the build that copied; ChaCha20-Poly1305 more).
+      // The copy it replaces cost 8–10 µs per 16 KiB record in process (23.9–27.0 against
+      // 15.5–16.7 µs, `node dist/bench/primitives.js records --baseline=DIR`).
       return body;
     } catch {
       return null;
